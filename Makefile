@@ -1,0 +1,40 @@
+# The two commands of the README: `make up` starts the suite, `make test` runs every test.
+# Each creates .venv, installs the pinned dependencies, generates the protobuf stubs, then runs.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PROTOS := $(shell find protos tests/protos -name '*.proto')
+
+.PHONY: up test lint protos migrate clean
+
+up: $(VENV)/.installed gen/.stamp
+	$(PY) -m devstack up
+
+test: $(VENV)/.installed gen/.stamp lint
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed gen/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/buf lint
+
+protos: gen/.stamp
+
+migrate: $(VENV)/.installed gen/.stamp
+	$(PY) -m devstack migrate
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/gen" > \
+	  "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ticketing-suite-paths.pth"
+	touch $@
+
+gen/.stamp: $(VENV)/.installed tools/gen_protos.py $(PROTOS)
+	$(PY) tools/gen_protos.py
+	touch $@
+
+clean:
+	rm -rf gen .pytest_cache .ruff_cache

@@ -1,0 +1,2 @@
+"""The embedded development stack: PostgreSQL, the tansu broker, every service and the gateway
+as child processes on loopback."""

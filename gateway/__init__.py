@@ -1,0 +1,1 @@
+"""HTTP gateway: FastAPI routes built from the protos' google.api.http annotations."""

@@ -1,0 +1,25 @@
+"""`python -m gateway`: serve the HTTP gateway with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from servicekit.logs import configure_logging
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(service="gateway", level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

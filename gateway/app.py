@@ -1,0 +1,140 @@
+"""The FastAPI application: one route per google.api.http rule of every upstream service."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from google.protobuf import message_factory
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.descriptors import service_descriptor
+from gateway.errors import domain_error_response, rpc_error_response, status_response
+from gateway.http_rules import HttpRoute, routes_of
+from gateway.openapi import build_openapi
+from gateway.settings import GatewaySettings
+from gateway.transcode import build_request, render_response
+from gateway.upstreams import Upstreams
+from servicekit.context import new_request_id
+from servicekit.errors import DomainError
+
+log = logging.getLogger(__name__)
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    upstreams = Upstreams(dict(settings.upstreams))
+    routes = sorted(
+        (r for name in settings.upstreams for r in routes_of(service_descriptor(name))),
+        key=lambda r: r.specificity,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await upstreams.close()
+
+    app = FastAPI(
+        title=settings.title, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
+    document = build_openapi(routes, title=settings.title, version="v1")
+    for route in routes:
+        app.add_api_route(
+            route.path,
+            _endpoint(route, upstreams, settings.call_timeout_seconds),
+            methods=[route.http_method],
+            include_in_schema=False,
+            name=route.method.full_name,
+        )
+    _add_ops_routes(app, upstreams, settings, document)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
+    return app
+
+
+def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoint:
+    input_class = message_factory.GetMessageClass(route.method.input_type)
+
+    async def endpoint(request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or new_request_id()
+        headers = {"x-request-id": request_id}
+        try:
+            message = build_request(
+                route,
+                input_class,
+                path_params=request.path_params,
+                query=request.query_params.multi_items(),
+                body=await request.body() if route.body else b"",
+            )
+            reply = await upstreams.call(
+                route, message, metadata=_forwarded(request, request_id), timeout=timeout
+            )
+        except DomainError as error:
+            return domain_error_response(error, headers)
+        except grpc.aio.AioRpcError as error:
+            return rpc_error_response(error, headers)
+        return JSONResponse(render_response(route, reply), headers=headers)
+
+    return endpoint
+
+
+def _forwarded(request: Request, request_id: str) -> list[tuple[str, str]]:
+    metadata = [("x-request-id", request_id)]
+    if authorization := request.headers.get("authorization"):
+        metadata.append(("authorization", authorization))
+    client_ip = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    if not client_ip and request.client:
+        client_ip = request.client.host
+    metadata.append(("x-client-ip", client_ip))
+    metadata.append(("x-client-user-agent", request.headers.get("user-agent", "")))
+    return metadata
+
+
+def _add_ops_routes(
+    app: FastAPI, upstreams: Upstreams, settings: GatewaySettings, document: dict[str, Any]
+) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        report = await upstreams.health(settings.readiness_timeout_seconds)
+        ready = all(state == "SERVING" for state in report.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "upstreams": report},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> dict[str, Any]:
+        return document
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=settings.title)
+
+
+_HTTP_TO_CODE = {
+    404: code_pb2.NOT_FOUND,
+    405: code_pb2.UNIMPLEMENTED,
+    401: code_pb2.UNAUTHENTICATED,
+}
+
+
+async def _http_exception(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_TO_CODE.get(exc.status_code, code_pb2.INVALID_ARGUMENT)
+    status = status_pb2.Status(code=code, message=str(exc.detail))
+    reason = "ROUTE_NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
+    status.details.add().Pack(
+        error_details_pb2.ErrorInfo(reason=reason, domain="ticketing.gateway")
+    )
+    response = status_response(status)
+    response.status_code = exc.status_code
+    return response

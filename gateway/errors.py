@@ -1,0 +1,54 @@
+"""One table from gRPC status to HTTP, and one body shape: google.rpc.Status as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from fastapi.responses import JSONResponse
+from google.protobuf import json_format
+from google.rpc import status_pb2
+
+from servicekit.errors import DomainError
+from servicekit.rpc.status import status_from_error, status_from_metadata
+
+HTTP_STATUS = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNKNOWN: 500,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.INTERNAL: 500,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DATA_LOSS: 500,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+}
+_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def status_json(status: status_pb2.Status) -> dict[str, Any]:
+    return json_format.MessageToDict(status, preserving_proto_field_name=False)
+
+
+def status_response(
+    status: status_pb2.Status, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    code = _BY_NUMBER.get(status.code, grpc.StatusCode.UNKNOWN)
+    return JSONResponse(status_json(status), status_code=HTTP_STATUS[code], headers=headers)
+
+
+def rpc_error_response(error: grpc.aio.AioRpcError, headers: dict[str, str]) -> JSONResponse:
+    status = status_from_metadata(error.code(), error.details() or "", error.trailing_metadata())
+    return status_response(status, headers)
+
+
+def domain_error_response(error: DomainError, headers: dict[str, str]) -> JSONResponse:
+    return status_response(status_from_error(error), headers)

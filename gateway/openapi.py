@@ -1,0 +1,203 @@
+"""An OpenAPI 3.1 document built from the routes' message descriptors and proto comments,
+following the proto3 JSON mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import descriptor
+from google.rpc import status_pb2
+
+from gateway.descriptors import comment_of
+from gateway.http_rules import HttpRoute
+
+_F = descriptor.FieldDescriptor
+_SCALARS: dict[int, dict[str, Any]] = {
+    _F.TYPE_DOUBLE: {"type": "number", "format": "double"},
+    _F.TYPE_FLOAT: {"type": "number", "format": "float"},
+    _F.TYPE_INT64: {"type": "string", "format": "int64"},
+    _F.TYPE_UINT64: {"type": "string", "format": "uint64"},
+    _F.TYPE_SINT64: {"type": "string", "format": "int64"},
+    _F.TYPE_FIXED64: {"type": "string", "format": "uint64"},
+    _F.TYPE_SFIXED64: {"type": "string", "format": "int64"},
+    _F.TYPE_INT32: {"type": "integer", "format": "int32"},
+    _F.TYPE_SINT32: {"type": "integer", "format": "int32"},
+    _F.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
+    _F.TYPE_UINT32: {"type": "integer", "format": "int64", "minimum": 0},
+    _F.TYPE_FIXED32: {"type": "integer", "format": "int64", "minimum": 0},
+    _F.TYPE_BOOL: {"type": "boolean"},
+    _F.TYPE_STRING: {"type": "string"},
+    _F.TYPE_BYTES: {"type": "string", "format": "byte"},
+}
+_WELL_KNOWN: dict[str, dict[str, Any]] = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
+    "google.protobuf.Duration": {"type": "string", "pattern": r"^-?\d+(\.\d+)?s$"},
+    "google.protobuf.FieldMask": {"type": "string", "description": "comma-separated field paths"},
+    "google.protobuf.Empty": {"type": "object"},
+    "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
+    "google.protobuf.Value": {},
+    "google.protobuf.ListValue": {"type": "array", "items": {}},
+    "google.protobuf.Any": {
+        "type": "object",
+        "properties": {"@type": {"type": "string"}},
+        "additionalProperties": True,
+    },
+    "google.protobuf.StringValue": {"type": ["string", "null"]},
+    "google.protobuf.BoolValue": {"type": ["boolean", "null"]},
+    "google.protobuf.Int32Value": {"type": ["integer", "null"]},
+    "google.protobuf.UInt32Value": {"type": ["integer", "null"]},
+    "google.protobuf.Int64Value": {"type": ["string", "null"]},
+    "google.protobuf.UInt64Value": {"type": ["string", "null"]},
+    "google.protobuf.DoubleValue": {"type": ["number", "null"]},
+    "google.protobuf.FloatValue": {"type": ["number", "null"]},
+}
+
+
+class SchemaBook:
+    """components.schemas, filled as messages and enums are referenced."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Any] = {}
+
+    def ref(self, message: descriptor.Descriptor) -> dict[str, Any]:
+        if message.full_name in _WELL_KNOWN:
+            return dict(_WELL_KNOWN[message.full_name])
+        if message.full_name not in self.schemas:
+            self.schemas[message.full_name] = {}  # placeholder breaks recursion
+            self.schemas[message.full_name] = self._message(message)
+        return {"$ref": f"#/components/schemas/{message.full_name}"}
+
+    def field(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value = field.message_type.fields_by_name["value"]
+            return {"type": "object", "additionalProperties": self._single(value)}
+        single = self._single(field)
+        if field.is_repeated:
+            return {"type": "array", "items": single}
+        return single
+
+    def _single(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
+        if field.message_type is not None:
+            return self.ref(field.message_type)
+        if field.enum_type is not None:
+            return {"type": "string", "enum": [v.name for v in field.enum_type.values]}
+        return dict(_SCALARS[field.type])
+
+    def _message(self, message: descriptor.Descriptor) -> dict[str, Any]:
+        properties = {}
+        for field in message.fields:
+            schema = self.field(field)
+            if doc := comment_of(field):
+                schema = {**schema, "description": doc} if "$ref" not in schema else schema
+            properties[field.json_name] = schema
+        result: dict[str, Any] = {"type": "object", "properties": properties}
+        if doc := comment_of(message):
+            result["description"] = doc
+        return result
+
+
+def build_openapi(routes: list[HttpRoute], *, title: str, version: str) -> dict[str, Any]:
+    book = SchemaBook()
+    paths: dict[str, dict[str, Any]] = {}
+    status_ref = book.ref(status_pb2.Status.DESCRIPTOR)
+    for route in routes:
+        path = route.template.replace("=*}", "}")
+        paths.setdefault(path, {})[route.http_method.lower()] = _operation(route, book, status_ref)
+    for path, operations in _fixed_paths().items():
+        paths.setdefault(path, {}).update(operations)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": book.schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -> dict[str, Any]:
+    method = route.method
+    doc = comment_of(method)
+    operation: dict[str, Any] = {
+        "operationId": f"{method.containing_service.name}_{method.name}",
+        "tags": [method.containing_service.name],
+        "summary": doc.splitlines()[0] if doc else method.name,
+        "description": doc,
+        "parameters": _parameters(route, book),
+        "responses": {
+            "200": {"description": "OK", "content": _json(_response_schema(route, book))},
+            "default": {
+                "description": "An error (google.rpc.Status)",
+                "content": _json(status_ref),
+            },
+        },
+    }
+    if route.body:
+        body_schema = (
+            book.ref(method.input_type)
+            if route.body == "*"
+            else book.field(method.input_type.fields_by_name[route.body])
+        )
+        operation["requestBody"] = {"required": True, "content": _json(body_schema)}
+    return operation
+
+
+def _response_schema(route: HttpRoute, book: SchemaBook) -> dict[str, Any]:
+    output = route.method.output_type
+    if route.response_body:
+        return book.field(output.fields_by_name[route.response_body])
+    return book.ref(output)
+
+
+def _parameters(route: HttpRoute, book: SchemaBook) -> list[dict[str, Any]]:
+    params = []
+    bound = {v.field_path for v in route.variables}
+    for variable in route.variables:
+        params.append(
+            {
+                "name": variable.field_path,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        )
+    if route.body == "*":
+        return params
+    for field in route.method.input_type.fields:
+        if field.name in bound or field.name == route.body:
+            continue
+        if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
+            continue
+        param = {"name": field.json_name, "in": "query", "schema": book.field(field)}
+        if field.is_repeated:
+            param.update(style="form", explode=True)
+        if doc := comment_of(field):
+            param["description"] = doc
+        params.append(param)
+    return params
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _fixed_paths() -> dict[str, dict[str, Any]]:
+    def probe(summary: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "operationId": summary.split()[0].lower(),
+                "tags": ["ops"],
+                "summary": summary,
+                "security": [],
+                "responses": {"200": {"description": "OK"}, "503": {"description": "Not ready"}},
+            }
+        }
+
+    return {
+        "/healthz": probe("Healthz: the process is up"),
+        "/readyz": probe("Readyz: every upstream is serving"),
+    }

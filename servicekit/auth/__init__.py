@@ -1,0 +1,1 @@
+"""Access-token verification and the caller's identity."""

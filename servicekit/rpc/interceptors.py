@@ -1,0 +1,164 @@
+"""Server interceptors. Each is a small async context manager around the call, applied the
+same way to unary and server-streaming methods."""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+from grpc import aio
+from prometheus_client import Counter, Histogram
+
+from servicekit.auth.tokens import TokenVerifier
+from servicekit.context import new_request_id, principal_var, request_id_var
+from servicekit.errors import DomainError, unauthenticated
+from servicekit.rpc.status import grpc_code, internal_status, status_from_error, trailing_metadata
+
+log = logging.getLogger(__name__)
+
+ALWAYS_PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+HANDLED = Counter("grpc_server_handled_total", "RPCs completed", ["grpc_method", "grpc_code"])
+LATENCY = Histogram(
+    "grpc_server_handling_seconds",
+    "RPC handling time",
+    ["grpc_method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+Scope = Callable[[str, aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+
+
+class ScopedInterceptor(aio.ServerInterceptor, abc.ABC):
+    """Runs `scope(method, context)` around every call of every method."""
+
+    @abc.abstractmethod
+    def scope(self, method: str, context: aio.ServicerContext) -> Any:
+        """An async context manager entered before the call and left after it."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        return wrap_handler(handler, details.method, self.scope)
+
+
+def wrap_handler(handler: grpc.RpcMethodHandler, method: str, scope: Scope) -> Any:
+    if handler.unary_unary:
+        inner = handler.unary_unary
+
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            async with scope(method, context):
+                return await inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            unary, handler.request_deserializer, handler.response_serializer
+        )
+    if handler.unary_stream:
+        inner_stream = handler.unary_stream
+
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            async with scope(method, context):
+                async for item in inner_stream(request, context):
+                    yield item
+
+        return grpc.unary_stream_rpc_method_handler(
+            stream, handler.request_deserializer, handler.response_serializer
+        )
+    return handler  # client-streaming methods are not used by this suite
+
+
+def _metadata(context: aio.ServicerContext) -> dict[str, str]:
+    return {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+
+
+def _final_code(context: aio.ServicerContext, error: BaseException | None) -> str:
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    if isinstance(code, int):
+        return next((c.name for c in grpc.StatusCode if c.value[0] == code), "UNKNOWN")
+    return "OK" if error is None else "UNKNOWN"
+
+
+class RequestContextInterceptor(ScopedInterceptor):
+    """Takes the request id from metadata (or makes one), and writes one access-log line and
+    the Prometheus metrics per call."""
+
+    @contextlib.asynccontextmanager
+    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+        token = request_id_var.set(_metadata(context).get("x-request-id") or new_request_id())
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            code = _final_code(context, error)
+            HANDLED.labels(method, code).inc()
+            LATENCY.labels(method).observe(elapsed)
+            log.info(
+                "rpc",
+                extra={"grpc_method": method, "grpc_code": code, "duration_ms": elapsed * 1000},
+            )
+            request_id_var.reset(token)
+
+
+class ErrorMappingInterceptor(ScopedInterceptor):
+    """DomainError → status code + ErrorInfo reason + BadRequest field violations; anything
+    unexpected → INTERNAL without leaking its text, logged with its traceback."""
+
+    @contextlib.asynccontextmanager
+    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+        try:
+            yield
+        except DomainError as error:
+            status = status_from_error(error)
+            await context.abort(grpc_code(error.code), error.message, trailing_metadata(status))
+        except (aio.AbortError, aio.UsageError, GeneratorExit):
+            raise
+        except Exception:
+            log.exception("unhandled error in %s", method)
+            status = internal_status()
+            await context.abort(grpc.StatusCode.INTERNAL, status.message, trailing_metadata(status))
+
+
+class AuthInterceptor(ScopedInterceptor):
+    """Verifies the bearer token in `authorization` metadata and sets the caller for the call.
+    Methods not listed as public refuse anonymous calls."""
+
+    def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str] = ()):
+        self._verifier = verifier
+        self._public = frozenset(public_methods)
+
+    @contextlib.asynccontextmanager
+    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+        header = _metadata(context).get("authorization", "")
+        principal = None
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise unauthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'")
+            principal = await self._verifier.verify(token)
+        elif not self._is_public(method):
+            raise unauthenticated("TOKEN_MISSING", "this call needs an access token")
+        reset = principal_var.set(principal)
+        try:
+            yield
+        finally:
+            principal_var.reset(reset)
+
+    def _is_public(self, method: str) -> bool:
+        return method in self._public or method.startswith(ALWAYS_PUBLIC_PREFIXES)

@@ -1,0 +1,52 @@
+"""Unit of work: one transaction per command, committing the change and its events together."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import MetaData, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from ticketing.events.v1 import envelope_pb2
+
+from servicekit.messaging_tables import define_messaging_tables
+
+_OUTBOX, _ = define_messaging_tables(MetaData())
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(sessions) as uow: ...; await uow.publish(...); await uow.commit()`.
+    Leaving the block without commit rolls everything back, events included."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+
+    async def publish(self, topic: str, envelope: envelope_pb2.EventEnvelope) -> None:
+        """Adds the event to the outbox inside this transaction, keyed by its aggregate."""
+        await self.session.execute(
+            insert(_OUTBOX).values(
+                event_id=envelope.event_id,
+                topic=topic,
+                key=envelope.aggregate_id,
+                event_type=envelope.event_type,
+                payload=envelope.SerializeToString(),
+            )
+        )
+
+    async def commit(self) -> None:
+        await self.session.commit()

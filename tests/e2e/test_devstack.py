@@ -1,0 +1,62 @@
+"""The start command brings up PostgreSQL, the broker, every service and the gateway, answers
+/readyz, and stops everything cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from devstack.catalogue import ROOT
+from devstack.ports import free_port
+
+
+@pytest.mark.slow
+def test_start_command_is_ready_within_60_seconds_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = os.environ | {
+        "TICKETING_DEV_DATA_DIR": str(tmp_path / "data"),
+        "TICKETING_GATEWAY_PORT": str(port),
+    }
+    started = time.monotonic()
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "up"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        ready = _wait_ready(f"http://127.0.0.1:{port}/readyz", stack, timeout=60)
+        assert ready, f"not ready in 60 s:\n{stack.stdout.read() if stack.poll() else ''}"
+        assert time.monotonic() - started < 60
+        openapi = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
+        assert openapi.status_code == 200
+    finally:
+        stack.send_signal(signal.SIGINT)
+        output, _ = stack.communicate(timeout=60)
+    assert stack.returncode == 0, output
+    assert f"http://127.0.0.1:{port}/docs" in output
+    assert "stopped." in output
+    logs = {p.name for p in (tmp_path / "data" / "logs").iterdir()}
+    assert {"postgres.log", "broker.log", "gateway.log"} <= logs
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str], *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False

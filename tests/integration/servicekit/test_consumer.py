@@ -1,0 +1,143 @@
+"""Idempotent consumer: redelivered events apply once; poison events go to the dead-letter
+topic with their error and the partition keeps flowing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from google.protobuf import wrappers_pb2
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from ticketing.events.v1 import envelope_pb2
+
+from servicekit.consumer import ConsumerOptions, IdempotentConsumer
+from servicekit.events import new_envelope
+from servicekit.kafka import DEAD_LETTER_SUFFIX, create_producer, ensure_topics
+from tests.support.kafka_reader import eventually, read_until
+from tests.support.sample_service import tables
+
+
+async def count_event(session, envelope: envelope_pb2.EventEnvelope) -> None:
+    """The effect: one more applied event for the key; refuses payloads marked poison."""
+    value = wrappers_pb2.StringValue()
+    envelope.payload.Unpack(value)
+    if value.value == "poison":
+        raise ValueError("this event can never be applied")
+    await session.execute(
+        insert(tables.counters)
+        .values(key=envelope.aggregate_id, applied=1, last_version=envelope.aggregate_version)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "applied": tables.counters.c.applied + 1,
+                "last_version": envelope.aggregate_version,
+            },
+        )
+    )
+
+
+def event(key: str, version: int, text: str = "") -> envelope_pb2.EventEnvelope:
+    return new_envelope(
+        payload=wrappers_pb2.StringValue(value=text or key),
+        aggregate_type="widget",
+        aggregate_id=key,
+        aggregate_version=version,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: IdempotentConsumer):
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+async def publish(bootstrap: str, topic: str, payloads: list[tuple[bytes, bytes]]) -> None:
+    producer = create_producer(bootstrap)
+    await producer.start()
+    try:
+        for key, value in payloads:
+            await producer.send_and_wait(topic, value=value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def counters(sessions) -> dict[str, tuple[int, int]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(tables.counters))).all()
+    return {r.key: (r.applied, r.last_version) for r in rows}
+
+
+@pytest.mark.slow
+async def test_events_delivered_twice_are_applied_once(sessions, kafka_bootstrap, unique_topic):
+    topic = unique_topic("ticketing.sample.widget")
+    await ensure_topics(kafka_bootstrap, [topic], partitions=3)
+    events = [event(f"k{k}", v) for k in range(5) for v in range(1, 21)]
+    records = [(e.aggregate_id.encode(), e.SerializeToString()) for e in events]
+    await publish(kafka_bootstrap, topic, records)
+    await publish(kafka_bootstrap, topic, records)  # the same events again
+    consumer = IdempotentConsumer(
+        name=f"counter-{topic}",
+        topics=[topic],
+        bootstrap=kafka_bootstrap,
+        sessions=sessions,
+        handler=count_event,
+    )
+    expected = {f"k{k}": (20, 20) for k in range(5)}
+
+    async def all_applied() -> bool:
+        return await counters(sessions) == expected
+
+    async with running(consumer):
+        await eventually(all_applied, timeout=90)
+        await asyncio.sleep(1.0)  # the duplicates, read after the originals, change nothing
+    assert await counters(sessions) == expected
+
+
+@pytest.mark.slow
+async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
+    sessions, kafka_bootstrap, unique_topic
+):
+    topic = unique_topic("ticketing.sample.widget")
+    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    good_before, poison, good_after = event("k", 1), event("k", 2, "poison"), event("k", 3)
+    await publish(
+        kafka_bootstrap,
+        topic,
+        [
+            (b"k", good_before.SerializeToString()),
+            (b"k", b"\xff\xff not a protobuf"),
+            (b"k", poison.SerializeToString()),
+            (b"k", good_after.SerializeToString()),
+        ],
+    )
+    consumer = IdempotentConsumer(
+        name=f"poison-{topic}",
+        topics=[topic],
+        bootstrap=kafka_bootstrap,
+        sessions=sessions,
+        handler=count_event,
+        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05),
+    )
+
+    async def flowed_past_poison() -> bool:
+        return (await counters(sessions)).get("k") == (2, 3)
+
+    async with running(consumer):
+        await eventually(flowed_past_poison, timeout=90)
+    dead = await read_until(
+        kafka_bootstrap, topic + DEAD_LETTER_SUFFIX, done=lambda r: len(r) >= 2, timeout=30
+    )
+    assert len(dead) == 2
+    details = [envelope_pb2.DeadLetter.FromString(dict(r.headers)["dead-letter"]) for r in dead]
+    assert details[0].error.startswith("DecodeError")
+    assert details[1].error == "ValueError: this event can never be applied"
+    assert details[1].attempts == 2
+    assert {d.source_topic for d in details} == {topic}
+    assert dead[1].value == poison.SerializeToString()
