@@ -6,13 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos tests/protos -name '*.proto')
 
-.PHONY: up test lint protos migrate clean
+.PHONY: up test lint protos migrate clean kubectl
 
 up: $(VENV)/.installed gen/.stamp
 	$(PY) -m devstack up
 
-test: $(VENV)/.installed gen/.stamp lint
+test: $(VENV)/.installed gen/.stamp lint kubectl
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# deploy/ is rendered with `kubectl kustomize` in the tests; install kubectl if it is missing.
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq kubectl; }
 
 lint: $(VENV)/.installed gen/.stamp
 	$(VENV)/bin/ruff check .

@@ -15,9 +15,9 @@ from typing import Any
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from prometheus_client import start_http_server
 
 from servicekit.auth.tokens import JwksKeySource, StaticKeySource, TokenVerifier
+from servicekit.metrics import start_metrics_server
 from servicekit.rpc.interceptors import (
     AuthInterceptor,
     ErrorMappingInterceptor,
@@ -99,7 +99,7 @@ def create_server(
 async def serve(grpc_server: GrpcServer, settings: BaseServiceSettings) -> None:
     """Serve until SIGINT/SIGTERM, then report NOT_SERVING and drain for the grace period."""
     if settings.metrics_port is not None:
-        start_http_server(settings.metrics_port, addr="0.0.0.0")
+        start_metrics_server(settings.metrics_port)
     await grpc_server.start()
     log.info("serving", extra={"port": grpc_server.port, "services": grpc_server.service_names})
     stop = asyncio.Event()

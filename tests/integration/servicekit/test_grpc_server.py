@@ -72,3 +72,15 @@ async def test_metrics_count_calls_by_method_and_code(channel):
     with pytest.raises(aio.AioRpcError):
         await stub.FailThing(echo_pb2.FailThingRequest(thing_id="m", code="NOT_FOUND", reason="X"))
     assert REGISTRY.get_sample_value("grpc_server_handled_total", labels) == before + 1
+
+
+async def test_metrics_endpoint_serves_the_counters(channel):
+    import httpx
+
+    from servicekit.metrics import start_metrics_server
+
+    port = start_metrics_server(0, host="127.0.0.1")
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{port}/metrics")
+    assert response.status_code == 200
+    assert "grpc_server_handled_total" in response.text

@@ -1,0 +1,17 @@
+# One image for every process of the suite; the Deployment's command picks the entrypoint
+# (python -m gateway, python -m services.<name>..., python -m servicekit.outbox, migrations).
+FROM python:3.11-slim AS build
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir --prefix=/install .
+COPY . .
+RUN PYTHONPATH=/install/lib/python3.11/site-packages python tools/gen_protos.py
+
+FROM python:3.11-slim
+COPY --from=build /install /usr/local
+COPY --from=build /app /app
+WORKDIR /app
+ENV PYTHONPATH=/app:/app/gen \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+USER 10001

@@ -1,0 +1,72 @@
+"""The kustomize overlays render, every object validates against its schema (Kubernetes core
+schemas, or the vendored Strimzi/CNPG CRDs), and the workloads follow our deploy rules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.support.crds import CRDS, ROOT, crd_errors
+
+OVERLAYS = ["dev", "prod"]
+KUBERNETES_VERSION = "1.32"
+
+
+@cache
+def render(overlay: str) -> list[dict]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is needed to render deploy/ (make test installs it)"
+    output = subprocess.run(
+        [kubectl, "kustomize", str(ROOT / "deploy" / "overlays" / overlay)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(output) if doc]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_validates(overlay):
+    assert CRDS.is_dir(), f"vendored CRDs not found at {CRDS}"
+    for resource in render(overlay):
+        errors = crd_errors(resource)
+        if errors is None:
+            kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+        else:
+            assert errors == [], f"{resource['kind']}/{resource['metadata']['name']}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_workloads_use_the_one_image_with_probes_and_no_root(overlay):
+    deployments = [r for r in render(overlay) if r["kind"] == "Deployment"]
+    assert deployments
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            assert container["image"].startswith("registry.example.com/ticketing/ticketing-suite:")
+            assert "readinessProbe" in container and "livenessProbe" in container
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_database_is_created(overlay):
+    cluster = next(r for r in render(overlay) if r["kind"] == "Cluster")
+    initdb = cluster["spec"]["bootstrap"]["initdb"]
+    created = {initdb["database"]} | {sql.split()[2] for sql in initdb["postInitSQL"]}
+    assert created == {"identity", "tickets", "dispatch", "notify", "reporting"}
+
+
+def test_topics_have_a_dead_letter_twin():
+    topics = {r["metadata"]["name"] for r in render("prod") if r["kind"] == "KafkaTopic"}
+    assert all(f"{t}.dlt" in topics for t in topics if not t.endswith(".dlt"))
+
+
+def test_a_bad_custom_resource_is_caught():
+    topic = next(r for r in render("prod") if r["kind"] == "KafkaTopic")
+    broken = {**topic, "spec": {**topic["spec"], "replicationFactor": 3}}
+    assert crd_errors(broken)
