@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from gateway.openapi import build_openapi
 from gateway.settings import GatewaySettings
 from gateway.transcode import build_request, render_response
 from gateway.upstreams import Upstreams
-from servicekit.context import new_request_id
+from servicekit.context import new_request_id, request_id_var
 from servicekit.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             name=route.method.full_name,
         )
     _add_ops_routes(app, upstreams, settings, document)
+    app.middleware("http")(_access_log)
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     return app
 
@@ -62,7 +64,7 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
     input_class = message_factory.GetMessageClass(route.method.input_type)
 
     async def endpoint(request: Request) -> Response:
-        request_id = request.headers.get("x-request-id") or new_request_id()
+        request_id = request_id_var.get() or new_request_id()
         headers = {"x-request-id": request_id}
         try:
             message = build_request(
@@ -119,6 +121,28 @@ def _add_ops_routes(
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=settings.title)
+
+
+async def _access_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """One JSON line per request, carrying the request id the upstream call also carries."""
+    token = request_id_var.set(request.headers.get("x-request-id") or new_request_id())
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    finally:
+        request_id_var.reset(token)
+    log.info(
+        "http",
+        extra={
+            "method": request.method,
+            "path": request.url.path,
+            "status": response.status_code,
+            "duration_ms": (time.perf_counter() - started) * 1000,
+        },
+    )
+    return response
 
 
 _HTTP_TO_CODE = {
