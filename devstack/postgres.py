@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -98,7 +99,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM = smart shutdown
+            self.process.send_signal(signal.SIGINT)  # fast shutdown: disconnect clients, checkpoint
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -52,7 +52,10 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 
 def create_messaging_tables(op) -> None:  # type: ignore[no-untyped-def]
-    """For a service's first Alembic migration: `create_messaging_tables(op)`."""
+    """For a service's first Alembic migration: outbox, inbox and idempotency keys."""
+    from servicekit.idempotency import define_idempotency_table
+
     metadata = MetaData()
     define_messaging_tables(metadata)
+    define_idempotency_table(metadata)
     metadata.create_all(op.get_bind())

@@ -1,0 +1,2 @@
+"""The suite's services; each imports servicekit and the generated stubs, never another
+service."""

@@ -1,0 +1,1 @@
+"""Identity and tenancy: organisations, people, roles and permissions, sign-in, security log."""

@@ -1,0 +1,1 @@
+"""Identity's adapters: tables, repositories, password hashing, signing keys, WeChat."""

@@ -1,0 +1,87 @@
+"""Wiring identity together from its settings: used by the entrypoints and by tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ticketing.identity.v1 import (
+    access_pb2_grpc,
+    auth_pb2_grpc,
+    organizations_pb2_grpc,
+    security_log_pb2_grpc,
+    users_pb2_grpc,
+)
+
+from servicekit.auth.tokens import TokenVerifier
+from servicekit.db import create_engine, session_factory
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from services.identity.adapters.signing_keys import KeyRing
+from services.identity.adapters.wechat import WechatClient
+from services.identity.entrypoints.access_servicer import AccessServicer, SecurityLogServicer
+from services.identity.entrypoints.auth_servicer import PUBLIC, AuthServicer
+from services.identity.entrypoints.organizations_servicer import OrganizationServicer
+from services.identity.entrypoints.users_servicer import UserServicer
+from services.identity.service_layer.deps import Deps
+from services.identity.settings import IdentitySettings
+
+PACKAGE = "ticketing.identity.v1"
+SERVICE_NAMES = tuple(
+    f"{PACKAGE}.{name}"
+    for name in (
+        "AuthService",
+        "OrganizationService",
+        "UserService",
+        "AccessService",
+        "SecurityLogService",
+    )
+)
+
+
+def build_deps(settings: IdentitySettings) -> Deps:
+    sessions = session_factory(create_engine(settings.database_url))
+    keys = KeyRing(
+        sessions,
+        encryption_key=settings.key_encryption_key,
+        publish_retired_for=timedelta(seconds=settings.access_token_ttl_seconds + 60),
+    )
+    wechat = WechatClient(
+        base_url=settings.wechat_api_base,
+        app_id=settings.wechat_app_id,
+        app_secret=settings.wechat_app_secret,
+    )
+    return Deps(sessions=sessions, keys=keys, wechat=wechat, settings=settings)
+
+
+def build_server(deps: Deps, *, listen: str) -> GrpcServer:
+    verifier = TokenVerifier(
+        deps.keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
+    )
+    bindings = [
+        ServiceBinding(
+            auth_pb2_grpc.add_AuthServiceServicer_to_server,
+            AuthServicer(deps),
+            f"{PACKAGE}.AuthService",
+            [f"/{PACKAGE}.AuthService/{name}" for name in PUBLIC],
+        ),
+        ServiceBinding(
+            organizations_pb2_grpc.add_OrganizationServiceServicer_to_server,
+            OrganizationServicer(deps),
+            f"{PACKAGE}.OrganizationService",
+        ),
+        ServiceBinding(
+            users_pb2_grpc.add_UserServiceServicer_to_server,
+            UserServicer(deps),
+            f"{PACKAGE}.UserService",
+        ),
+        ServiceBinding(
+            access_pb2_grpc.add_AccessServiceServicer_to_server,
+            AccessServicer(deps),
+            f"{PACKAGE}.AccessService",
+        ),
+        ServiceBinding(
+            security_log_pb2_grpc.add_SecurityLogServiceServicer_to_server,
+            SecurityLogServicer(deps),
+            f"{PACKAGE}.SecurityLogService",
+        ),
+    ]
+    return create_server(bindings=bindings, listen=listen, verifier=verifier)

@@ -1,0 +1,1 @@
+"""Identity's entrypoints: gRPC servicers, the server main, demo data, key rotation."""

@@ -1,0 +1,53 @@
+"""AuthService: translates between protos and the sign-in use cases."""
+
+from __future__ import annotations
+
+from google.protobuf import empty_pb2
+from ticketing.identity.v1 import auth_pb2, auth_pb2_grpc
+
+from services.identity import mapping
+from services.identity.entrypoints.request_context import client_of
+from services.identity.service_layer import auth
+from services.identity.service_layer.deps import Deps
+
+PUBLIC = ["Login", "WechatLogin", "BindWechatPhone", "Refresh", "Logout", "GetJwks"]
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    async def Login(self, request, context):
+        tokens = await auth.login(
+            self._deps, login=request.login, password=request.password, client=client_of(context)
+        )
+        return mapping.token_pair_pb(tokens)
+
+    async def WechatLogin(self, request, context):
+        tokens = await auth.wechat_login(self._deps, code=request.code, client=client_of(context))
+        return mapping.token_pair_pb(tokens)
+
+    async def BindWechatPhone(self, request, context):
+        tokens = await auth.bind_wechat_phone(
+            self._deps,
+            binding_token=request.binding_token,
+            phone_code=request.phone_code,
+            client=client_of(context),
+        )
+        return mapping.token_pair_pb(tokens)
+
+    async def Refresh(self, request, context):
+        tokens = await auth.refresh(
+            self._deps, refresh_token=request.refresh_token, client=client_of(context)
+        )
+        return mapping.token_pair_pb(tokens)
+
+    async def Logout(self, request, context):
+        await auth.logout(
+            self._deps, refresh_token=request.refresh_token, client=client_of(context)
+        )
+        return empty_pb2.Empty()
+
+    async def GetJwks(self, request, context):
+        keys = await self._deps.keys.jwks()
+        return auth_pb2.JsonWebKeySet(keys=[auth_pb2.JsonWebKey(**key) for key in keys])

@@ -1,0 +1,21 @@
+"""`python -m services.identity.entrypoints.grpc_main`: serve identity's gRPC API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from servicekit.logs import configure_logging
+from servicekit.rpc.server import serve
+from services.identity.bootstrap import build_deps, build_server
+from services.identity.settings import IdentitySettings
+
+
+async def main() -> None:
+    settings = IdentitySettings()
+    configure_logging(service="identity", level=settings.log_level)
+    deps = build_deps(settings)
+    await serve(build_server(deps, listen=settings.grpc_listen), settings)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,38 @@
+"""What identity's use cases need from outside, wired once in the entrypoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.identity.adapters.signing_keys import KeyRing
+from services.identity.adapters.wechat import WechatClient
+from services.identity.domain.people import LockoutPolicy
+from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.settings import IdentitySettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    sessions: async_sessionmaker[AsyncSession]
+    keys: KeyRing
+    wechat: WechatClient
+    settings: IdentitySettings
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def uow(self) -> IdentityUnitOfWork:
+        return IdentityUnitOfWork(self.sessions)
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(
+            max_failures=self.settings.lockout_max_failures,
+            lock_for=timedelta(minutes=self.settings.lockout_minutes),
+        )

@@ -1,0 +1,68 @@
+"""Issuing access and refresh tokens for a user."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from servicekit.auth.principal import Principal
+from servicekit.auth.tokens import claims_for
+from services.identity.domain.access import effective_access
+from services.identity.domain.people import User
+from services.identity.domain.tokens import RefreshToken
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    user_id: str
+    access_token: str = ""
+    access_expires_at: datetime | None = None
+    refresh_token: str = ""
+    refresh_expires_at: datetime | None = None
+    binding_token: str = ""
+
+
+async def principal_of(uow, user: User) -> Principal:  # type: ignore[no-untyped-def]
+    roles = await uow.access.roles(user.role_ids)
+    codes, scope = effective_access(roles, await uow.access.enabled_codes())
+    return Principal(
+        user_id=user.id,
+        kind=user.kind.value,
+        organization_id=user.organization_id,
+        roles=tuple(sorted(r.id for r in roles)),
+        permissions=frozenset(codes),
+        data_scope=scope.value,
+        department_id=user.department_id,
+        token_id=uuid.uuid4().hex,
+    )
+
+
+async def issue_tokens(deps, uow, user: User, *, family_id: str = "") -> IssuedTokens:  # type: ignore[no-untyped-def]
+    """A new access token and a new refresh token (in `family_id`, or a new family)."""
+    now = deps.clock()
+    settings = deps.settings
+    access_expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
+    principal = await principal_of(uow, user)
+    claims = claims_for(principal) | {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int(access_expires.timestamp()),
+    }
+    secret = secrets.token_urlsafe(32)
+    refresh = RefreshToken(
+        id=uuid.uuid4().hex,
+        family_id=family_id or uuid.uuid4().hex,
+        user_id=user.id,
+        expires_at=now + timedelta(days=settings.refresh_token_ttl_days),
+    )
+    await uow.refresh_tokens.add(refresh, secret)
+    return IssuedTokens(
+        user_id=user.id,
+        access_token=await deps.keys.sign(claims),
+        access_expires_at=access_expires,
+        refresh_token=secret,
+        refresh_expires_at=refresh.expires_at,
+    )

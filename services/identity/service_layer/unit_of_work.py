@@ -1,0 +1,32 @@
+"""Identity's unit of work: one transaction with every repository on it."""
+
+from __future__ import annotations
+
+from servicekit.uow import UnitOfWork
+from services.identity.adapters.repositories.access import AccessRepository
+from services.identity.adapters.repositories.credentials import (
+    RefreshTokenRepository,
+    SecurityLogRepository,
+)
+from services.identity.adapters.repositories.departments import DepartmentRepository
+from services.identity.adapters.repositories.organizations import OrganizationRepository
+from services.identity.adapters.repositories.users import UserRepository
+
+
+class IdentityUnitOfWork(UnitOfWork):
+    orgs: OrganizationRepository
+    departments: DepartmentRepository
+    users: UserRepository
+    access: AccessRepository
+    refresh_tokens: RefreshTokenRepository
+    security_log: SecurityLogRepository
+
+    async def __aenter__(self) -> IdentityUnitOfWork:
+        await super().__aenter__()
+        self.orgs = OrganizationRepository(self.session)
+        self.departments = DepartmentRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.access = AccessRepository(self.session)
+        self.refresh_tokens = RefreshTokenRepository(self.session)
+        self.security_log = SecurityLogRepository(self.session)
+        return self

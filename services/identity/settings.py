@@ -1,0 +1,28 @@
+"""Identity's settings (prefix TICKETING_)."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from servicekit.settings import BaseServiceSettings
+
+# Used only in development and tests; production refuses to start with it.
+DEVELOPMENT_KEY_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE="
+
+
+class IdentitySettings(BaseServiceSettings):
+    access_token_ttl_seconds: int = 600
+    refresh_token_ttl_days: int = 14
+    wechat_binding_ttl_seconds: int = 600
+    key_encryption_key: str = DEVELOPMENT_KEY_ENCRYPTION_KEY
+    lockout_max_failures: int = 5
+    lockout_minutes: int = 15
+    wechat_app_id: str = "wx-development"
+    wechat_app_secret: str = "development-secret"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> IdentitySettings:
+        if not self.is_development and self.key_encryption_key == DEVELOPMENT_KEY_ENCRYPTION_KEY:
+            raise ValueError("production requires TICKETING_KEY_ENCRYPTION_KEY (a Fernet key)")
+        return self
