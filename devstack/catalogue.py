@@ -15,6 +15,7 @@ class ServiceSpec:
     grpc_port: int  # DESIGN.md §10
     proto_services: tuple[str, ...]  # full names the gateway routes to it
     consumers: tuple[str, ...] = field(default=())  # modules run as `python -m <module>`
+    setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
 
     @property
     def module(self) -> str:
@@ -25,4 +26,20 @@ class ServiceSpec:
         return ROOT / "services" / self.name / "migrations"
 
 
-SERVICES: tuple[ServiceSpec, ...] = ()
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec(
+        name="identity",
+        grpc_port=50051,
+        proto_services=tuple(
+            f"ticketing.identity.v1.{name}"
+            for name in (
+                "AuthService",
+                "OrganizationService",
+                "UserService",
+                "AccessService",
+                "SecurityLogService",
+            )
+        ),
+        setup=("services.identity.entrypoints.seed_demo",),
+    ),
+)

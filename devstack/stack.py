@@ -110,6 +110,8 @@ class Stack:
             TICKETING_DATABASE_URL=self._database(spec),
             TICKETING_GRPC_LISTEN=f"127.0.0.1:{spec.grpc_port}",
         )
+        for module in spec.setup:
+            self._run_once(module.rsplit(".", 1)[-1], module, env)
         self._spawn(spec.name, [spec.module], env)
         self._spawn(f"{spec.name}-outbox-relay", ["servicekit.outbox"], env)
         for module in spec.consumers:
@@ -147,9 +149,22 @@ class Stack:
         return os.environ | {
             "TICKETING_ENVIRONMENT": "development",
             "TICKETING_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "TICKETING_JWKS_URL": f"{self.gateway_url}/.well-known/jwks.json",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "gen")]),
             **extra,
         }
+
+    def _run_once(self, name: str, module: str, env: dict[str, str]) -> None:
+        with open(self.logs / f"{name}.log", "ab") as output:
+            result = subprocess.run(
+                [sys.executable, "-m", module],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        if result.returncode != 0:
+            raise RuntimeError(f"{module} failed; see {self.logs / f'{name}.log'}")
 
     def _spawn(self, name: str, module: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         output = open(self.logs / f"{name}.log", "ab")

@@ -38,6 +38,7 @@ def test_start_command_is_ready_within_60_seconds_and_stops_on_ctrl_c(tmp_path):
         assert time.monotonic() - started < 60
         openapi = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
         assert openapi.status_code == 200
+        _demo_admin_signs_in(f"http://127.0.0.1:{port}")
     finally:
         stack.send_signal(signal.SIGINT)
         output, _ = stack.communicate(timeout=60)
@@ -60,3 +61,14 @@ def _wait_ready(url: str, process: subprocess.Popen[str], *, timeout: float) -> 
             pass
         time.sleep(0.3)
     return False
+
+
+def _demo_admin_signs_in(base: str) -> None:
+    login = httpx.post(
+        f"{base}/v1/auth:login", json={"login": "admin", "password": "admin-demo-2026"}, timeout=10
+    )
+    assert login.status_code == 200, login.text
+    headers = {"authorization": f"Bearer {login.json()['accessToken']}"}
+    enterprises = httpx.get(f"{base}/v1/enterprises", headers=headers, timeout=10)
+    assert enterprises.status_code == 200
+    assert enterprises.json()["totalSize"] == 2

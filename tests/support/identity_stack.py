@@ -12,11 +12,11 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from servicekit.migrations import upgrade
 from services.identity.bootstrap import SERVICE_NAMES, build_deps, build_server
 from services.identity.entrypoints.seed_demo import seed
 from services.identity.service_layer.deps import Deps
 from services.identity.settings import IdentitySettings
-from servicekit.migrations import upgrade
 from tests.support.fake_wechat import FakeWechat
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "identity" / "migrations"
