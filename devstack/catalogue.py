@@ -16,6 +16,7 @@ class ServiceSpec:
     proto_services: tuple[str, ...]  # full names the gateway routes to it
     consumers: tuple[str, ...] = field(default=())  # modules run as `python -m <module>`
     setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
+    topics: tuple[str, ...] = field(default=())  # topics it publishes; created for the dev broker
 
     @property
     def module(self) -> str:
@@ -41,5 +42,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
             )
         ),
         setup=("services.identity.entrypoints.seed_demo",),
+        topics=tuple(
+            f"ticketing.identity.{aggregate}.v1"
+            for aggregate in ("enterprise", "provider", "user", "engineer", "role")
+        ),
     ),
 )

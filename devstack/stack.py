@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from devstack.broker import TansuBroker
 from devstack.catalogue import ROOT, SERVICES, ServiceSpec
 from devstack.ports import wait_for_port
 from devstack.postgres import EmbeddedPostgres, database_url, ensure_database
+from servicekit.kafka import DEAD_LETTER_SUFFIX, ensure_topics
 from servicekit.migrations import upgrade
 
 log = logging.getLogger("devstack")
@@ -106,6 +108,8 @@ class Stack:
 
     def _start_service(self, spec: ServiceSpec) -> None:
         self._migrate(spec)
+        topics = [*spec.topics, *(f"{t}{DEAD_LETTER_SUFFIX}" for t in spec.topics)]
+        asyncio.run(ensure_topics(self.kafka_bootstrap, topics))
         env = self._env(
             TICKETING_DATABASE_URL=self._database(spec),
             TICKETING_GRPC_LISTEN=f"127.0.0.1:{spec.grpc_port}",

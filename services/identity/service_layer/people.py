@@ -314,7 +314,7 @@ async def _validate(
     checks.phone("phone", user.phone, required=rules is ENGINEERS)
     checks.email("email", user.email)
     checks.password("password", password, required=False)
-    if creating and not (user.username or user.phone):
+    if creating and rules is USERS and not (user.username or user.phone):
         checks.fail("username", "a username or a phone number is required")
     checks.raise_if_any(f"{rules.noun.upper()}_INVALID")
     await _check_organization(uow, rules, user)

@@ -118,7 +118,7 @@ async def test_provider_admin_cannot_touch_another_providers_engineers(identity)
 
 
 async def test_roles_of_another_organisation_are_invisible(identity, two_enterprises):
-    _, headers, theirs = two_enterprises
+    _, headers, _ = two_enterprises
     _, their_admin = await enterprise_with_admin(identity)
     role = await ok(
         await identity.client.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import Row, any_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.adapters.repositories.filters import contains_text, paged, within
@@ -116,7 +116,7 @@ class UserRepository:
         if where.only_user_id:
             conditions.append(users.c.id == where.only_user_id)
         if where.skill:
-            conditions.append(users.c.skills.any(where.skill))
+            conditions.append(literal(where.skill) == any_(users.c.skills))
         if where.state is not None:
             conditions.append(users.c.state == where.state.value)
         if where.query:
