@@ -42,15 +42,31 @@ def test_every_object_validates(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_workloads_use_the_one_image_with_probes_and_no_root(overlay):
-    deployments = [r for r in render(overlay) if r["kind"] == "Deployment"]
-    assert deployments
-    for deployment in deployments:
-        pod = deployment["spec"]["template"]["spec"]
+def test_workloads_use_the_one_image_as_non_root_and_servers_have_probes(overlay):
+    workloads = [r for r in render(overlay) if r["kind"] in ("Deployment", "Job")]
+    assert {w["metadata"]["name"] for w in workloads} >= {
+        "gateway",
+        "identity",
+        "identity-outbox-relay",
+        "identity-migrate",
+    }
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         for container in pod["containers"]:
             assert container["image"].startswith("registry.example.com/ticketing/ticketing-suite:")
-            assert "readinessProbe" in container and "livenessProbe" in container
+            if any(p["name"] in ("grpc", "http") for p in container.get("ports", [])):
+                assert "readinessProbe" in container and "livenessProbe" in container
+
+
+def test_gateway_routes_to_every_deployed_service():
+    import json
+
+    config = next(r for r in render("prod") if r["kind"] == "ConfigMap")
+    upstreams = json.loads(config["data"]["TICKETING_GATEWAY_UPSTREAMS"])
+    services = {r["metadata"]["name"] for r in render("prod") if r["kind"] == "Service"}
+    assert upstreams
+    assert {address.split(":")[0] for address in upstreams.values()} <= services
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -184,3 +184,35 @@ async def test_disabled_users_token_stops_working_at_identity_and_cannot_refresh
         "/v1/auth:refresh", json={"refreshToken": tokens["refreshToken"]}
     )
     assert refreshed.status_code == 401
+
+
+async def test_designations_of_another_enterprise_are_invisible(identity, two_enterprises):
+    _, headers, theirs = two_enterprises
+    path = f"/v1/enterprises/{theirs['enterpriseId']}/designations"
+    assert (await identity.client.get(path, headers=headers)).status_code == 404
+    assert (
+        await identity.client.post(path, json={"providerId": "x"}, headers=headers)
+    ).status_code == 403
+
+
+async def test_security_log_filters_by_time_range_and_user(identity):
+    from datetime import UTC, datetime, timedelta
+
+    enterprise = await new_enterprise(identity)
+    user = await new_user(identity, enterprise["enterpriseId"])
+    await identity.login(user["username"])
+    now = datetime.now(UTC)
+    params = {
+        "userId": user["userId"],
+        "startTime": (now - timedelta(minutes=5)).isoformat(),
+        "endTime": (now + timedelta(minutes=5)).isoformat(),
+    }
+    found = await ok(
+        await identity.client.get("/v1/security-logs", params=params, headers=await admin(identity))
+    )
+    assert [e["kind"] for e in found["securityLogs"]] == ["SECURITY_EVENT_KIND_LOGIN_SUCCEEDED"]
+    params["endTime"] = (now - timedelta(minutes=4)).isoformat()
+    empty = await ok(
+        await identity.client.get("/v1/security-logs", params=params, headers=await admin(identity))
+    )
+    assert empty["securityLogs"] == []
