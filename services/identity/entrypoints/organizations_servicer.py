@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from google.protobuf import empty_pb2
 from ticketing.identity.v1 import organizations_pb2 as pb
 from ticketing.identity.v1 import organizations_pb2_grpc
 
 from services.identity import mapping
 from services.identity.adapters.repositories.organizations import OrganizationFilter
-from services.identity.domain.organizations import OrgKind
+from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.entrypoints.request_context import caller_of
 from services.identity.service_layer import departments as dept
 from services.identity.service_layer import organizations as orgs
@@ -26,107 +30,124 @@ def _filter(request) -> OrganizationFilter:  # type: ignore[no-untyped-def]
     )
 
 
+@dataclass(frozen=True)
+class OrgApi:
+    """How one kind of organisation appears in the contract."""
+
+    kind: OrgKind
+    noun: str  # the request's field and id prefix: "enterprise" or "provider"
+    draft: Callable[[Any], Organization]
+    to_pb: Callable[[Organization], Any]
+    list_response: Callable[..., Any]
+    plural: str
+
+
+ENTERPRISES = OrgApi(
+    E,
+    "enterprise",
+    mapping.enterprise_draft,
+    mapping.enterprise_pb,
+    pb.ListEnterprisesResponse,
+    "enterprises",
+)
+PROVIDERS = OrgApi(
+    P,
+    "provider",
+    mapping.provider_draft,
+    mapping.provider_pb,
+    pb.ListProvidersResponse,
+    "providers",
+)
+
+
+def _create(api: OrgApi):  # type: ignore[no-untyped-def]
+    async def create(self, request, context):  # type: ignore[no-untyped-def]
+        org = await orgs.create_organization(
+            self._deps,
+            caller_of(context),
+            draft=api.draft(getattr(request, api.noun)),
+            request_id=request.request_id,
+        )
+        return api.to_pb(org)
+
+    return create
+
+
+def _get(api: OrgApi):  # type: ignore[no-untyped-def]
+    async def get(self, request, context):  # type: ignore[no-untyped-def]
+        org_id = getattr(request, f"{api.noun}_id")
+        return api.to_pb(
+            await orgs.get_organization(self._deps, caller_of(context), api.kind, org_id)
+        )
+
+    return get
+
+
+def _list(api: OrgApi):  # type: ignore[no-untyped-def]
+    async def list_(self, request, context):  # type: ignore[no-untyped-def]
+        items, token, total = await orgs.list_organizations(
+            self._deps,
+            caller_of(context),
+            api.kind,
+            where=_filter(request),
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return api.list_response(
+            **{api.plural: [api.to_pb(o) for o in items]}, next_page_token=token, total_size=total
+        )
+
+    return list_
+
+
+def _update(api: OrgApi):  # type: ignore[no-untyped-def]
+    async def update(self, request, context):  # type: ignore[no-untyped-def]
+        org = await orgs.update_organization(
+            self._deps,
+            caller_of(context),
+            draft=api.draft(getattr(request, api.noun)),
+            mask=list(request.update_mask.paths),
+        )
+        return api.to_pb(org)
+
+    return update
+
+
+def _state(api: OrgApi, action: str):  # type: ignore[no-untyped-def]
+    async def change(self, request, context):  # type: ignore[no-untyped-def]
+        org = await orgs.change_organization_state(
+            self._deps,
+            caller_of(context),
+            api.kind,
+            getattr(request, f"{api.noun}_id"),
+            action=action,
+            reason=getattr(request, "reason", ""),
+        )
+        return api.to_pb(org)
+
+    return change
+
+
 class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def CreateEnterprise(self, request, context):
-        org = await orgs.create_organization(
-            self._deps,
-            caller_of(context),
-            draft=mapping.enterprise_draft(request.enterprise),
-            request_id=request.request_id,
-        )
-        return mapping.enterprise_pb(org)
-
-    async def GetEnterprise(self, request, context):
-        org = await orgs.get_organization(self._deps, caller_of(context), E, request.enterprise_id)
-        return mapping.enterprise_pb(org)
-
-    async def ListEnterprises(self, request, context):
-        items, token, total = await orgs.list_organizations(
-            self._deps,
-            caller_of(context),
-            E,
-            where=_filter(request),
-            page_size=request.page_size,
-            page_token=request.page_token,
-        )
-        return pb.ListEnterprisesResponse(
-            enterprises=[mapping.enterprise_pb(o) for o in items],
-            next_page_token=token,
-            total_size=total,
-        )
-
-    async def UpdateEnterprise(self, request, context):
-        org = await orgs.update_organization(
-            self._deps,
-            caller_of(context),
-            draft=mapping.enterprise_draft(request.enterprise),
-            mask=list(request.update_mask.paths),
-        )
-        return mapping.enterprise_pb(org)
-
-    async def DeleteEnterprise(self, request, context):
-        return await self._state(E, request.enterprise_id, "delete", context)
-
-    async def UndeleteEnterprise(self, request, context):
-        return await self._state(E, request.enterprise_id, "undelete", context)
-
-    async def DisableEnterprise(self, request, context):
-        return await self._state(E, request.enterprise_id, "disable", context, request.reason)
-
-    async def EnableEnterprise(self, request, context):
-        return await self._state(E, request.enterprise_id, "enable", context)
-
-    async def CreateProvider(self, request, context):
-        org = await orgs.create_organization(
-            self._deps,
-            caller_of(context),
-            draft=mapping.provider_draft(request.provider),
-            request_id=request.request_id,
-        )
-        return mapping.provider_pb(org)
-
-    async def GetProvider(self, request, context):
-        org = await orgs.get_organization(self._deps, caller_of(context), P, request.provider_id)
-        return mapping.provider_pb(org)
-
-    async def ListProviders(self, request, context):
-        items, token, total = await orgs.list_organizations(
-            self._deps,
-            caller_of(context),
-            P,
-            where=_filter(request),
-            page_size=request.page_size,
-            page_token=request.page_token,
-        )
-        return pb.ListProvidersResponse(
-            providers=[mapping.provider_pb(o) for o in items],
-            next_page_token=token,
-            total_size=total,
-        )
-
-    async def UpdateProvider(self, request, context):
-        org = await orgs.update_organization(
-            self._deps,
-            caller_of(context),
-            draft=mapping.provider_draft(request.provider),
-            mask=list(request.update_mask.paths),
-        )
-        return mapping.provider_pb(org)
-
-    async def DeleteProvider(self, request, context):
-        return await self._state(P, request.provider_id, "delete", context)
-
-    async def UndeleteProvider(self, request, context):
-        return await self._state(P, request.provider_id, "undelete", context)
-
-    async def DisableProvider(self, request, context):
-        return await self._state(P, request.provider_id, "disable", context, request.reason)
-
-    async def EnableProvider(self, request, context):
-        return await self._state(P, request.provider_id, "enable", context)
+    CreateEnterprise = _create(ENTERPRISES)
+    GetEnterprise = _get(ENTERPRISES)
+    ListEnterprises = _list(ENTERPRISES)
+    UpdateEnterprise = _update(ENTERPRISES)
+    DeleteEnterprise = _state(ENTERPRISES, "delete")
+    UndeleteEnterprise = _state(ENTERPRISES, "undelete")
+    DisableEnterprise = _state(ENTERPRISES, "disable")
+    EnableEnterprise = _state(ENTERPRISES, "enable")
+    CreateProvider = _create(PROVIDERS)
+    GetProvider = _get(PROVIDERS)
+    ListProviders = _list(PROVIDERS)
+    UpdateProvider = _update(PROVIDERS)
+    DeleteProvider = _state(PROVIDERS, "delete")
+    UndeleteProvider = _state(PROVIDERS, "undelete")
+    DisableProvider = _state(PROVIDERS, "disable")
+    EnableProvider = _state(PROVIDERS, "enable")
 
     async def CreateDepartment(self, request, context):
         draft = mapping.department_draft(request.department)
@@ -183,9 +204,3 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
             self._deps, caller_of(context), request.enterprise_id, request.provider_id, remove=True
         )
         return empty_pb2.Empty()
-
-    async def _state(self, kind: OrgKind, org_id: str, action: str, context, reason: str = ""):  # type: ignore[no-untyped-def]
-        org = await orgs.change_organization_state(
-            self._deps, caller_of(context), kind, org_id, action=action, reason=reason
-        )
-        return mapping.organization_pb(org)
