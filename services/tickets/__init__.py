@@ -1,0 +1,2 @@
+"""Tickets: service catalogue and levels, tickets and their lifecycle, comments, history,
+ratings."""

@@ -1,0 +1,1 @@
+"""Tickets' adapters: tables, repositories, the identity directory read model."""

@@ -1,0 +1,74 @@
+"""Tickets' read model of identity (people and designations), fed by identity's events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.tickets.adapters.tables import directory_designations, directory_people
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    kind: str
+    organization_id: str
+    department_id: str
+    display_name: str
+    active: bool
+
+
+class DirectoryRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def person(self, person_id: str) -> Person | None:
+        row = (
+            await self._session.execute(
+                select(directory_people).where(directory_people.c.id == person_id)
+            )
+        ).first()
+        return Person(**row._mapping) if row else None
+
+    async def provider_of_engineer(self, engineer_id: str) -> str:
+        """The provider of an active engineer; "" when unknown or inactive."""
+        person = await self.person(engineer_id)
+        return (
+            person.organization_id if person and person.active and person.kind == "engineer" else ""
+        )
+
+    async def is_designated(self, enterprise_id: str, provider_id: str) -> bool:
+        found = await self._session.scalar(
+            select(directory_designations.c.provider_id).where(
+                directory_designations.c.enterprise_id == enterprise_id,
+                directory_designations.c.provider_id == provider_id,
+            )
+        )
+        return found is not None
+
+    async def upsert_person(self, person: Person) -> None:
+        statement = insert(directory_people).values(**person.__dict__)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["id"],
+                set_={c.name: c for c in statement.excluded if c.name != "id"},
+            )
+        )
+
+    async def set_designation(self, enterprise_id: str, provider_id: str, *, present: bool) -> None:
+        if present:
+            await self._session.execute(
+                insert(directory_designations)
+                .values(enterprise_id=enterprise_id, provider_id=provider_id)
+                .on_conflict_do_nothing()
+            )
+        else:
+            await self._session.execute(
+                delete(directory_designations).where(
+                    directory_designations.c.enterprise_id == enterprise_id,
+                    directory_designations.c.provider_id == provider_id,
+                )
+            )

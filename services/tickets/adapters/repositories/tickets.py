@@ -1,0 +1,268 @@
+"""Tickets, with the caller's scope applied to every read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Row, and_, func, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
+from services.tickets.adapters.tables import day_counters, tickets
+from services.tickets.domain.catalog import Priority
+from services.tickets.domain.tickets import Approval, Channel, Rating, Status, Ticket
+from services.tickets.domain.visibility import TicketScope
+
+_PLAIN = (
+    "id",
+    "number",
+    "title",
+    "description",
+    "service_type_id",
+    "service_level_id",
+    "enterprise_id",
+    "requester_id",
+    "requester_department_id",
+    "created_by",
+    "contact_name",
+    "contact_phone",
+    "location",
+    "custom_fields",
+    "provider_id",
+    "engineer_id",
+    "pending_approval_level",
+    "resolution",
+    "cancel_reason",
+    "response_due_at",
+    "resolution_due_at",
+    "first_response_at",
+    "auto_close_at",
+    "resolved_at",
+    "closed_at",
+    "attachment_ids",
+    "created_at",
+)
+ORDERS = {
+    "create_time_desc": (tickets.c.created_at.desc(),),
+    "create_time_asc": (tickets.c.created_at.asc(),),
+    "update_time_desc": (tickets.c.updated_at.desc(),),
+    "priority_desc": (tickets.c.priority.desc(), tickets.c.created_at.asc()),
+}
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    statuses: tuple[Status, ...] = ()
+    service_type_ids: frozenset[str] | None = None
+    service_level_id: str = ""
+    priority: Priority | None = None
+    enterprise_id: str = ""
+    provider_id: str = ""
+    engineer_id: str = ""
+    requester_id: str = ""
+    pool_of_provider: str = ""
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+    query: str = ""
+    order: str = "create_time_desc"
+
+
+def _ticket(row: Row) -> Ticket:  # type: ignore[type-arg]
+    rating = row.rating
+    return Ticket(
+        **{name: getattr(row, name) for name in _PLAIN},
+        status=Status(row.status),
+        priority=Priority(row.priority),
+        channel=Channel(row.channel),
+        approval_steps=steps_from_json(row.approval_steps),
+        approvals=[
+            Approval(
+                a["level"],
+                a["approver_id"],
+                a["approved"],
+                a["comment"],
+                datetime.fromisoformat(a["decided_at"]),
+            )
+            for a in row.approvals
+        ],
+        rating=Rating(
+            rating["score"], rating["comment"], datetime.fromisoformat(rating["rated_at"])
+        )
+        if rating
+        else None,
+        auto_close_delay=timedelta(seconds=row.auto_close_delay_seconds),
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _values(ticket: Ticket) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(ticket, name) for name in _PLAIN}
+    values.update(
+        status=ticket.status.value,
+        priority=int(ticket.priority),
+        channel=ticket.channel.value,
+        approval_steps=steps_to_json(ticket.approval_steps),
+        approvals=[
+            {**a.__dict__, "decided_at": a.decided_at.isoformat()} for a in ticket.approvals
+        ],
+        rating={**ticket.rating.__dict__, "rated_at": ticket.rating.rated_at.isoformat()}
+        if ticket.rating
+        else None,
+        auto_close_delay_seconds=int(ticket.auto_close_delay.total_seconds()),
+    )
+    return values
+
+
+def scope_clause(scope: TicketScope):  # type: ignore[no-untyped-def]
+    if scope.everything:
+        return true()
+    if scope.provider_id:
+        clause = tickets.c.provider_id == scope.provider_id
+        if scope.engineer_id:
+            pool = and_(
+                tickets.c.status == Status.PENDING_ASSIGNMENT.value, tickets.c.engineer_id == ""
+            )
+            clause = and_(clause, or_(tickets.c.engineer_id == scope.engineer_id, pool))
+        return clause
+    clause = tickets.c.enterprise_id == scope.enterprise_id
+    if scope.own_user_id:
+        mine = or_(
+            tickets.c.requester_id == scope.own_user_id, tickets.c.created_by == scope.own_user_id
+        )
+        clause = and_(clause, mine)
+    elif scope.department_ids is not None:
+        clause = and_(clause, tickets.c.requester_department_id.in_(sorted(scope.department_ids)))
+    return clause
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def next_number(self, day: date) -> str:
+        """Gap-free per day: the counter row is locked until the creating transaction ends,
+        and a rolled-back create gives its number back."""
+        last = await self._session.scalar(
+            upsert(day_counters)
+            .values(day=day, last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": day_counters.c.last + 1})
+            .returning(day_counters.c.last)
+        )
+        return f"T{day:%Y%m%d}-{last:06d}"
+
+    async def add(self, ticket: Ticket) -> None:
+        await self._session.execute(insert(tickets).values(**_values(ticket)))
+
+    async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:
+        query = select(tickets).where(
+            or_(tickets.c.id == ticket_id, tickets.c.number == ticket_id), scope_clause(scope)
+        )
+        row = (await self._session.execute(query.with_for_update() if lock else query)).first()
+        return _ticket(row) if row else None
+
+    async def save(self, ticket: Ticket) -> Ticket:
+        row = (
+            await self._session.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket.id)
+                .values(**_values(ticket), updated_at=func.now(), version=tickets.c.version + 1)
+                .returning(tickets)
+            )
+        ).one()
+        return _ticket(row)
+
+    async def list(
+        self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
+    ) -> tuple[list[Ticket], int]:
+        query = select(tickets).where(scope_clause(scope), *self._conditions(where))
+        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
+        order = (*ORDERS.get(where.order, ORDERS["create_time_desc"]), tickets.c.id)
+        rows = await self._session.execute(query.order_by(*order).offset(offset).limit(limit))
+        return [_ticket(r) for r in rows], int(total or 0)
+
+    async def due_for_auto_close(self, now: datetime, limit: int) -> list[str]:
+        rows = await self._session.scalars(
+            select(tickets.c.id)
+            .where(tickets.c.status == Status.RESOLVED.value, tickets.c.auto_close_at <= now)
+            .order_by(tickets.c.auto_close_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows)
+
+    async def counts_by_status(self, *, scope: TicketScope, user_id: str) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(tickets.c.status, func.count())
+            .where(scope_clause(scope), self._involving(user_id))
+            .group_by(tickets.c.status)
+        )
+        return {status: count for status, count in rows}
+
+    async def counts_by_month(
+        self, *, scope: TicketScope, user_id: str, since: datetime
+    ) -> dict[str, int]:
+        month = func.to_char(func.date_trunc("month", tickets.c.created_at), "YYYY-MM")
+        rows = await self._session.execute(
+            select(month, func.count())
+            .where(scope_clause(scope), self._involving(user_id), tickets.c.created_at >= since)
+            .group_by(month)
+        )
+        return {m: count for m, count in rows}
+
+    @staticmethod
+    def _involving(user_id: str):  # type: ignore[no-untyped-def]
+        return or_(
+            tickets.c.requester_id == user_id,
+            tickets.c.created_by == user_id,
+            tickets.c.engineer_id == user_id,
+        )
+
+    @staticmethod
+    def _conditions(where: TicketFilter) -> list:  # type: ignore[type-arg]
+        c = tickets.c
+        conditions = []
+        if where.statuses:
+            conditions.append(c.status.in_([s.value for s in where.statuses]))
+        if where.service_type_ids is not None:
+            conditions.append(c.service_type_id.in_(sorted(where.service_type_ids)))
+        for name in ("service_level_id", "enterprise_id", "provider_id", "engineer_id"):
+            if value := getattr(where, name):
+                conditions.append(c[name] == value)
+        if where.requester_id:
+            conditions.append(
+                or_(c.requester_id == where.requester_id, c.created_by == where.requester_id)
+            )
+        if where.pool_of_provider:
+            conditions.extend(
+                [
+                    c.provider_id == where.pool_of_provider,
+                    c.engineer_id == "",
+                    c.status == Status.PENDING_ASSIGNMENT.value,
+                ]
+            )
+        if where.priority is not None:
+            conditions.append(c.priority == int(where.priority))
+        for column, low, high in (
+            (c.created_at, where.created_from, where.created_to),
+            (c.updated_at, where.updated_from, where.updated_to),
+        ):
+            if low is not None:
+                conditions.append(column >= low)
+            if high is not None:
+                conditions.append(column < high)
+        if where.query:
+            escaped = where.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            conditions.append(
+                or_(
+                    c.title.ilike(pattern, escape="\\"),
+                    c.description.ilike(pattern, escape="\\"),
+                    c.number == where.query,
+                )
+            )
+        return conditions

@@ -1,0 +1,177 @@
+"""Tickets' tables (SQLAlchemy Core). The migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from servicekit.idempotency import define_idempotency_table
+from servicekit.messaging_tables import define_messaging_tables
+
+metadata = MetaData()
+outbox, inbox = define_messaging_tables(metadata)
+idempotency_keys = define_idempotency_table(metadata)
+
+
+def _stamps() -> list[Column]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+def _text(name: str) -> Column:
+    return Column(name, Text, nullable=False, server_default="")
+
+
+service_types = Table(
+    "service_types",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("parent_id", Text),
+    Column("level", Integer, nullable=False),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    Column("enabled", Boolean, nullable=False, server_default="true"),
+    Column("form_fields", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    _text("default_service_level_id"),
+    Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
+    _text("description"),
+    *_stamps(),
+)
+Index(
+    "service_types_sibling_name",
+    func.coalesce(service_types.c.parent_id, ""),
+    service_types.c.display_name,
+    unique=True,
+)
+
+service_levels = Table(
+    "service_levels",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("display_name", Text, nullable=False, unique=True),
+    Column("priority", Integer, nullable=False),
+    Column("response_target_seconds", Integer),
+    Column("resolution_target_seconds", Integer),
+    Column("approval_steps", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("auto_close_delay_seconds", Integer, nullable=False),
+    *_stamps(),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("number", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    _text("description"),
+    Column("service_type_id", Text, nullable=False),
+    Column("service_level_id", Text, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("enterprise_id", Text, nullable=False),
+    Column("requester_id", Text, nullable=False),
+    _text("requester_department_id"),
+    _text("created_by"),
+    _text("contact_name"),
+    _text("contact_phone"),
+    _text("location"),
+    Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    _text("provider_id"),
+    _text("engineer_id"),
+    Column("approval_steps", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("pending_approval_level", Integer, nullable=False, server_default="0"),
+    Column("approvals", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    _text("resolution"),
+    _text("cancel_reason"),
+    Column("rating", JSONB),
+    Column("auto_close_delay_seconds", Integer, nullable=False),
+    Column("response_due_at", DateTime(timezone=True)),
+    Column("resolution_due_at", DateTime(timezone=True)),
+    Column("first_response_at", DateTime(timezone=True)),
+    Column("auto_close_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("attachment_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    *_stamps(),
+    Column("version", Integer, nullable=False, server_default="0"),
+)
+for _column in ("enterprise_id", "provider_id", "engineer_id", "requester_id", "status"):
+    Index(f"tickets_{_column}", tickets.c[_column], tickets.c.created_at)
+Index(
+    "tickets_auto_close_due", tickets.c.auto_close_at, postgresql_where=text("status = 'resolved'")
+)
+
+comments = Table(
+    "ticket_comments",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("ticket_id", Text, nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("internal", Boolean, nullable=False),
+    Column("author_id", Text, nullable=False),
+    Column("author_kind", Text, nullable=False),
+    _text("author_organization_id"),
+    Column("attachment_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+history = Table(
+    "ticket_history",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("ticket_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    _text("actor_id"),
+    _text("actor_kind"),
+    _text("actor_organization_id"),
+    Column("from_status", Text, nullable=False),
+    Column("to_status", Text, nullable=False),
+    Column("changes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    _text("note"),
+    Column("internal", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ticket_history_ticket", history.c.ticket_id, history.c.id)
+
+day_counters = Table(
+    "ticket_day_counters",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+directory_people = Table(
+    "directory_people",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    _text("organization_id"),
+    _text("department_id"),
+    _text("display_name"),
+    Column("active", Boolean, nullable=False),
+)
+
+directory_designations = Table(
+    "directory_designations",
+    metadata,
+    Column("enterprise_id", Text, primary_key=True),
+    Column("provider_id", Text, primary_key=True),
+)

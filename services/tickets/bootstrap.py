@@ -1,0 +1,69 @@
+"""Wiring tickets together from its settings: used by the entrypoints and by tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ticketing.tickets.v1 import catalog_pb2_grpc, tickets_pb2_grpc
+
+from servicekit.auth.tokens import KeySource, TokenVerifier
+from servicekit.consumer import IdempotentConsumer
+from servicekit.db import create_engine, session_factory
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from services.tickets.entrypoints.servicers import CatalogServicer, TicketServicer
+from services.tickets.service_layer.deps import Deps
+from services.tickets.service_layer.directory import apply_identity_event
+from services.tickets.service_layer.lifecycle import close_due
+from services.tickets.settings import TicketsSettings
+
+log = logging.getLogger(__name__)
+PACKAGE = "ticketing.tickets.v1"
+SERVICE_NAMES = (f"{PACKAGE}.CatalogService", f"{PACKAGE}.TicketService")
+
+
+def build_deps(settings: TicketsSettings) -> Deps:
+    return Deps(sessions=session_factory(create_engine(settings.database_url)), settings=settings)
+
+
+def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
+    verifier = TokenVerifier(
+        keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
+    )
+    bindings = [
+        ServiceBinding(
+            catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
+            CatalogServicer(deps),
+            SERVICE_NAMES[0],
+        ),
+        ServiceBinding(
+            tickets_pb2_grpc.add_TicketServiceServicer_to_server,
+            TicketServicer(deps),
+            SERVICE_NAMES[1],
+        ),
+    ]
+    return create_server(bindings=bindings, listen=listen, verifier=verifier)
+
+
+def directory_consumer(deps: Deps) -> IdempotentConsumer:
+    return IdempotentConsumer(
+        name="tickets-identity-directory",
+        topics=list(deps.settings.identity_topics),
+        bootstrap=deps.settings.kafka_bootstrap,
+        sessions=deps.sessions,
+        handler=apply_identity_event,
+    )
+
+
+async def run_auto_close(deps: Deps, stop: asyncio.Event) -> None:
+    """The auto-close timer: the deadlines live in the database, so a restart loses nothing."""
+    while not stop.is_set():
+        try:
+            while await close_due(deps) == deps.settings.auto_close_batch:
+                pass
+        except Exception:
+            log.exception("auto-close round failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=deps.settings.auto_close_interval_seconds)
+        except TimeoutError:
+            continue

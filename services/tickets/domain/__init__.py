@@ -1,0 +1,1 @@
+"""Tickets' domain: plain Python, no I/O."""

@@ -1,0 +1,394 @@
+"""The ticket and its lifecycle (DESIGN.md §3). Every transition checks who may do it and
+from which state, and returns the history entry describing it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from servicekit.auth.principal import Principal
+from servicekit.errors import DomainError, ErrorCode, FieldViolation, permission_denied
+from services.tickets.domain.catalog import ApprovalStep, ApproverSide, Priority
+
+
+class Status(enum.Enum):
+    PENDING_APPROVAL = "pending_approval"
+    PENDING_ASSIGNMENT = "pending_assignment"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def group(self) -> StatusGroup:
+        return _GROUPS[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.CLOSED, Status.REJECTED, Status.CANCELLED)
+
+
+class StatusGroup(enum.Enum):
+    PENDING = "pending"  # 待处理
+    IN_PROGRESS = "in_progress"  # 进行中
+    DONE = "done"  # 已完成
+    CANCELLED = "cancelled"  # 已取消
+
+
+_GROUPS = {
+    Status.PENDING_APPROVAL: StatusGroup.PENDING,
+    Status.PENDING_ASSIGNMENT: StatusGroup.PENDING,
+    Status.ASSIGNED: StatusGroup.IN_PROGRESS,
+    Status.IN_PROGRESS: StatusGroup.IN_PROGRESS,
+    Status.RESOLVED: StatusGroup.DONE,
+    Status.CLOSED: StatusGroup.DONE,
+    Status.REJECTED: StatusGroup.DONE,
+    Status.CANCELLED: StatusGroup.CANCELLED,
+}
+
+
+class Channel(enum.Enum):
+    MINI_PROGRAM = "mini_program"
+    WEB = "web"
+    STAFF = "staff"
+    API = "api"
+
+
+@dataclass
+class Approval:
+    level: int
+    approver_id: str
+    approved: bool
+    comment: str
+    decided_at: datetime
+
+
+@dataclass
+class Rating:
+    score: int
+    comment: str
+    rated_at: datetime
+
+
+@dataclass
+class Step:
+    """What a transition did, for the history and the event."""
+
+    action: str
+    actor: Principal | None
+    from_status: Status
+    to_status: Status
+    changes: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    internal: bool = False
+
+
+@dataclass
+class Ticket:
+    id: str
+    number: str
+    title: str
+    service_type_id: str
+    service_level_id: str
+    enterprise_id: str
+    requester_id: str
+    status: Status = Status.PENDING_APPROVAL
+    description: str = ""
+    priority: Priority = Priority.NORMAL
+    channel: Channel = Channel.WEB
+    created_by: str = ""
+    requester_department_id: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    location: str = ""
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    provider_id: str = ""
+    engineer_id: str = ""
+    approval_steps: list[ApprovalStep] = field(default_factory=list)
+    pending_approval_level: int = 0
+    approvals: list[Approval] = field(default_factory=list)
+    resolution: str = ""
+    cancel_reason: str = ""
+    rating: Rating | None = None
+    auto_close_delay: timedelta = timedelta(days=3)
+    response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    first_response_at: datetime | None = None
+    auto_close_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    attachment_ids: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+    # --- creation -------------------------------------------------------------------------
+
+    def open(self, now: datetime, response: timedelta | None, resolution: timedelta | None) -> Step:
+        """First status: approval if the level has steps, else straight to assignment."""
+        self.created_at = now
+        self.response_due_at = now + response if response else None
+        self.resolution_due_at = now + resolution if resolution else None
+        if self.approval_steps:
+            self.status, self.pending_approval_level = Status.PENDING_APPROVAL, 1
+        else:
+            self.status = Status.PENDING_ASSIGNMENT
+        return Step("created", None, self.status, self.status)
+
+    # --- approval ---------------------------------------------------------------------------
+
+    def approve(self, actor: Principal, comment: str, now: datetime) -> Step:
+        step = self._approval_step(actor, "approve")
+        before = self.status
+        self.approvals.append(Approval(step.level, actor.user_id, True, comment, now))
+        if step.level < len(self.approval_steps):
+            self.pending_approval_level = step.level + 1
+        else:
+            self.pending_approval_level, self.status = 0, Status.PENDING_ASSIGNMENT
+        return Step("approved", actor, before, self.status, {"level": str(step.level)}, comment)
+
+    def reject(self, actor: Principal, reason: str, now: datetime) -> Step:
+        _require_text("reason", reason)
+        step = self._approval_step(actor, "reject")
+        self.approvals.append(Approval(step.level, actor.user_id, False, reason, now))
+        self.pending_approval_level, self.cancel_reason = 0, reason
+        return self._move(
+            "rejected", actor, Status.REJECTED, note=reason, changes={"level": str(step.level)}
+        )
+
+    def _approval_step(self, actor: Principal, verb: str) -> ApprovalStep:
+        self._require(verb, Status.PENDING_APPROVAL)
+        step = self.approval_steps[self.pending_approval_level - 1]
+        if not actor.has(step.permission_code):
+            raise permission_denied(
+                "PERMISSION_MISSING", f"approving level {step.level} needs {step.permission_code!r}"
+            )
+        own_enterprise = actor.kind == "enterprise" and actor.organization_id == self.enterprise_id
+        if (step.side is ApproverSide.ENTERPRISE and not (own_enterprise or actor.is_platform)) or (
+            step.side is ApproverSide.PLATFORM and not actor.is_platform
+        ):
+            raise permission_denied(
+                "TICKET_NOT_YOUR_APPROVAL",
+                f"level {step.level} is approved by the {step.side.value}",
+            )
+        return step
+
+    # --- dispatch ---------------------------------------------------------------------------
+
+    def assign(
+        self,
+        actor: Principal,
+        *,
+        provider_id: str,
+        engineer_id: str,
+        engineer_provider: str,
+        designated: bool,
+        note: str = "",
+    ) -> Step:
+        """Platform staff hand the ticket to a provider (and optionally an engineer); a provider
+        admin hands their provider's ticket to one of their engineers."""
+        self._require("assign", Status.PENDING_ASSIGNMENT, Status.ASSIGNED, Status.IN_PROGRESS)
+        _require_code(actor, "ticket.assign")
+        if actor.is_platform:
+            provider_id = provider_id or self.provider_id
+            if not provider_id:
+                raise _invalid("provider_id", "name the provider to assign to")
+            if not designated:
+                raise _invalid("provider_id", "is not designated to the ticket's enterprise")
+        elif actor.kind == "provider" and actor.organization_id == self.provider_id:
+            provider_id = self.provider_id
+            if not engineer_id:
+                raise _invalid("engineer_id", "name one of your engineers")
+        else:
+            raise permission_denied(
+                "TICKET_NOT_YOUR_PROVIDER", "only the platform or the ticket's provider assigns it"
+            )
+        if engineer_id and engineer_provider != provider_id:
+            raise _invalid("engineer_id", "is not an active engineer of the provider")
+        before_engineer = self.engineer_id
+        self.provider_id, self.engineer_id = provider_id, engineer_id
+        target = Status.ASSIGNED if engineer_id else Status.PENDING_ASSIGNMENT
+        changes = {
+            "provider_id": provider_id,
+            "engineer_id": engineer_id,
+            "previous_engineer_id": before_engineer,
+        }
+        return self._move("assigned", actor, target, changes=changes, note=note)
+
+    def claim(self, actor: Principal) -> Step:
+        self._require("claim", Status.PENDING_ASSIGNMENT)
+        _require_code(actor, "ticket.claim")
+        if (
+            actor.kind != "engineer"
+            or actor.organization_id != self.provider_id
+            or self.engineer_id
+        ):
+            raise permission_denied(
+                "TICKET_NOT_IN_YOUR_POOL", "only an engineer of the ticket's provider claims it"
+            )
+        self.engineer_id = actor.user_id
+        return self._move("claimed", actor, Status.ASSIGNED, changes={"engineer_id": actor.user_id})
+
+    def transfer(
+        self, actor: Principal, *, engineer_id: str, engineer_provider: str, reason: str
+    ) -> Step:
+        self._require("transfer", Status.ASSIGNED, Status.IN_PROGRESS)
+        _require_code(actor, "ticket.transfer" if actor.kind == "engineer" else "ticket.assign")
+        is_engineer = actor.kind == "engineer" and actor.user_id == self.engineer_id
+        is_admin = actor.kind == "provider" and actor.organization_id == self.provider_id
+        if not (is_engineer or is_admin):
+            raise permission_denied(
+                "TICKET_NOT_YOURS", "only the assigned engineer or their provider transfers it"
+            )
+        if engineer_provider != self.provider_id:
+            raise DomainError(
+                "TICKET_TRANSFER_OUTSIDE_PROVIDER",
+                "a ticket is transferred only to another engineer of its provider",
+                ErrorCode.FAILED_PRECONDITION,
+                [
+                    FieldViolation(
+                        "engineer_id", "is not an active engineer of the ticket's provider"
+                    )
+                ],
+            )
+        if engineer_id == self.engineer_id:
+            raise _invalid("engineer_id", "is already assigned")
+        previous, self.engineer_id = self.engineer_id, engineer_id
+        changes = {"engineer_id": engineer_id, "previous_engineer_id": previous}
+        return self._move("transferred", actor, Status.ASSIGNED, changes=changes, note=reason)
+
+    # --- work -----------------------------------------------------------------------------
+
+    def start(self, actor: Principal, now: datetime) -> Step:
+        self._require("start", Status.ASSIGNED)
+        self._require_engineer(actor)
+        self.first_response_at = self.first_response_at or now
+        return self._move("started", actor, Status.IN_PROGRESS)
+
+    def resolve(self, actor: Principal, resolution: str, now: datetime) -> Step:
+        _require_text("resolution", resolution)
+        self._require("resolve", Status.IN_PROGRESS)
+        self._require_engineer(actor)
+        self.resolution, self.resolved_at = resolution, now
+        self.auto_close_at = now + self.auto_close_delay
+        return self._move("resolved", actor, Status.RESOLVED, note=resolution)
+
+    def confirm(self, actor: Principal, now: datetime) -> Step:
+        self._require("confirm", Status.RESOLVED)
+        self._require_requester(actor)
+        return self._close(actor, now, "closed")
+
+    def reopen(self, actor: Principal, reason: str) -> Step:
+        _require_text("reason", reason)
+        self._require("reopen", Status.RESOLVED)
+        self._require_requester(actor)
+        self.auto_close_at = None
+        return self._move("reopened", actor, Status.IN_PROGRESS, note=reason)
+
+    def auto_close(self, now: datetime) -> Step:
+        self._require("auto-close", Status.RESOLVED)
+        if self.auto_close_at is None or self.auto_close_at > now:
+            raise DomainError(
+                "TICKET_NOT_DUE", "the auto-close time has not come", ErrorCode.FAILED_PRECONDITION
+            )
+        return self._close(None, now, "auto_closed")
+
+    def cancel(self, actor: Principal, reason: str) -> Step:
+        _require_text("reason", reason)
+        if self.status in (Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.CANCELLED):
+            raise _transition("cancel", self.status)
+        own = actor.user_id in (self.requester_id, self.created_by)
+        staff = actor.has("ticket.cancel") and (
+            actor.is_platform
+            or (actor.kind == "enterprise" and actor.organization_id == self.enterprise_id)
+        )
+        if not (own or staff):
+            raise permission_denied(
+                "TICKET_NOT_YOURS", "only the requester or their admins cancel it"
+            )
+        self.cancel_reason = reason
+        return self._move("cancelled", actor, Status.CANCELLED, note=reason)
+
+    def rate(self, actor: Principal, score: int, comment: str, now: datetime) -> Step:
+        if not 1 <= score <= 5:
+            raise _invalid("score", "must be from 1 to 5")
+        self._require("rate", Status.RESOLVED, Status.CLOSED)
+        self._require_requester(actor)
+        if self.rating is not None:
+            raise DomainError(
+                "TICKET_ALREADY_RATED", "the ticket is rated already", ErrorCode.FAILED_PRECONDITION
+            )
+        self.rating = Rating(score, comment, now)
+        return Step("rated", actor, self.status, self.status, {"score": str(score)}, comment)
+
+    def comment(self, actor: Principal, body: str, *, internal: bool, now: datetime) -> Step:
+        _require_text("comment.body", body, limit=5000)
+        if internal and (actor.kind == "enterprise" or not actor.has("ticket.comment.internal")):
+            raise permission_denied(
+                "TICKET_INTERNAL_NOTE_REFUSED", "internal notes are for the platform and provider"
+            )
+        if self.first_response_at is None and actor.user_id not in (
+            self.requester_id,
+            self.created_by,
+        ):
+            self.first_response_at = now
+        return Step("commented", actor, self.status, self.status, note=body, internal=internal)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _close(self, actor: Principal | None, now: datetime, action: str) -> Step:
+        self.closed_at, self.auto_close_at = now, None
+        return self._move(action, actor, Status.CLOSED)
+
+    def _move(
+        self, action: str, actor: Principal | None, target: Status, *, changes=None, note: str = ""
+    ) -> Step:  # type: ignore[no-untyped-def]
+        before, self.status = self.status, target
+        return Step(action, actor, before, target, changes or {}, note)
+
+    def _require(self, verb: str, *allowed: Status) -> None:
+        if self.status not in allowed:
+            raise _transition(verb, self.status)
+
+    def _require_engineer(self, actor: Principal) -> None:
+        _require_code(actor, "ticket.handle")
+        if actor.user_id != self.engineer_id:
+            raise permission_denied("TICKET_NOT_YOURS", "only the assigned engineer does this")
+
+    def _require_requester(self, actor: Principal) -> None:
+        if actor.user_id not in (self.requester_id, self.created_by):
+            raise permission_denied("TICKET_NOT_REQUESTER", "only the requester does this")
+
+
+def _transition(verb: str, status: Status) -> DomainError:
+    return DomainError(
+        "TICKET_INVALID_TRANSITION",
+        f"cannot {verb} a ticket that is {status.value.replace('_', ' ')}",
+        ErrorCode.FAILED_PRECONDITION,
+        metadata={"status": status.value, "action": verb},
+    )
+
+
+def _require_code(actor: Principal, code: str) -> None:
+    if not actor.has(code):
+        raise permission_denied("PERMISSION_MISSING", f"permission {code!r} is required")
+
+
+def _invalid(field_name: str, description: str) -> DomainError:
+    return DomainError(
+        "TICKET_INVALID",
+        f"{field_name} {description}",
+        ErrorCode.INVALID_ARGUMENT,
+        [FieldViolation(field_name, description)],
+    )
+
+
+def _require_text(field_name: str, text: str, limit: int = 2000) -> None:
+    if not text.strip():
+        raise _invalid(field_name, "is required")
+    if len(text) > limit:
+        raise _invalid(field_name, f"must be at most {limit} characters")

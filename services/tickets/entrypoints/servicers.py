@@ -1,0 +1,236 @@
+"""CatalogService and TicketService: proto in, use case, proto out."""
+
+from __future__ import annotations
+
+from google.protobuf import empty_pb2
+from ticketing.tickets.v1 import catalog_pb2, catalog_pb2_grpc, tickets_pb2, tickets_pb2_grpc
+
+from servicekit.authz import require_caller
+from services.tickets import mapping
+from services.tickets.adapters.repositories.tickets import TicketFilter
+from services.tickets.service_layer import catalog, lifecycle, tickets
+from services.tickets.service_layer.deps import Deps
+
+
+class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    async def CreateServiceType(self, request, context):
+        draft = mapping.service_type_draft(request.service_type)
+        return mapping.service_type_pb(
+            await catalog.create_service_type(self._deps, require_caller(), draft=draft)
+        )
+
+    async def GetServiceType(self, request, context):
+        require_caller()
+        return mapping.service_type_pb(
+            await catalog.get_service_type(self._deps, request.service_type_id)
+        )
+
+    async def ListServiceTypes(self, request, context):
+        require_caller()
+        found = await catalog.list_service_types(
+            self._deps,
+            parent_id=request.parent_service_type_id,
+            show_disabled=request.show_disabled,
+        )
+        return catalog_pb2.ListServiceTypesResponse(
+            service_types=[mapping.service_type_pb(t) for t in found]
+        )
+
+    async def UpdateServiceType(self, request, context):
+        draft = mapping.service_type_draft(request.service_type)
+        updated = await catalog.update_service_type(
+            self._deps, require_caller(), draft=draft, mask=list(request.update_mask.paths)
+        )
+        return mapping.service_type_pb(updated)
+
+    async def DeleteServiceType(self, request, context):
+        await catalog.delete_service_type(self._deps, require_caller(), request.service_type_id)
+        return empty_pb2.Empty()
+
+    async def CreateServiceLevel(self, request, context):
+        draft = mapping.service_level_draft(request.service_level)
+        return mapping.service_level_pb(
+            await catalog.create_service_level(self._deps, require_caller(), draft=draft)
+        )
+
+    async def GetServiceLevel(self, request, context):
+        require_caller()
+        return mapping.service_level_pb(
+            await catalog.get_service_level(self._deps, request.service_level_id)
+        )
+
+    async def ListServiceLevels(self, request, context):
+        require_caller()
+        found = await catalog.list_service_levels(self._deps)
+        return catalog_pb2.ListServiceLevelsResponse(
+            service_levels=[mapping.service_level_pb(x) for x in found]
+        )
+
+    async def UpdateServiceLevel(self, request, context):
+        draft = mapping.service_level_draft(request.service_level)
+        updated = await catalog.update_service_level(
+            self._deps, require_caller(), draft=draft, mask=list(request.update_mask.paths)
+        )
+        return mapping.service_level_pb(updated)
+
+    async def DeleteServiceLevel(self, request, context):
+        await catalog.delete_service_level(self._deps, require_caller(), request.service_level_id)
+        return empty_pb2.Empty()
+
+
+def _filter(
+    request: tickets_pb2.ListTicketsRequest, user_id: str, organization_id: str
+) -> TicketFilter:
+    return TicketFilter(
+        statuses=tuple(
+            mapping.STATUS_FROM[s] for s in request.statuses if s in mapping.STATUS_FROM
+        ),
+        service_type_ids=frozenset({request.service_type_id}) if request.service_type_id else None,
+        service_level_id=request.service_level_id,
+        priority=mapping.PRIORITY_FROM.get(request.priority),
+        enterprise_id=request.enterprise_id,
+        provider_id=request.provider_id,
+        engineer_id=user_id if request.assigned_to_me else request.engineer_id,
+        requester_id=user_id if request.mine else "",
+        pool_of_provider=organization_id if request.pool else "",
+        created_from=mapping.datetime_of(request, "create_time_start"),
+        created_to=mapping.datetime_of(request, "create_time_end"),
+        updated_from=mapping.datetime_of(request, "update_time_start"),
+        updated_to=mapping.datetime_of(request, "update_time_end"),
+        query=request.query.strip(),
+        order=mapping.ORDER_FROM.get(request.order_by, "create_time_desc"),
+    )
+
+
+class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    async def CreateTicket(self, request, context):
+        ticket = await tickets.create_ticket(
+            self._deps,
+            require_caller(),
+            draft=mapping.ticket_draft(request.ticket),
+            priority=mapping.requested_priority(request.ticket),
+            request_id=request.request_id,
+        )
+        return mapping.ticket_pb(ticket)
+
+    async def GetTicket(self, request, context):
+        return mapping.ticket_pb(
+            await tickets.get_ticket(self._deps, require_caller(), request.ticket_id)
+        )
+
+    async def ListTickets(self, request, context):
+        principal = require_caller()
+        found, token, total = await tickets.list_tickets(
+            self._deps,
+            principal,
+            where=_filter(request, principal.user_id, principal.organization_id),
+            group=mapping.GROUP_FROM.get(request.status_group),
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return tickets_pb2.ListTicketsResponse(
+            tickets=[mapping.ticket_pb(t) for t in found], next_page_token=token, total_size=total
+        )
+
+    async def UpdateTicket(self, request, context):
+        updated = await tickets.update_ticket(
+            self._deps,
+            require_caller(),
+            ticket_id=request.ticket.ticket_id,
+            draft=mapping.ticket_draft(request.ticket),
+            priority=mapping.requested_priority(request.ticket),
+            mask=list(request.update_mask.paths),
+        )
+        return mapping.ticket_pb(updated)
+
+    async def ApproveTicket(self, request, context):
+        return await self._step(lifecycle.approve, request.ticket_id, request.comment)
+
+    async def RejectTicket(self, request, context):
+        return await self._step(lifecycle.reject, request.ticket_id, request.reason)
+
+    async def AssignTicket(self, request, context):
+        ticket = await lifecycle.assign(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            provider_id=request.provider_id,
+            engineer_id=request.engineer_id,
+            note=request.note,
+        )
+        return mapping.ticket_pb(ticket)
+
+    async def ClaimTicket(self, request, context):
+        return await self._step(lifecycle.claim, request.ticket_id)
+
+    async def TransferTicket(self, request, context):
+        ticket = await lifecycle.transfer(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            engineer_id=request.engineer_id,
+            reason=request.reason,
+        )
+        return mapping.ticket_pb(ticket)
+
+    async def StartTicket(self, request, context):
+        return await self._step(lifecycle.start, request.ticket_id)
+
+    async def ResolveTicket(self, request, context):
+        return await self._step(lifecycle.resolve, request.ticket_id, request.resolution)
+
+    async def ConfirmTicket(self, request, context):
+        return await self._step(lifecycle.confirm, request.ticket_id)
+
+    async def ReopenTicket(self, request, context):
+        return await self._step(lifecycle.reopen, request.ticket_id, request.reason)
+
+    async def CancelTicket(self, request, context):
+        return await self._step(lifecycle.cancel, request.ticket_id, request.reason)
+
+    async def RateTicket(self, request, context):
+        return await self._step(lifecycle.rate, request.ticket_id, request.score, request.comment)
+
+    async def CreateComment(self, request, context):
+        comment = await lifecycle.add_comment(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            body=request.comment.body,
+            internal=request.comment.visibility == tickets_pb2.COMMENT_VISIBILITY_INTERNAL,
+            attachment_ids=list(request.comment.attachment_ids),
+        )
+        return mapping.comment_pb(comment)
+
+    async def ListComments(self, request, context):
+        found, token = await lifecycle.list_comments(
+            self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
+        )
+        return tickets_pb2.ListCommentsResponse(
+            comments=[mapping.comment_pb(c) for c in found], next_page_token=token
+        )
+
+    async def ListTicketHistory(self, request, context):
+        found, token = await lifecycle.list_history(
+            self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
+        )
+        return tickets_pb2.ListTicketHistoryResponse(
+            entries=[mapping.history_pb(h) for h in found], next_page_token=token
+        )
+
+    async def GetTicketStats(self, request, context):
+        groups, months = await tickets.stats(self._deps, require_caller(), months=request.months)
+        return tickets_pb2.TicketStats(
+            by_status_group={f"STATUS_GROUP_{name}": count for name, count in groups.items()},
+            by_month=[tickets_pb2.MonthCount(month=m, count=c) for m, c in months],
+            total=sum(groups.values()),
+        )
+
+    async def _step(self, use_case, ticket_id: str, *args):  # type: ignore[no-untyped-def]
+        return mapping.ticket_pb(await use_case(self._deps, require_caller(), ticket_id, *args))

@@ -1,0 +1,1 @@
+"""Tickets' use cases: one function per command, each in one unit of work."""

@@ -1,0 +1,31 @@
+"""What tickets' use cases need from outside, wired once in the entrypoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.settings import TicketsSettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    sessions: async_sessionmaker[AsyncSession]
+    settings: TicketsSettings
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def uow(self) -> TicketsUnitOfWork:
+        return TicketsUnitOfWork(self.sessions)
+
+    def local_day(self, moment: datetime) -> date:
+        """The business day a ticket number is counted in."""
+        return moment.astimezone(ZoneInfo(self.settings.ticket_number_timezone)).date()

@@ -1,0 +1,172 @@
+"""Lifecycle steps, comments and history. Each step: load the ticket (locked, in the caller's
+scope), let the domain decide, save, record history and the event, commit — or change nothing."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+
+from servicekit.auth.principal import Principal
+from servicekit.paging import page_of
+from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
+from services.tickets.domain.tickets import Step, Ticket
+from services.tickets.domain.visibility import TicketScope, is_requester_side
+from services.tickets.service_layer.deps import Deps
+from services.tickets.service_layer.events import record_step
+from services.tickets.service_layer.tickets import load
+from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+
+_EVERYTHING = TicketScope(everything=True)
+Decide = Callable[[TicketsUnitOfWork, Ticket], Step | Awaitable[Step]]
+
+
+async def act(deps: Deps, principal: Principal, ticket_id: str, decide: Decide) -> Ticket:
+    async with deps.uow() as uow:
+        ticket = await load(uow, principal, ticket_id, lock=True)
+        decided = decide(uow, ticket)
+        step = await decided if inspect.isawaitable(decided) else decided
+        saved = await uow.tickets.save(ticket)
+        await record_step(uow, saved, step)
+        await uow.commit()
+    return saved
+
+
+async def approve(deps: Deps, p: Principal, ticket_id: str, comment: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.approve(p, comment, deps.clock()))
+
+
+async def reject(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.reject(p, reason, deps.clock()))
+
+
+async def assign(
+    deps: Deps, p: Principal, ticket_id: str, *, provider_id: str, engineer_id: str, note: str
+) -> Ticket:
+    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+        provider = provider_id or t.provider_id
+        return t.assign(
+            p,
+            provider_id=provider_id,
+            engineer_id=engineer_id,
+            note=note,
+            engineer_provider=await uow.directory.provider_of_engineer(engineer_id)
+            if engineer_id
+            else "",
+            designated=bool(provider)
+            and await uow.directory.is_designated(t.enterprise_id, provider),
+        )
+
+    return await act(deps, p, ticket_id, decide)
+
+
+async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.claim(p))
+
+
+async def transfer(
+    deps: Deps, p: Principal, ticket_id: str, *, engineer_id: str, reason: str
+) -> Ticket:
+    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+        target_provider = await uow.directory.provider_of_engineer(engineer_id)
+        return t.transfer(
+            p, engineer_id=engineer_id, engineer_provider=target_provider, reason=reason
+        )
+
+    return await act(deps, p, ticket_id, decide)
+
+
+async def start(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.start(p, deps.clock()))
+
+
+async def resolve(deps: Deps, p: Principal, ticket_id: str, resolution: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.resolve(p, resolution, deps.clock()))
+
+
+async def confirm(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.confirm(p, deps.clock()))
+
+
+async def reopen(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.reopen(p, reason))
+
+
+async def cancel(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.cancel(p, reason))
+
+
+async def rate(deps: Deps, p: Principal, ticket_id: str, score: int, comment: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.rate(p, score, comment, deps.clock()))
+
+
+async def add_comment(
+    deps: Deps,
+    p: Principal,
+    ticket_id: str,
+    *,
+    body: str,
+    internal: bool,
+    attachment_ids: list[str],
+) -> Comment:
+    async with deps.uow() as uow:
+        ticket = await load(uow, p, ticket_id, lock=True)
+        step = ticket.comment(p, body, internal=internal, now=deps.clock())
+        saved = await uow.tickets.save(ticket)
+        comment = await uow.trail.add_comment(
+            Comment(
+                id=uuid.uuid4().hex,
+                ticket_id=ticket.id,
+                body=body,
+                internal=internal,
+                author_id=p.user_id,
+                author_kind=p.kind,
+                author_organization_id=p.organization_id,
+                attachment_ids=attachment_ids,
+            )
+        )
+        await record_step(uow, saved, step, comment)
+        await uow.commit()
+    return comment
+
+
+async def list_comments(deps: Deps, p: Principal, ticket_id: str, page_size: int, page_token: str):  # type: ignore[no-untyped-def]
+    page = page_of(page_size, page_token)
+    async with deps.uow() as uow:
+        ticket = await load(uow, p, ticket_id)
+        found = await uow.trail.comments(
+            ticket.id,
+            include_internal=not is_requester_side(p),
+            offset=page.offset,
+            limit=page.limit,
+        )
+    return found, page.next_token(len(found))
+
+
+async def list_history(deps: Deps, p: Principal, ticket_id: str, page_size: int, page_token: str):  # type: ignore[no-untyped-def]
+    page = page_of(page_size, page_token, default=100, maximum=500)
+    async with deps.uow() as uow:
+        ticket = await load(uow, p, ticket_id)
+        entries: list[HistoryEntry] = await uow.trail.history(
+            ticket.id,
+            include_internal=not is_requester_side(p),
+            offset=page.offset,
+            limit=page.limit,
+        )
+    return entries, page.next_token(len(entries))
+
+
+async def close_due(deps: Deps) -> int:
+    """Closes resolved tickets whose auto-close time has passed; safe to run on every replica
+    (rows are taken with SKIP LOCKED). Returns how many it closed."""
+    async with deps.uow() as uow:
+        now = deps.clock()
+        closed = 0
+        for ticket_id in await uow.tickets.due_for_auto_close(now, deps.settings.auto_close_batch):
+            ticket = await uow.tickets.get(ticket_id, scope=_EVERYTHING)
+            assert ticket is not None
+            step = ticket.auto_close(now)
+            await record_step(uow, await uow.tickets.save(ticket), step)
+            closed += 1
+        await uow.commit()
+    return closed

@@ -1,0 +1,274 @@
+"""Creating, reading, listing and editing tickets, and the 个人中心 statistics."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from servicekit.auth.principal import Principal
+from servicekit.authz import require_permission
+from servicekit.errors import (
+    DomainError,
+    ErrorCode,
+    FieldViolation,
+    invalid_argument,
+    not_found,
+    permission_denied,
+)
+from servicekit.field_mask import copy_fields, fields_to_update
+from servicekit.idempotency import remember, remembered
+from servicekit.paging import page_of
+from services.tickets.adapters.repositories.tickets import TicketFilter
+from services.tickets.domain.catalog import Priority, ServiceType, custom_field_violations
+from services.tickets.domain.tickets import Channel, Status, StatusGroup, Step, Ticket
+from services.tickets.domain.visibility import TicketScope, scope_of
+from services.tickets.service_layer.deps import Deps
+from services.tickets.service_layer.events import record_step
+from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+
+_PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+EDITABLE = {
+    "title",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "location",
+    "custom_fields",
+    "priority",
+}
+OPERATION = "create-ticket"
+
+
+def scope(principal: Principal) -> TicketScope:
+    departments = frozenset({principal.department_id}) if principal.department_id else None
+    return scope_of(principal, departments)
+
+
+async def create_ticket(
+    deps: Deps, principal: Principal, *, draft: Ticket, priority: Priority | None, request_id: str
+) -> Ticket:
+    async with deps.uow() as uow:
+        if existing := await remembered(uow.session, operation=OPERATION, request_id=request_id):
+            return await load(uow, principal, existing)
+        await _set_requester(uow, principal, draft)
+        service_type = await _service_type(uow, draft.service_type_id)
+        level = await uow.catalog.get_level(
+            draft.service_level_id or service_type.default_service_level_id
+        )
+        violations = _content_violations(draft) + custom_field_violations(
+            service_type.form_fields, draft.custom_fields
+        )
+        if level is None:
+            violations.append(FieldViolation("ticket.service_level_id", "is not a service level"))
+        if violations:
+            raise invalid_argument("TICKET_INVALID", violations)
+        assert level is not None
+        now = deps.clock()
+        draft.id = uuid.uuid4().hex
+        draft.number = await uow.tickets.next_number(deps.local_day(now))
+        draft.service_level_id, draft.priority = level.id, priority or level.priority
+        draft.approval_steps, draft.auto_close_delay = (
+            list(level.approval_steps),
+            level.auto_close_delay,
+        )
+        step = draft.open(now, level.response_target, level.resolution_target)
+        await uow.tickets.add(draft)
+        if not await remember(
+            uow.session, operation=OPERATION, request_id=request_id, resource_id=draft.id
+        ):
+            raise DomainError(
+                "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
+            )
+        ticket = await load(uow, principal, draft.id, bypass_scope=True)
+        await record_step(uow, ticket, step)
+        await uow.commit()
+    return ticket
+
+
+async def get_ticket(deps: Deps, principal: Principal, ticket_id: str) -> Ticket:
+    async with deps.uow() as uow:
+        return await load(uow, principal, ticket_id)
+
+
+async def load(
+    uow: TicketsUnitOfWork,
+    principal: Principal,
+    ticket_id: str,
+    *,
+    lock: bool = False,
+    bypass_scope: bool = False,
+) -> Ticket:
+    visible = TicketScope(everything=True) if bypass_scope else scope(principal)
+    ticket = await uow.tickets.get(ticket_id, scope=visible, lock=lock)
+    if ticket is None:
+        raise not_found("TICKET_NOT_FOUND", f"no ticket {ticket_id!r}")
+    return ticket
+
+
+async def list_tickets(
+    deps: Deps,
+    principal: Principal,
+    *,
+    where: TicketFilter,
+    group: StatusGroup | None,
+    page_size: int,
+    page_token: str,
+) -> tuple[list[Ticket], str, int]:
+    page = page_of(page_size, page_token, default=20, maximum=100)
+    async with deps.uow() as uow:
+        if group is not None:
+            statuses = tuple(
+                s
+                for s in Status
+                if s.group is group and (not where.statuses or s in where.statuses)
+            )
+            if not statuses:
+                return [], "", 0
+            where = TicketFilter(**{**where.__dict__, "statuses": statuses})
+        if where.service_type_ids is not None:
+            where = TicketFilter(
+                **{
+                    **where.__dict__,
+                    "service_type_ids": await _with_descendants(uow, where.service_type_ids),
+                }
+            )
+        items, total = await uow.tickets.list(
+            scope=scope(principal), where=where, offset=page.offset, limit=page.limit
+        )
+    return items, page.next_token(len(items), total), total
+
+
+async def update_ticket(
+    deps: Deps,
+    principal: Principal,
+    *,
+    ticket_id: str,
+    draft: Ticket,
+    priority: Priority | None,
+    mask: list[str],
+) -> Ticket:
+    names = fields_to_update(mask, EDITABLE)
+    async with deps.uow() as uow:
+        ticket = await load(uow, principal, ticket_id, lock=True)
+        if (
+            principal.user_id not in (ticket.requester_id, ticket.created_by)
+            and not principal.is_platform
+        ):
+            raise permission_denied("TICKET_NOT_REQUESTER", "only the requester edits a ticket")
+        if (
+            ticket.status not in (Status.PENDING_APPROVAL, Status.PENDING_ASSIGNMENT)
+            or ticket.engineer_id
+        ):
+            raise DomainError(
+                "TICKET_INVALID_TRANSITION",
+                "a ticket is edited only before it is assigned",
+                ErrorCode.FAILED_PRECONDITION,
+            )
+        before = {n: str(getattr(ticket, n)) for n in names}
+        if priority is not None:
+            draft.priority = priority
+        copy_fields(ticket, draft, names)
+        service_type = await _service_type(uow, ticket.service_type_id)
+        violations = _content_violations(ticket) + custom_field_violations(
+            service_type.form_fields, ticket.custom_fields
+        )
+        if violations:
+            raise invalid_argument("TICKET_INVALID", violations)
+        saved = await uow.tickets.save(ticket)
+        changes = {n: str(getattr(saved, n)) for n in names if str(getattr(saved, n)) != before[n]}
+        await record_step(
+            uow, saved, Step("updated", principal, saved.status, saved.status, changes)
+        )
+        await uow.commit()
+    return saved
+
+
+async def stats(
+    deps: Deps, principal: Principal, *, months: int
+) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    months = min(max(months or 12, 1), 36)
+    now = deps.clock()
+    first = (
+        now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        - timedelta(days=31 * (months - 1))
+    ).replace(day=1)
+    async with deps.uow() as uow:
+        by_status = await uow.tickets.counts_by_status(
+            scope=scope(principal), user_id=principal.user_id
+        )
+        by_month = await uow.tickets.counts_by_month(
+            scope=scope(principal), user_id=principal.user_id, since=first
+        )
+    groups = {g.name: 0 for g in StatusGroup}
+    for status, count in by_status.items():
+        groups[Status(status).group.name] += count
+    month_keys, cursor = [], first
+    for _ in range(months):
+        month_keys.append(f"{cursor:%Y-%m}")
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return groups, [(m, by_month.get(m, 0)) for m in month_keys]
+
+
+async def _set_requester(uow: TicketsUnitOfWork, principal: Principal, draft: Ticket) -> None:
+    """Raised by the requester themself, or by staff on a customer's behalf (代客创建)."""
+    on_behalf = draft.requester_id and draft.requester_id != principal.user_id
+    if not on_behalf:
+        require_permission(principal, "ticket.create")
+        if principal.kind != "enterprise":
+            raise permission_denied(
+                "TICKET_REQUESTER_REQUIRED", "staff name the customer in requester_user_id"
+            )
+        draft.requester_id, draft.enterprise_id = principal.user_id, principal.organization_id
+        draft.requester_department_id = principal.department_id
+        return
+    require_permission(principal, "ticket.create_on_behalf")
+    requester = await uow.directory.person(draft.requester_id)
+    if requester is None or not requester.active or requester.kind != "enterprise":
+        raise invalid_argument(
+            "TICKET_INVALID",
+            [FieldViolation("ticket.requester_user_id", "is not an active customer user")],
+        )
+    if not principal.is_platform and requester.organization_id != principal.organization_id:
+        raise permission_denied("NOT_YOUR_ORGANIZATION", "you act only for your own enterprise")
+    draft.enterprise_id, draft.requester_department_id = (
+        requester.organization_id,
+        requester.department_id,
+    )
+    draft.created_by, draft.channel = principal.user_id, Channel.STAFF
+
+
+async def _service_type(uow: TicketsUnitOfWork, type_id: str) -> ServiceType:
+    found = await uow.catalog.get_type(type_id) if type_id else None
+    if found is None or not found.enabled:
+        raise invalid_argument(
+            "TICKET_INVALID",
+            [FieldViolation("ticket.service_type_id", "is not an enabled service type")],
+        )
+    return found
+
+
+def _content_violations(ticket: Ticket) -> list[FieldViolation]:
+    found = []
+    if not ticket.title.strip():
+        found.append(FieldViolation("ticket.title", "is required"))
+    elif len(ticket.title) > 200:
+        found.append(FieldViolation("ticket.title", "must be at most 200 characters"))
+    if len(ticket.description) > 10_000:
+        found.append(FieldViolation("ticket.description", "must be at most 10000 characters"))
+    if ticket.contact_phone and not _PHONE.match(ticket.contact_phone):
+        found.append(FieldViolation("ticket.contact_phone", "is not a phone number"))
+    return found
+
+
+async def _with_descendants(uow: TicketsUnitOfWork, roots: frozenset[str]) -> frozenset[str]:
+    everything = await uow.catalog.list_types(parent_id="", show_disabled=True)
+    children: dict[str, list[str]] = {}
+    for item in everything:
+        children.setdefault(item.parent_id, []).append(item.id)
+    found, stack = set(), list(roots)
+    while stack:
+        current = stack.pop()
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return frozenset(found)

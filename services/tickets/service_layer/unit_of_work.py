@@ -1,0 +1,24 @@
+"""Tickets' unit of work: one transaction with every repository on it."""
+
+from __future__ import annotations
+
+from servicekit.uow import UnitOfWork
+from services.tickets.adapters.repositories.catalog import CatalogRepository
+from services.tickets.adapters.repositories.directory import DirectoryRepository
+from services.tickets.adapters.repositories.tickets import TicketRepository
+from services.tickets.adapters.repositories.trail import TrailRepository
+
+
+class TicketsUnitOfWork(UnitOfWork):
+    catalog: CatalogRepository
+    tickets: TicketRepository
+    trail: TrailRepository
+    directory: DirectoryRepository
+
+    async def __aenter__(self) -> TicketsUnitOfWork:
+        await super().__aenter__()
+        self.catalog = CatalogRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.trail = TrailRepository(self.session)
+        self.directory = DirectoryRepository(self.session)
+        return self

@@ -1,0 +1,16 @@
+"""Tickets' settings (prefix TICKETING_)."""
+
+from __future__ import annotations
+
+from servicekit.settings import BaseServiceSettings
+
+
+class TicketsSettings(BaseServiceSettings):
+    ticket_number_timezone: str = "Asia/Shanghai"
+    auto_close_interval_seconds: float = 5.0
+    auto_close_batch: int = 100
+    identity_topics: tuple[str, ...] = (
+        "ticketing.identity.user.v1",
+        "ticketing.identity.engineer.v1",
+        "ticketing.identity.enterprise.v1",
+    )
