@@ -14,7 +14,11 @@ from servicekit.rpc.server import GrpcServer, create_server
 from tests.support.echo_service import EchoServicer, echo_binding
 from tests.support.keys import TestSigner
 
-pytest_plugins = ["tests.support.backends", "tests.support.identity_stack"]
+pytest_plugins = [
+    "tests.support.backends",
+    "tests.support.identity_stack",
+    "tests.support.tickets_stack",
+]
 
 
 @pytest.fixture(scope="session")

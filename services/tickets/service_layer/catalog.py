@@ -23,7 +23,7 @@ TYPE_MASK = {
     "display_name": "display_name",
     "parent_service_type_id": "parent_id",
     "sort_order": "sort_order",
-    "enabled": "enabled",
+    "disabled": "enabled",
     "form_fields": "form_fields",
     "default_service_level_id": "default_service_level_id",
     "skills": "skills",

@@ -1,0 +1,115 @@
+"""Tickets for the whole test session, beside identity: identity's outbox relay feeds Kafka,
+tickets' directory consumer reads it, the auto-close timer runs with a short interval, and
+one gateway fronts both services."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from servicekit.db import create_engine
+from servicekit.kafka import create_producer, ensure_topics
+from servicekit.migrations import upgrade
+from servicekit.outbox.relay import OutboxRelay, RelayOptions
+from servicekit.rpc.server import GrpcServer
+from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
+from services.tickets.adapters.repositories.directory import DirectoryRepository
+from services.tickets.bootstrap import (
+    SERVICE_NAMES,
+    build_deps,
+    build_server,
+    directory_consumer,
+    run_auto_close,
+)
+from services.tickets.service_layer.deps import Deps
+from services.tickets.settings import TicketsSettings
+from tests.support.identity_stack import IdentityStack
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "tickets" / "migrations"
+IDENTITY_TOPICS = [
+    f"ticketing.identity.{a}.v1" for a in ("enterprise", "provider", "user", "engineer", "role")
+]
+
+
+@dataclass
+class TicketsStack:
+    identity: IdentityStack
+    deps: Deps
+    client: httpx.AsyncClient
+    server: GrpcServer
+
+    async def as_user(self, login: str, password: str = "demo-2026") -> dict[str, str]:
+        return await self.identity.as_user(login, password)
+
+    async def known(self, person_id: str, timeout: float = 30.0) -> None:
+        """Waits until identity's event about `person_id` has reached tickets' directory."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.deps.sessions() as session:
+                if await DirectoryRepository(session).person(person_id):
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{person_id} never reached the tickets directory")
+
+    async def designated(self, enterprise_id: str, provider_id: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.deps.sessions() as session:
+                if await DirectoryRepository(session).is_designated(enterprise_id, provider_id):
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError("designation never reached the tickets directory")
+
+
+@pytest.fixture(scope="session")
+def tickets_database(create_database) -> str:
+    url = create_database("tickets")
+    upgrade(MIGRATIONS, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def tickets(
+    identity: IdentityStack, tickets_database: str, kafka_bootstrap: str
+) -> AsyncIterator[TicketsStack]:
+    await ensure_topics(kafka_bootstrap, [*IDENTITY_TOPICS, "ticketing.tickets.ticket.v1"])
+    stop = asyncio.Event()
+    identity_engine = create_engine(identity.deps.settings.database_url, pool_size=2)
+    producer = create_producer(kafka_bootstrap)
+    await producer.start()
+    settings = TicketsSettings(
+        environment="test",
+        database_url=tickets_database,
+        kafka_bootstrap=kafka_bootstrap,
+        auto_close_interval_seconds=0.2,
+    )
+    deps = build_deps(settings)
+    server = build_server(deps, listen="127.0.0.1:0", keys=identity.deps.keys)
+    await server.start()
+    tickets_engine = create_engine(tickets_database, pool_size=2)
+    relay_options = RelayOptions(idle_seconds=0.05)
+    background = [
+        asyncio.create_task(OutboxRelay(identity_engine, producer, relay_options).run(stop)),
+        asyncio.create_task(OutboxRelay(tickets_engine, producer, relay_options).run(stop)),
+        asyncio.create_task(directory_consumer(deps).run(stop)),
+        asyncio.create_task(run_auto_close(deps, stop)),
+    ]
+    upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
+    upstreams |= {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}
+    transport = httpx.ASGITransport(app=create_app(GatewaySettings(upstreams=upstreams)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        yield TicketsStack(identity=identity, deps=deps, client=client, server=server)
+    stop.set()
+    await asyncio.gather(*background, return_exceptions=True)
+    await server.stop(0)
+    await producer.stop()
+    await identity_engine.dispose()
+    await tickets_engine.dispose()
