@@ -45,6 +45,24 @@ class TicketsStack:
     deps: Deps
     client: httpx.AsyncClient
     server: GrpcServer
+    timer: asyncio.Task  # type: ignore[type-arg]
+    timer_stop: asyncio.Event
+
+    async def restart(self, down_for: float) -> None:
+        """Stops the gRPC server and the auto-close timer, waits, and starts fresh ones on the
+        same port and database: only what is in the database survives."""
+        port = self.server.port
+        self.timer_stop.set()
+        await self.timer
+        await self.server.stop(0)
+        await asyncio.sleep(down_for)
+        self.deps = build_deps(self.deps.settings)
+        self.server = build_server(
+            self.deps, listen=f"127.0.0.1:{port}", keys=self.identity.deps.keys
+        )
+        await self.server.start()
+        self.timer_stop = asyncio.Event()
+        self.timer = asyncio.create_task(run_auto_close(self.deps, self.timer_stop))
 
     async def as_user(self, login: str, password: str = "demo-2026") -> dict[str, str]:
         return await self.identity.as_user(login, password)
@@ -100,16 +118,25 @@ async def tickets(
         asyncio.create_task(OutboxRelay(identity_engine, producer, relay_options).run(stop)),
         asyncio.create_task(OutboxRelay(tickets_engine, producer, relay_options).run(stop)),
         asyncio.create_task(directory_consumer(deps).run(stop)),
-        asyncio.create_task(run_auto_close(deps, stop)),
     ]
+    timer_stop = asyncio.Event()
     upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
     upstreams |= {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}
     transport = httpx.ASGITransport(app=create_app(GatewaySettings(upstreams=upstreams)))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-        yield TicketsStack(identity=identity, deps=deps, client=client, server=server)
+        stack = TicketsStack(
+            identity=identity,
+            deps=deps,
+            client=client,
+            server=server,
+            timer=asyncio.create_task(run_auto_close(deps, timer_stop)),
+            timer_stop=timer_stop,
+        )
+        yield stack
     stop.set()
-    await asyncio.gather(*background, return_exceptions=True)
-    await server.stop(0)
+    stack.timer_stop.set()
+    await asyncio.gather(*background, stack.timer, return_exceptions=True)
+    await stack.server.stop(0)
     await producer.stop()
     await identity_engine.dispose()
     await tickets_engine.dispose()

@@ -1,0 +1,188 @@
+"""Illegal transitions change nothing (409 with a reason), bad input names the field, the
+auto-close timer survives a restart, numbering holds under concurrency, and creates are
+idempotent by request id."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from tests.e2e.tickets.helpers import cast_of, catalogue, new_ticket, ok, reason, violations
+
+
+async def _post(tickets, login: str, ticket_id: str, verb: str, **body):
+    headers = await tickets.as_user(*((login, "admin-demo-2026") if login == "admin" else (login,)))
+    return await tickets.client.post(f"/v1/tickets/{ticket_id}:{verb}", json=body, headers=headers)
+
+
+async def _assigned_to_wang(tickets) -> dict:
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=0)
+    ticket = await new_ticket(tickets, type_id)
+    return await ok(
+        await _post(
+            tickets,
+            "admin",
+            ticket["ticketId"],
+            "assign",
+            providerId=cast.provider_id,
+            engineerId=cast.wang,
+        )
+    )
+
+
+async def _unchanged(tickets, ticket: dict) -> None:
+    now = await ok(
+        await tickets.client.get(
+            f"/v1/tickets/{ticket['ticketId']}",
+            headers=await tickets.as_user("admin", "admin-demo-2026"),
+        )
+    )
+    assert (now["status"], now["engineerId"], now["stamps"]["updateTime"]) == (
+        ticket["status"],
+        ticket["engineerId"],
+        ticket["stamps"]["updateTime"],
+    )
+
+
+async def test_rate_before_resolve_is_409_and_changes_nothing(tickets):
+    ticket = await _assigned_to_wang(tickets)
+    response = await _post(tickets, "acme-user", ticket["ticketId"], "rate", score=5)
+    assert (response.status_code, reason(response.json())) == (409, "TICKET_INVALID_TRANSITION")
+    await _unchanged(tickets, ticket)
+
+
+async def test_transfer_to_another_providers_engineer_is_409_and_changes_nothing(tickets):
+    cast = await cast_of(tickets)
+    ticket = await _assigned_to_wang(tickets)
+    response = await _post(
+        tickets, "engineer-wang", ticket["ticketId"], "transfer", engineerId=cast.zhao, reason="x"
+    )
+    assert (response.status_code, reason(response.json())) == (
+        409,
+        "TICKET_TRANSFER_OUTSIDE_PROVIDER",
+    )
+    await _unchanged(tickets, ticket)
+
+
+async def test_resolve_a_cancelled_ticket_is_409(tickets):
+    ticket = await _assigned_to_wang(tickets)
+    cancelled = await ok(
+        await _post(tickets, "acme-user", ticket["ticketId"], "cancel", reason="不需要了")
+    )
+    assert cancelled["status"] == "TICKET_STATUS_CANCELLED"
+    response = await _post(tickets, "engineer-wang", ticket["ticketId"], "resolve", resolution="x")
+    assert (response.status_code, reason(response.json())) == (409, "TICKET_INVALID_TRANSITION")
+    await _unchanged(tickets, cancelled)
+
+
+@pytest.mark.parametrize(
+    ("login", "verb", "body"),
+    [
+        ("engineer-wang", "approve", {}),
+        ("acme-user", "start", {}),
+        ("engineer-li", "resolve", {"resolution": "x"}),
+    ],
+)
+async def test_wrong_actor_is_refused_and_changes_nothing(tickets, login, verb, body):
+    ticket = await _assigned_to_wang(tickets)
+    response = await _post(tickets, login, ticket["ticketId"], verb, **body)
+    assert response.status_code in (403, 404, 409)  # 404: not even in their view
+    await _unchanged(tickets, ticket)
+
+
+async def test_bad_input_names_each_field_and_writes_nothing(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    headers = await tickets.as_user("acme-user")
+    before = (
+        await ok(await tickets.client.get("/v1/tickets", params={"mine": "true"}, headers=headers))
+    )["totalSize"]
+    response = await tickets.client.post(
+        "/v1/tickets",
+        headers=headers,
+        json={
+            "title": "",
+            "serviceTypeId": type_id,
+            "contactPhone": "123",
+            "customFields": {"floor": 0, "building": "C", "color": "red"},
+        },
+    )
+    assert response.status_code == 400
+    assert sorted(violations(response.json())) == [
+        "ticket.contact_phone",
+        "ticket.custom_fields.building",
+        "ticket.custom_fields.color",
+        "ticket.custom_fields.floor",
+        "ticket.title",
+    ]
+    missing = await tickets.client.post(
+        "/v1/tickets", headers=headers, json={"title": "x", "serviceTypeId": type_id}
+    )
+    assert violations(missing.json()) == ["ticket.custom_fields.floor"]
+    unknown_type = await tickets.client.post(
+        "/v1/tickets", headers=headers, json={"title": "x", "serviceTypeId": "no"}
+    )
+    assert violations(unknown_type.json()) == ["ticket.service_type_id"]
+    after = (
+        await ok(await tickets.client.get("/v1/tickets", params={"mine": "true"}, headers=headers))
+    )["totalSize"]
+    assert after == before
+
+
+async def test_auto_close_survives_a_restart(tickets):
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=0, auto_close="1.5s")
+    ticket = await new_ticket(tickets, type_id)
+    await ok(
+        await _post(
+            tickets,
+            "admin",
+            ticket["ticketId"],
+            "assign",
+            providerId=cast.provider_id,
+            engineerId=cast.wang,
+        )
+    )
+    await ok(await _post(tickets, "engineer-wang", ticket["ticketId"], "start"))
+    resolved = await ok(
+        await _post(tickets, "engineer-wang", ticket["ticketId"], "resolve", resolution="ok")
+    )
+    assert resolved["autoCloseTime"]
+    await tickets.restart(down_for=2.0)  # the deadline passes while the service is down
+    headers = await tickets.as_user("acme-user")
+    for _ in range(50):
+        current = await ok(
+            await tickets.client.get(f"/v1/tickets/{ticket['ticketId']}", headers=headers)
+        )
+        if current["status"] == "TICKET_STATUS_CLOSED":
+            break
+        await asyncio.sleep(0.2)
+    assert current["status"] == "TICKET_STATUS_CLOSED"
+    history = await ok(
+        await tickets.client.get(f"/v1/tickets/{ticket['ticketId']}/history", headers=headers)
+    )
+    assert history["entries"][-1]["action"] == "auto_closed"
+
+
+async def test_parallel_creates_get_distinct_gap_free_numbers_and_request_id_dedupes(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    headers = await tickets.as_user("galaxy-user")
+    body = {"title": "打印机卡纸", "serviceTypeId": type_id, "customFields": {"floor": 2}}
+
+    async def create(i: int) -> dict:
+        response = await tickets.client.post(
+            "/v1/tickets", json=body, params={"requestId": f"par-{i}"}, headers=headers
+        )
+        return await ok(response)
+
+    created = await asyncio.gather(*(create(i) for i in range(200)))
+    numbers = sorted(t["number"] for t in created)
+    assert len(set(numbers)) == 200
+    sequence = [int(re.fullmatch(r"T\d{8}-(\d{6})", n).group(1)) for n in numbers]
+    assert sequence == list(range(sequence[0], sequence[0] + 200))
+    again = await create(7)
+    assert again["ticketId"] == next(
+        t["ticketId"] for t in created if t["number"] == again["number"]
+    )
