@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
@@ -187,27 +186,33 @@ async def update_ticket(
 async def stats(
     deps: Deps, principal: Principal, *, months: int
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Tickets the caller raised or handles: by status group, and by month for `months` months."""
     months = min(max(months or 12, 1), 36)
     now = deps.clock()
-    first = (
-        now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        - timedelta(days=31 * (months - 1))
-    ).replace(day=1)
+    index = now.year * 12 + now.month - 1 - (months - 1)
+    month_starts = [
+        now.replace(
+            year=(index + i) // 12,
+            month=(index + i) % 12 + 1,
+            day=1,
+            hour=0,
+            minute=0,
+            second=0,
+            microsecond=0,
+        )
+        for i in range(months)
+    ]
     async with deps.uow() as uow:
         by_status = await uow.tickets.counts_by_status(
             scope=scope(principal), user_id=principal.user_id
         )
         by_month = await uow.tickets.counts_by_month(
-            scope=scope(principal), user_id=principal.user_id, since=first
+            scope=scope(principal), user_id=principal.user_id, since=month_starts[0]
         )
     groups = {g.name: 0 for g in StatusGroup}
     for status, count in by_status.items():
         groups[Status(status).group.name] += count
-    month_keys, cursor = [], first
-    for _ in range(months):
-        month_keys.append(f"{cursor:%Y-%m}")
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return groups, [(m, by_month.get(m, 0)) for m in month_keys]
+    return groups, [(f"{m:%Y-%m}", by_month.get(f"{m:%Y-%m}", 0)) for m in month_starts]
 
 
 async def _set_requester(uow: TicketsUnitOfWork, principal: Principal, draft: Ticket) -> None:

@@ -1,0 +1,179 @@
+"""Who sees which tickets: requesters of another enterprise, engineers of another provider and
+users without the permission get 403/404 for tickets, comments and history; internal notes
+never reach requesters. Lists by audience, filters, and the 个人中心 statistics."""
+
+from __future__ import annotations
+
+from tests.e2e.tickets.helpers import cast_of, catalogue, new_ticket, ok, reason
+
+
+async def _assigned(tickets) -> tuple[dict, object]:
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=0)
+    ticket = await new_ticket(tickets, type_id)
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    ticket = await ok(
+        await tickets.client.post(
+            f"/v1/tickets/{ticket['ticketId']}:assign",
+            headers=admin,
+            json={"providerId": cast.provider_id, "engineerId": cast.wang},
+        )
+    )
+    return ticket, cast
+
+
+async def test_other_enterprise_and_other_provider_get_404_everywhere(tickets):
+    ticket, _ = await _assigned(tickets)
+    tid = ticket["ticketId"]
+    for login in ("galaxy-user", "galaxy-admin", "engineer-zhao", "bluewhale-admin"):
+        headers = await tickets.as_user(login)
+        for path in (
+            f"/v1/tickets/{tid}",
+            f"/v1/tickets/{tid}/comments",
+            f"/v1/tickets/{tid}/history",
+        ):
+            response = await tickets.client.get(path, headers=headers)
+            assert response.status_code == 404, (login, path)
+        posted = await tickets.client.post(
+            f"/v1/tickets/{tid}/comments", json={"body": "hi"}, headers=headers
+        )
+        assert posted.status_code == 404
+        listed = await ok(
+            await tickets.client.get("/v1/tickets", params={"pageSize": 100}, headers=headers)
+        )
+        assert tid not in {t["ticketId"] for t in listed["tickets"]}
+
+
+async def test_users_without_the_permission_get_403(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    engineer = await tickets.as_user("engineer-wang")
+    create = await tickets.client.post(
+        "/v1/tickets", headers=engineer, json={"title": "x", "serviceTypeId": type_id}
+    )
+    assert (create.status_code, reason(create.json())) == (403, "PERMISSION_MISSING")
+    member = await tickets.as_user("acme-user")
+    level = await tickets.client.post(
+        "/v1/service-levels", headers=member, json={"displayName": "x"}
+    )
+    assert level.status_code == 403
+    ticket = await new_ticket(tickets, type_id)
+    assign = await tickets.client.post(
+        f"/v1/tickets/{ticket['ticketId']}:assign", headers=member, json={"providerId": "p"}
+    )
+    assert assign.status_code == 403
+
+
+async def test_internal_notes_never_reach_requesters(tickets):
+    ticket, _ = await _assigned(tickets)
+    tid = ticket["ticketId"]
+    engineer = await tickets.as_user("engineer-wang")
+    await ok(
+        await tickets.client.post(
+            f"/v1/tickets/{tid}/comments",
+            headers=engineer,
+            json={"body": "客户设备老旧，内部备注", "visibility": "COMMENT_VISIBILITY_INTERNAL"},
+        )
+    )
+    await ok(
+        await tickets.client.post(
+            f"/v1/tickets/{tid}/comments", headers=engineer, json={"body": "马上到"}
+        )
+    )
+    requester = await tickets.as_user("acme-user")
+    comments = await ok(await tickets.client.get(f"/v1/tickets/{tid}/comments", headers=requester))
+    assert [c["body"] for c in comments["comments"]] == ["马上到"]
+    history = await ok(await tickets.client.get(f"/v1/tickets/{tid}/history", headers=requester))
+    assert "客户设备老旧，内部备注" not in str(history)
+    provider_view = await ok(
+        await tickets.client.get(f"/v1/tickets/{tid}/comments", headers=engineer)
+    )
+    assert len(provider_view["comments"]) == 2
+    refused = await tickets.client.post(
+        f"/v1/tickets/{tid}/comments",
+        headers=requester,
+        json={"body": "x", "visibility": "COMMENT_VISIBILITY_INTERNAL"},
+    )
+    assert refused.status_code == 403
+
+
+async def test_lists_by_audience_filters_and_stats(tickets):
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=0)
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    pooled = await new_ticket(tickets, type_id, title="投影仪无信号")
+    await ok(
+        await tickets.client.post(
+            f"/v1/tickets/{pooled['ticketId']}:assign",
+            headers=admin,
+            json={"providerId": cast.provider_id},
+        )
+    )
+    mine, _ = await _assigned(tickets)
+    li = await tickets.as_user("engineer-li")
+    pool = await ok(
+        await tickets.client.get(
+            "/v1/tickets", params={"pool": "true", "pageSize": 100}, headers=li
+        )
+    )
+    assert pooled["ticketId"] in {t["ticketId"] for t in pool["tickets"]}
+    wang = await tickets.as_user("engineer-wang")
+    assigned = await ok(
+        await tickets.client.get(
+            "/v1/tickets", params={"assignedToMe": "true", "pageSize": 100}, headers=wang
+        )
+    )
+    assert mine["ticketId"] in {t["ticketId"] for t in assigned["tickets"]}
+    assert all(t["engineerId"] == cast.wang for t in assigned["tickets"])
+    requester = await tickets.as_user("acme-user")
+    found = await ok(
+        await tickets.client.get(
+            "/v1/tickets",
+            headers=requester,
+            params={"query": "投影仪", "statusGroup": "STATUS_GROUP_PENDING"},
+        )
+    )
+    assert [t["ticketId"] for t in found["tickets"]] == [pooled["ticketId"]]
+    in_progress = await ok(
+        await tickets.client.get(
+            "/v1/tickets",
+            headers=requester,
+            params={"statusGroup": "STATUS_GROUP_IN_PROGRESS", "pageSize": 100},
+        )
+    )
+    assert all(t["statusGroup"] == "STATUS_GROUP_IN_PROGRESS" for t in in_progress["tickets"])
+    stats = await ok(
+        await tickets.client.get("/v1/tickets:stats", params={"months": 3}, headers=requester)
+    )
+    assert stats["total"] == sum(stats["byStatusGroup"].values()) >= 2
+    assert len(stats["byMonth"]) == 3 and stats["byMonth"][-1]["count"] >= 2
+
+
+async def test_staff_create_on_behalf_of_a_customer(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    me = await ok(
+        await tickets.client.get("/v1/users/me", headers=await tickets.as_user("acme-user"))
+    )
+    await tickets.known(me["userId"])
+    ticket = await ok(
+        await tickets.client.post(
+            "/v1/tickets",
+            headers=admin,
+            json={
+                "title": "电话报修：门禁坏了",
+                "serviceTypeId": type_id,
+                "requesterUserId": me["userId"],
+                "customFields": {"floor": 1},
+            },
+        )
+    )
+    assert (ticket["channel"], ticket["requesterUserId"], ticket["enterpriseId"]) == (
+        "CHANNEL_STAFF",
+        me["userId"],
+        me["organizationId"],
+    )
+    assert ticket["createdByUserId"] != me["userId"]
+    seen = await tickets.client.get(
+        f"/v1/tickets/{ticket['ticketId']}", headers=await tickets.as_user("acme-user")
+    )
+    assert seen.status_code == 200
