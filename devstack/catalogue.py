@@ -47,4 +47,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
             for aggregate in ("enterprise", "provider", "user", "engineer", "role")
         ),
     ),
+    ServiceSpec(
+        name="tickets",
+        grpc_port=50052,
+        proto_services=(
+            "ticketing.tickets.v1.CatalogService",
+            "ticketing.tickets.v1.TicketService",
+        ),
+        consumers=("services.tickets.entrypoints.directory_consumer",),
+        setup=("services.tickets.entrypoints.seed_demo",),
+        topics=("ticketing.tickets.ticket.v1",),
+    ),
 )

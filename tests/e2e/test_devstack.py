@@ -72,3 +72,6 @@ def _demo_admin_signs_in(base: str) -> None:
     enterprises = httpx.get(f"{base}/v1/enterprises", headers=headers, timeout=10)
     assert enterprises.status_code == 200
     assert enterprises.json()["totalSize"] == 2
+    levels = httpx.get(f"{base}/v1/service-levels", headers=headers, timeout=10)
+    assert levels.status_code == 200, levels.text  # tickets verified the token through the JWKS
+    assert len(levels.json()["serviceLevels"]) == 3
