@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.descriptors import service_descriptor
 from gateway.errors import domain_error_response, rpc_error_response, status_response
 from gateway.http_rules import HttpRoute, routes_of
+from gateway.media import build_from_form, is_multipart, media_response
 from gateway.openapi import build_openapi
 from gateway.settings import GatewaySettings
 from gateway.transcode import build_request, render_response
@@ -66,14 +67,18 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
     async def endpoint(request: Request) -> Response:
         request_id = request_id_var.get() or new_request_id()
         headers = {"x-request-id": request_id}
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "alt"]
         try:
-            message = build_request(
-                route,
-                input_class,
-                path_params=request.path_params,
-                query=request.query_params.multi_items(),
-                body=await request.body() if route.body else b"",
-            )
+            if route.body and is_multipart(request):
+                message = await build_from_form(route, input_class, request)
+            else:
+                message = build_request(
+                    route,
+                    input_class,
+                    path_params=request.path_params,
+                    query=query,
+                    body=await request.body() if route.body else b"",
+                )
             reply = await upstreams.call(
                 route, message, metadata=_forwarded(request, request_id), timeout=timeout
             )
@@ -81,6 +86,8 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
             return domain_error_response(error, headers)
         except grpc.aio.AioRpcError as error:
             return rpc_error_response(error, headers)
+        if request.query_params.get("alt") == "media" and (media := media_response(reply, headers)):
+            return media
         return JSONResponse(render_response(route, reply), headers=headers)
 
     return endpoint

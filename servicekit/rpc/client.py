@@ -13,6 +13,8 @@ from grpc import aio
 
 from servicekit.context import request_id_var
 
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # as the server allows
+
 _SAFE_LEVELS = {
     descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS,
     descriptor_pb2.MethodOptions.IDEMPOTENT,
@@ -84,6 +86,8 @@ def create_channel(
         options=[
             ("grpc.service_config", json.dumps(config)),
             ("grpc.enable_retries", 1),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ],
         interceptors=[RequestIdInterceptor()],
     )

@@ -26,6 +26,8 @@ from servicekit.rpc.interceptors import (
 from servicekit.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
+# Attachments (20 MB by default) travel as one message; leave room for the envelope.
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -75,7 +77,11 @@ def create_server(
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier, public),
         ],
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ],
     )
     for binding in bindings:
         binding.add_to_server(binding.servicer, server)

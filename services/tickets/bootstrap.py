@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from ticketing.tickets.v1 import catalog_pb2_grpc, tickets_pb2_grpc
 
@@ -11,6 +12,7 @@ from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine, session_factory
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from services.tickets.adapters.storage import FilesystemStore
 from services.tickets.entrypoints.servicers import CatalogServicer, TicketServicer
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.directory import apply_identity_event
@@ -23,7 +25,11 @@ SERVICE_NAMES = (f"{PACKAGE}.CatalogService", f"{PACKAGE}.TicketService")
 
 
 def build_deps(settings: TicketsSettings) -> Deps:
-    return Deps(sessions=session_factory(create_engine(settings.database_url)), settings=settings)
+    return Deps(
+        sessions=session_factory(create_engine(settings.database_url)),
+        settings=settings,
+        store=FilesystemStore(Path(settings.attachments_dir)),
+    )
 
 
 def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:

@@ -9,6 +9,7 @@ from ticketing.common.v1 import common_pb2
 from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
+from services.tickets.domain.attachments import Attachment
 from services.tickets.domain.catalog import (
     ApprovalStep,
     ApproverSide,
@@ -292,3 +293,16 @@ def history_pb(h: HistoryEntry) -> tickets_pb2.HistoryEntry:
 def requested_priority(m: tickets_pb2.Ticket) -> Priority | None:
     """The priority asked for; None means "the service level's"."""
     return PRIORITY_FROM.get(m.priority)
+
+
+def attachment_pb(a: Attachment) -> tickets_pb2.Attachment:
+    return tickets_pb2.Attachment(
+        ticket_id=a.ticket_id,
+        attachment_id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size_bytes=a.size_bytes,
+        sha256=a.sha256,
+        uploader=actor(a.uploader_id, a.uploader_kind, a.uploader_organization_id),
+        create_time=timestamp(a.created_at),
+    )

@@ -96,7 +96,7 @@ def tickets_database(create_database) -> str:
 
 @pytest.fixture(scope="session")
 async def tickets(
-    identity: IdentityStack, tickets_database: str, kafka_bootstrap: str
+    identity: IdentityStack, tickets_database: str, kafka_bootstrap: str, tmp_path_factory
 ) -> AsyncIterator[TicketsStack]:
     await ensure_topics(kafka_bootstrap, [*IDENTITY_TOPICS, "ticketing.tickets.ticket.v1"])
     stop = asyncio.Event()
@@ -108,6 +108,8 @@ async def tickets(
         database_url=tickets_database,
         kafka_bootstrap=kafka_bootstrap,
         auto_close_interval_seconds=0.2,
+        attachments_dir=str(tmp_path_factory.mktemp("attachments")),
+        max_attachment_megabytes=1,
     )
     deps = build_deps(settings)
     server = build_server(deps, listen="127.0.0.1:0", keys=identity.deps.keys)

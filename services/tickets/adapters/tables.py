@@ -133,6 +133,22 @@ comments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+attachments = Table(
+    "ticket_attachments",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("ticket_id", Text, nullable=False, index=True),
+    Column("filename", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("uploader_id", Text, nullable=False),
+    Column("uploader_kind", Text, nullable=False),
+    _text("uploader_organization_id"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
 history = Table(
     "ticket_history",
     metadata,

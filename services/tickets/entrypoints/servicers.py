@@ -8,7 +8,7 @@ from ticketing.tickets.v1 import catalog_pb2, catalog_pb2_grpc, tickets_pb2, tic
 from servicekit.authz import require_caller
 from services.tickets import mapping
 from services.tickets.adapters.repositories.tickets import TicketFilter
-from services.tickets.service_layer import catalog, lifecycle, tickets
+from services.tickets.service_layer import attachments, catalog, lifecycle, tickets
 from services.tickets.service_layer.deps import Deps
 
 
@@ -183,7 +183,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         return await self._step(lifecycle.start, request.ticket_id)
 
     async def ResolveTicket(self, request, context):
-        return await self._step(lifecycle.resolve, request.ticket_id, request.resolution)
+        return await self._step(
+            lifecycle.resolve, request.ticket_id, request.resolution, list(request.attachment_ids)
+        )
 
     async def ConfirmTicket(self, request, context):
         return await self._step(lifecycle.confirm, request.ticket_id)
@@ -215,6 +217,36 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         return tickets_pb2.ListCommentsResponse(
             comments=[mapping.comment_pb(c) for c in found], next_page_token=token
         )
+
+    async def CreateAttachment(self, request, context):
+        attachment = await attachments.upload(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            filename=request.filename,
+            content=request.content,
+        )
+        return mapping.attachment_pb(attachment)
+
+    async def ListAttachments(self, request, context):
+        found = await attachments.list_attachments(self._deps, require_caller(), request.ticket_id)
+        return tickets_pb2.ListAttachmentsResponse(
+            attachments=[mapping.attachment_pb(a) for a in found]
+        )
+
+    async def GetAttachment(self, request, context):
+        attachment, content = await attachments.download(
+            self._deps, require_caller(), request.ticket_id, request.attachment_id
+        )
+        return tickets_pb2.AttachmentContent(
+            attachment=mapping.attachment_pb(attachment), content=content
+        )
+
+    async def DeleteAttachment(self, request, context):
+        await attachments.remove(
+            self._deps, require_caller(), request.ticket_id, request.attachment_id
+        )
+        return empty_pb2.Empty()
 
     async def ListTicketHistory(self, request, context):
         found, token = await lifecycle.list_history(

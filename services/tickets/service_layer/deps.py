@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.tickets.adapters.storage import AttachmentStore
+from services.tickets.domain.attachments import AttachmentPolicy
 from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 from services.tickets.settings import TicketsSettings
 
@@ -21,10 +23,15 @@ def utc_now() -> datetime:
 class Deps:
     sessions: async_sessionmaker[AsyncSession]
     settings: TicketsSettings
+    store: AttachmentStore
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def uow(self) -> TicketsUnitOfWork:
         return TicketsUnitOfWork(self.sessions)
+
+    @property
+    def attachment_policy(self) -> AttachmentPolicy:
+        return AttachmentPolicy(max_bytes=self.settings.max_attachment_megabytes * 1024 * 1024)
 
     def local_day(self, moment: datetime) -> date:
         """The business day a ticket number is counted in."""

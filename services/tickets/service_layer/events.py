@@ -8,13 +8,14 @@ from ticketing.events.v1 import ticket_events_pb2 as events
 from servicekit.events import new_envelope, topic_name
 from services.tickets import mapping
 from services.tickets.adapters.repositories.trail import Comment
+from services.tickets.domain.attachments import Attachment
 from services.tickets.domain.tickets import Step, Ticket
 from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 
 TOPIC = topic_name("tickets", "ticket")
 
 
-def _payload(step: Step, ticket, comment: Comment | None) -> Message:  # type: ignore[no-untyped-def]
+def _payload(step: Step, ticket, comment: Comment | None, attachment: Attachment | None) -> Message:  # type: ignore[no-untyped-def]
     changes = step.changes
     return {
         "created": lambda: events.TicketCreated(ticket=ticket),
@@ -36,6 +37,12 @@ def _payload(step: Step, ticket, comment: Comment | None) -> Message:  # type: i
         "commented": lambda: events.TicketCommented(
             ticket=ticket, comment=mapping.comment_pb(comment) if comment else None
         ),
+        "attachment_added": lambda: events.TicketAttachmentAdded(
+            ticket=ticket, attachment=mapping.attachment_pb(attachment) if attachment else None
+        ),
+        "attachment_removed": lambda: events.TicketAttachmentRemoved(
+            ticket=ticket, attachment=mapping.attachment_pb(attachment) if attachment else None
+        ),
         "resolved": lambda: events.TicketResolved(ticket=ticket),
         "reopened": lambda: events.TicketReopened(ticket=ticket, reason=step.note),
         "closed": lambda: events.TicketClosed(ticket=ticket, auto_closed=False),
@@ -46,12 +53,17 @@ def _payload(step: Step, ticket, comment: Comment | None) -> Message:  # type: i
 
 
 async def record_step(
-    uow: TicketsUnitOfWork, ticket: Ticket, step: Step, comment: Comment | None = None
+    uow: TicketsUnitOfWork,
+    ticket: Ticket,
+    step: Step,
+    *,
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
 ) -> None:
     """History entry and event for one step, in the step's transaction."""
     await uow.trail.record(ticket.id, step)
     envelope = new_envelope(
-        payload=_payload(step, mapping.ticket_pb(ticket), comment),
+        payload=_payload(step, mapping.ticket_pb(ticket), comment, attachment),
         aggregate_type="ticket",
         aggregate_id=ticket.id,
         tenant_id=ticket.enterprise_id,

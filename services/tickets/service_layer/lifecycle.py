@@ -12,6 +12,7 @@ from servicekit.paging import page_of
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.tickets import Step, Ticket
 from services.tickets.domain.visibility import TicketScope, is_requester_side
+from services.tickets.service_layer.attachments import require_attached
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.events import record_step
 from services.tickets.service_layer.tickets import load
@@ -80,8 +81,16 @@ async def start(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
     return await act(deps, p, ticket_id, lambda uow, t: t.start(p, deps.clock()))
 
 
-async def resolve(deps: Deps, p: Principal, ticket_id: str, resolution: str) -> Ticket:
-    return await act(deps, p, ticket_id, lambda uow, t: t.resolve(p, resolution, deps.clock()))
+async def resolve(
+    deps: Deps, p: Principal, ticket_id: str, resolution: str, attachment_ids: list[str]
+) -> Ticket:
+    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+        await require_attached(uow, t.id, attachment_ids, "attachment_ids")
+        step = t.resolve(p, resolution, deps.clock())
+        step.changes["attachment_ids"] = ",".join(attachment_ids)
+        return step
+
+    return await act(deps, p, ticket_id, decide)
 
 
 async def confirm(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
@@ -111,6 +120,7 @@ async def add_comment(
 ) -> Comment:
     async with deps.uow() as uow:
         ticket = await load(uow, p, ticket_id, lock=True)
+        await require_attached(uow, ticket.id, attachment_ids, "comment.attachment_ids")
         step = ticket.comment(p, body, internal=internal, now=deps.clock())
         saved = await uow.tickets.save(ticket)
         comment = await uow.trail.add_comment(
@@ -125,7 +135,7 @@ async def add_comment(
                 attachment_ids=attachment_ids,
             )
         )
-        await record_step(uow, saved, step, comment)
+        await record_step(uow, saved, step, comment=comment)
         await uow.commit()
     return comment
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from servicekit.uow import UnitOfWork
+from services.tickets.adapters.repositories.attachments import AttachmentRepository
 from services.tickets.adapters.repositories.catalog import CatalogRepository
 from services.tickets.adapters.repositories.directory import DirectoryRepository
 from services.tickets.adapters.repositories.tickets import TicketRepository
@@ -14,6 +15,7 @@ class TicketsUnitOfWork(UnitOfWork):
     tickets: TicketRepository
     trail: TrailRepository
     directory: DirectoryRepository
+    attachments: AttachmentRepository
 
     async def __aenter__(self) -> TicketsUnitOfWork:
         await super().__aenter__()
@@ -21,4 +23,5 @@ class TicketsUnitOfWork(UnitOfWork):
         self.tickets = TicketRepository(self.session)
         self.trail = TrailRepository(self.session)
         self.directory = DirectoryRepository(self.session)
+        self.attachments = AttachmentRepository(self.session)
         return self
