@@ -6,14 +6,18 @@ import asyncio
 import logging
 from pathlib import Path
 
-from ticketing.tickets.v1 import catalog_pb2_grpc, tickets_pb2_grpc
+from ticketing.tickets.v1 import catalog_pb2_grpc, knowledge_pb2_grpc, tickets_pb2_grpc
 
 from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine, session_factory
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from services.tickets.adapters.storage import FilesystemStore
-from services.tickets.entrypoints.servicers import CatalogServicer, TicketServicer
+from services.tickets.entrypoints.servicers import (
+    CatalogServicer,
+    KnowledgeServicer,
+    TicketServicer,
+)
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.directory import apply_identity_event
 from services.tickets.service_layer.lifecycle import close_due
@@ -21,7 +25,11 @@ from services.tickets.settings import TicketsSettings
 
 log = logging.getLogger(__name__)
 PACKAGE = "ticketing.tickets.v1"
-SERVICE_NAMES = (f"{PACKAGE}.CatalogService", f"{PACKAGE}.TicketService")
+SERVICE_NAMES = (
+    f"{PACKAGE}.CatalogService",
+    f"{PACKAGE}.TicketService",
+    f"{PACKAGE}.KnowledgeService",
+)
 
 
 def build_deps(settings: TicketsSettings) -> Deps:
@@ -46,6 +54,11 @@ def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
             tickets_pb2_grpc.add_TicketServiceServicer_to_server,
             TicketServicer(deps),
             SERVICE_NAMES[1],
+        ),
+        ServiceBinding(
+            knowledge_pb2_grpc.add_KnowledgeServiceServicer_to_server,
+            KnowledgeServicer(deps),
+            SERVICE_NAMES[2],
         ),
     ]
     return create_server(bindings=bindings, listen=listen, verifier=verifier)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from ticketing.common.v1 import common_pb2
-from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
+from ticketing.tickets.v1 import catalog_pb2, knowledge_pb2, tickets_pb2
 
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.attachments import Attachment
@@ -19,6 +19,7 @@ from services.tickets.domain.catalog import (
     ServiceLevel,
     ServiceType,
 )
+from services.tickets.domain.knowledge import Article, ArticleState
 from services.tickets.domain.tickets import Channel, Status, StatusGroup, Ticket
 
 
@@ -305,4 +306,40 @@ def attachment_pb(a: Attachment) -> tickets_pb2.Attachment:
         sha256=a.sha256,
         uploader=actor(a.uploader_id, a.uploader_kind, a.uploader_organization_id),
         create_time=timestamp(a.created_at),
+    )
+
+
+ARTICLE_STATE = {
+    ArticleState.DRAFT: knowledge_pb2.ARTICLE_STATE_DRAFT,
+    ArticleState.PUBLISHED: knowledge_pb2.ARTICLE_STATE_PUBLISHED,
+}
+ARTICLE_STATE_FROM = {v: k for k, v in ARTICLE_STATE.items()}
+
+
+def article_pb(a: Article) -> knowledge_pb2.Article:
+    return knowledge_pb2.Article(
+        article_id=a.id,
+        title=a.title,
+        body=a.body,
+        category=a.category,
+        tags=a.tags,
+        service_type_ids=a.service_type_ids,
+        state=ARTICLE_STATE[a.state],
+        helpful_count=a.helpful_count,
+        not_helpful_count=a.not_helpful_count,
+        stamps=common_pb2.AuditStamps(
+            create_time=timestamp(a.created_at), update_time=timestamp(a.updated_at)
+        ),
+    )
+
+
+def article_draft(m: knowledge_pb2.Article) -> Article:
+    return Article(
+        id=m.article_id,
+        title=m.title,
+        body=m.body,
+        category=m.category,
+        tags=[t.strip() for t in m.tags if t.strip()],
+        service_type_ids=list(m.service_type_ids),
+        state=ARTICLE_STATE_FROM.get(m.state, ArticleState.DRAFT),
     )

@@ -191,3 +191,28 @@ directory_designations = Table(
     Column("enterprise_id", Text, primary_key=True),
     Column("provider_id", Text, primary_key=True),
 )
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    _text("body"),
+    _text("category"),
+    Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("service_type_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("state", Text, nullable=False),
+    Column("terms", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("title_terms", ARRAY(Text), nullable=False, server_default="{}"),
+    *_stamps(),
+)
+Index("articles_terms", articles.c.terms, postgresql_using="gin")
+
+article_feedback = Table(
+    "article_feedback",
+    metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

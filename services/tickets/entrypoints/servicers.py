@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from google.protobuf import empty_pb2
-from ticketing.tickets.v1 import catalog_pb2, catalog_pb2_grpc, tickets_pb2, tickets_pb2_grpc
+from ticketing.tickets.v1 import (
+    catalog_pb2,
+    catalog_pb2_grpc,
+    knowledge_pb2,
+    knowledge_pb2_grpc,
+    tickets_pb2,
+    tickets_pb2_grpc,
+)
 
 from servicekit.authz import require_caller
 from services.tickets import mapping
 from services.tickets.adapters.repositories.tickets import TicketFilter
-from services.tickets.service_layer import attachments, catalog, lifecycle, tickets
+from services.tickets.service_layer import attachments, catalog, knowledge, lifecycle, tickets
 from services.tickets.service_layer.deps import Deps
 
 
@@ -266,3 +273,65 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
 
     async def _step(self, use_case, ticket_id: str, *args):  # type: ignore[no-untyped-def]
         return mapping.ticket_pb(await use_case(self._deps, require_caller(), ticket_id, *args))
+
+
+class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    async def CreateArticle(self, request, context):
+        article = await knowledge.create_article(
+            self._deps, require_caller(), draft=mapping.article_draft(request.article)
+        )
+        return mapping.article_pb(article)
+
+    async def GetArticle(self, request, context):
+        return mapping.article_pb(
+            await knowledge.get_article(self._deps, require_caller(), request.article_id)
+        )
+
+    async def ListArticles(self, request, context):
+        found, token = await knowledge.search_articles(
+            self._deps,
+            require_caller(),
+            query=request.query,
+            state=mapping.ARTICLE_STATE_FROM.get(request.state),
+            category=request.category,
+            tag=request.tag,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return knowledge_pb2.ListArticlesResponse(
+            articles=[mapping.article_pb(a) for a in found], next_page_token=token
+        )
+
+    async def UpdateArticle(self, request, context):
+        article = await knowledge.update_article(
+            self._deps,
+            require_caller(),
+            draft=mapping.article_draft(request.article),
+            mask=list(request.update_mask.paths),
+        )
+        return mapping.article_pb(article)
+
+    async def DeleteArticle(self, request, context):
+        await knowledge.delete_article(self._deps, require_caller(), request.article_id)
+        return empty_pb2.Empty()
+
+    async def SuggestArticles(self, request, context):
+        found = await knowledge.suggest(
+            self._deps,
+            require_caller(),
+            text=request.q,
+            service_type_id=request.service_type_id,
+            limit=request.page_size,
+        )
+        return knowledge_pb2.SuggestArticlesResponse(
+            articles=[mapping.article_pb(a) for a in found]
+        )
+
+    async def SubmitArticleFeedback(self, request, context):
+        article = await knowledge.feedback(
+            self._deps, require_caller(), request.article_id, helpful=request.helpful
+        )
+        return mapping.article_pb(article)

@@ -6,6 +6,7 @@ from servicekit.uow import UnitOfWork
 from services.tickets.adapters.repositories.attachments import AttachmentRepository
 from services.tickets.adapters.repositories.catalog import CatalogRepository
 from services.tickets.adapters.repositories.directory import DirectoryRepository
+from services.tickets.adapters.repositories.knowledge import KnowledgeRepository
 from services.tickets.adapters.repositories.tickets import TicketRepository
 from services.tickets.adapters.repositories.trail import TrailRepository
 
@@ -16,6 +17,7 @@ class TicketsUnitOfWork(UnitOfWork):
     trail: TrailRepository
     directory: DirectoryRepository
     attachments: AttachmentRepository
+    knowledge: KnowledgeRepository
 
     async def __aenter__(self) -> TicketsUnitOfWork:
         await super().__aenter__()
@@ -24,4 +26,5 @@ class TicketsUnitOfWork(UnitOfWork):
         self.trail = TrailRepository(self.session)
         self.directory = DirectoryRepository(self.session)
         self.attachments = AttachmentRepository(self.session)
+        self.knowledge = KnowledgeRepository(self.session)
         return self
