@@ -62,6 +62,18 @@ async def record_step(
 ) -> None:
     """History entry and event for one step, in the step's transaction."""
     await uow.trail.record(ticket.id, step)
+    await publish_step(uow, ticket, step, comment=comment, attachment=attachment)
+
+
+async def publish_step(
+    uow: TicketsUnitOfWork,
+    ticket: Ticket,
+    step: Step,
+    *,
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
+) -> None:
+    """The step's event, through the outbox."""
     envelope = new_envelope(
         payload=_payload(step, mapping.ticket_pb(ticket), comment, attachment),
         aggregate_type="ticket",

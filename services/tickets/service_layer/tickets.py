@@ -23,7 +23,7 @@ from services.tickets.domain.catalog import Priority, ServiceType, custom_field_
 from services.tickets.domain.tickets import Channel, Status, StatusGroup, Step, Ticket
 from services.tickets.domain.visibility import TicketScope, scope_of
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import record_step
+from services.tickets.service_layer.events import publish_step, record_step
 from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 
 _PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -65,24 +65,24 @@ async def create_ticket(
         assert level is not None
         now = deps.clock()
         draft.id = uuid.uuid4().hex
-        draft.number = await uow.tickets.next_number(deps.local_day(now))
         draft.service_level_id, draft.priority = level.id, priority or level.priority
-        draft.approval_steps, draft.auto_close_delay = (
-            list(level.approval_steps),
-            level.auto_close_delay,
-        )
+        draft.approval_steps = list(level.approval_steps)
+        draft.auto_close_delay = level.auto_close_delay
         step = draft.open(now, level.response_target, level.resolution_target)
-        await uow.tickets.add(draft)
+        draft.updated_at = now
         if not await remember(
             uow.session, operation=OPERATION, request_id=request_id, resource_id=draft.id
         ):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )
-        ticket = await load(uow, principal, draft.id, bypass_scope=True)
-        await record_step(uow, ticket, step)
+        await uow.trail.record(draft.id, step)
+        # The day's counter row stays locked until commit, so creates queue here: take the
+        # number last, and after it only what needs it (the event carries the number).
+        draft.number = await uow.tickets.add_numbered(draft, deps.local_day(now))
+        await publish_step(uow, draft, step)
         await uow.commit()
-    return ticket
+    return draft
 
 
 async def get_ticket(deps: Deps, principal: Principal, ticket_id: str) -> Ticket:
