@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from google.protobuf.message import DecodeError
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketing.events.v1 import envelope_pb2
 
 from servicekit.kafka import DEAD_LETTER_SUFFIX, create_producer, ensure_topics
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 _, _INBOX = define_messaging_tables(MetaData())
 
-Handler = Callable[[AsyncSession, envelope_pb2.EventEnvelope], Awaitable[None]]
+Handler = Callable[[AsyncConnection, envelope_pb2.EventEnvelope], Awaitable[None]]
 
 
 @dataclass
@@ -47,14 +47,14 @@ class IdempotentConsumer:
         name: str,
         topics: Sequence[str],
         bootstrap: str,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         handler: Handler,
         options: ConsumerOptions | None = None,
     ):
         self.name = name
         self._topics = list(topics)
         self._bootstrap = bootstrap
-        self._sessions = sessions
+        self._engine = engine
         self._handler = handler
         self._options = options or ConsumerOptions()
         self.started = asyncio.Event()
@@ -124,15 +124,15 @@ class IdempotentConsumer:
                 await asyncio.sleep(self._options.retry_backoff_seconds * attempt)
 
     async def _apply_once(self, envelope: envelope_pb2.EventEnvelope) -> None:
-        async with self._sessions() as session, session.begin():
-            first_time = await session.scalar(
+        async with self._engine.begin() as connection:
+            first_time = await connection.scalar(
                 insert(_INBOX)
                 .values(consumer=self.name, event_id=envelope.event_id)
                 .on_conflict_do_nothing()
                 .returning(_INBOX.c.event_id)
             )
             if first_time is not None:
-                await self._handler(session, envelope)
+                await self._handler(connection, envelope)
 
     async def _dead_letter(
         self, producer, record: ConsumerRecord, error: BaseException, *, attempts: int

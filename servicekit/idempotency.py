@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 IDEMPOTENCY = "idempotency_keys"
 
@@ -27,11 +27,11 @@ def define_idempotency_table(metadata: MetaData) -> Table:
 _KEYS = define_idempotency_table(MetaData())
 
 
-async def remembered(session: AsyncSession, *, operation: str, request_id: str) -> str | None:
+async def remembered(db: AsyncConnection, *, operation: str, request_id: str) -> str | None:
     """The resource id an earlier call with this request id created, if any."""
     if not request_id:
         return None
-    return await session.scalar(
+    return await db.scalar(
         select(_KEYS.c.resource_id).where(
             _KEYS.c.operation == operation, _KEYS.c.request_id == request_id
         )
@@ -39,12 +39,12 @@ async def remembered(session: AsyncSession, *, operation: str, request_id: str) 
 
 
 async def remember(
-    session: AsyncSession, *, operation: str, request_id: str, resource_id: str
+    db: AsyncConnection, *, operation: str, request_id: str, resource_id: str
 ) -> bool:
     """Records the key; False when a concurrent call recorded it first."""
     if not request_id:
         return True
-    inserted = await session.scalar(
+    inserted = await db.scalar(
         insert(_KEYS)
         .values(operation=operation, request_id=request_id, resource_id=resource_id)
         .on_conflict_do_nothing()

@@ -13,7 +13,7 @@ from ticketing.identity.v1 import (
 )
 
 from servicekit.auth.tokens import TokenVerifier
-from servicekit.db import create_engine, session_factory
+from servicekit.db import create_engine
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.wechat import WechatClient
@@ -38,9 +38,9 @@ SERVICE_NAMES = tuple(
 
 
 def build_deps(settings: IdentitySettings) -> Deps:
-    sessions = session_factory(create_engine(settings.database_url))
+    engine = create_engine(settings.database_url)
     keys = KeyRing(
-        sessions,
+        engine,
         encryption_key=settings.key_encryption_key,
         publish_retired_for=timedelta(seconds=settings.access_token_ttl_seconds + 60),
     )
@@ -49,7 +49,7 @@ def build_deps(settings: IdentitySettings) -> Deps:
         app_id=settings.wechat_app_id,
         app_secret=settings.wechat_app_secret,
     )
-    return Deps(sessions=sessions, keys=keys, wechat=wechat, settings=settings)
+    return Deps(engine=engine, keys=keys, wechat=wechat, settings=settings)
 
 
 def build_server(deps: Deps, *, listen: str) -> GrpcServer:

@@ -10,7 +10,7 @@ from ticketing.tickets.v1 import catalog_pb2_grpc, knowledge_pb2_grpc, tickets_p
 
 from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
-from servicekit.db import create_engine, session_factory
+from servicekit.db import create_engine
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from services.tickets.adapters.storage import FilesystemStore
 from services.tickets.entrypoints.servicers import (
@@ -34,7 +34,7 @@ SERVICE_NAMES = (
 
 def build_deps(settings: TicketsSettings) -> Deps:
     return Deps(
-        sessions=session_factory(create_engine(settings.database_url)),
+        engine=create_engine(settings.database_url),
         settings=settings,
         store=FilesystemStore(Path(settings.attachments_dir)),
     )
@@ -69,7 +69,7 @@ def directory_consumer(deps: Deps) -> IdempotentConsumer:
         name="tickets-identity-directory",
         topics=list(deps.settings.identity_topics),
         bootstrap=deps.settings.kafka_bootstrap,
-        sessions=deps.sessions,
+        engine=deps.engine,
         handler=apply_identity_event,
     )
 

@@ -71,8 +71,8 @@ class TicketsStack:
         """Waits until identity's event about `person_id` has reached tickets' directory."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            async with self.deps.sessions() as session:
-                if await DirectoryRepository(session).person(person_id):
+            async with self.deps.engine.connect() as connection:
+                if await DirectoryRepository(connection).person(person_id):
                     return
             await asyncio.sleep(0.2)
         raise AssertionError(f"{person_id} never reached the tickets directory")
@@ -80,8 +80,8 @@ class TicketsStack:
     async def designated(self, enterprise_id: str, provider_id: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            async with self.deps.sessions() as session:
-                if await DirectoryRepository(session).is_designated(enterprise_id, provider_id):
+            async with self.deps.engine.connect() as connection:
+                if await DirectoryRepository(connection).is_designated(enterprise_id, provider_id):
                     return
             await asyncio.sleep(0.2)
         raise AssertionError("designation never reached the tickets directory")

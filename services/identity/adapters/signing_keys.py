@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.auth.tokens import keys_from_jwks
 from services.identity.adapters.tables import signing_keys
@@ -38,13 +38,13 @@ class KeyRing:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         encryption_key: str,
         publish_retired_for: timedelta,
         cache_seconds: float = 30.0,
     ):
-        self._sessions = sessions
+        self._engine = engine
         self._fernet = Fernet(encryption_key.encode())
         self._publish_retired_for = publish_retired_for
         self._cache_seconds = cache_seconds
@@ -67,13 +67,13 @@ class KeyRing:
 
     async def rotate(self, now: datetime) -> str:
         """Creates a new signing key and retires the current one; returns the new kid."""
-        async with self._sessions.begin() as session:
-            await session.execute(
+        async with self._engine.begin() as connection:
+            await connection.execute(
                 update(signing_keys)
                 .where(signing_keys.c.retired_at.is_(None))
                 .values(retired_at=now)
             )
-            kid = await self._create(session, now)
+            kid = await self._create(connection, now)
         self._loaded_at = -1e9
         return kid
 
@@ -81,8 +81,8 @@ class KeyRing:
         await self._refresh_if_stale()
         if self._signing is None:
             # First start: two replicas racing here make two keys, both valid and published.
-            async with self._sessions.begin() as session:
-                await self._create(session, datetime.now().astimezone())
+            async with self._engine.begin() as connection:
+                await self._create(connection, datetime.now().astimezone())
             await self._refresh_if_stale(force=True)
         assert self._signing is not None
         return self._signing
@@ -92,14 +92,14 @@ class KeyRing:
 
     async def _refresh_if_stale(self, force: bool = False) -> None:
         if force or time.monotonic() - self._loaded_at > self._cache_seconds:
-            async with self._sessions() as session:
-                await self._load(session)
+            async with self._engine.connect() as connection:
+                await self._load(connection)
             self._loaded_at = time.monotonic()
 
-    async def _load(self, session: AsyncSession) -> bool:
+    async def _load(self, connection: AsyncConnection) -> bool:
         cutoff = datetime.now().astimezone() - self._publish_retired_for
         rows = (
-            await session.execute(
+            await connection.execute(
                 select(signing_keys)
                 .where(or_(signing_keys.c.retired_at.is_(None), signing_keys.c.retired_at > cutoff))
                 .order_by(signing_keys.c.created_at)
@@ -110,7 +110,7 @@ class KeyRing:
         self._signing = (active[-1].kid, self._decrypt(active[-1].private_key)) if active else None
         return bool(active)
 
-    async def _create(self, session: AsyncSession, now: datetime) -> str:
+    async def _create(self, connection: AsyncConnection, now: datetime) -> str:
         kid = f"{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
         key = Ed25519PrivateKey.generate()
         private = key.private_bytes(
@@ -118,7 +118,7 @@ class KeyRing:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        await session.execute(
+        await connection.execute(
             signing_keys.insert().values(
                 kid=kid,
                 private_key=self._fernet.encrypt(private),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.wechat import WechatClient
@@ -21,14 +21,14 @@ def utc_now() -> datetime:
 
 @dataclass
 class Deps:
-    sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine
     keys: KeyRing
     wechat: WechatClient
     settings: IdentitySettings
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def uow(self) -> IdentityUnitOfWork:
-        return IdentityUnitOfWork(self.sessions)
+        return IdentityUnitOfWork(self.engine)
 
     @property
     def lockout(self) -> LockoutPolicy:

@@ -102,14 +102,14 @@ async def create_organization(
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         _require_platform_writer(viewer, rules)
-        if existing := await remembered(uow.session, operation=operation, request_id=request_id):
+        if existing := await remembered(uow.connection, operation=operation, request_id=request_id):
             return await _get(uow, rules, existing, visible=None)
         validate(draft)
         await _require_unique_name(uow, rules, draft)
         draft.id = uuid.uuid4().hex
         org = await uow.orgs.add(draft)
         if not await remember(
-            uow.session, operation=operation, request_id=request_id, resource_id=org.id
+            uow.connection, operation=operation, request_id=request_id, resource_id=org.id
         ):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED

@@ -95,7 +95,7 @@ async def create_person(
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         require_permission(caller.principal, rules.write_code)
-        if existing := await remembered(uow.session, operation=operation, request_id=request_id):
+        if existing := await remembered(uow.connection, operation=operation, request_id=request_id):
             return await _get(uow, rules, viewer, existing)
         if not viewer.is_platform and not draft.organization_id:
             draft.organization_id = viewer.org_id
@@ -106,7 +106,7 @@ async def create_person(
         draft.password_hash = await hash_password(password) if password else ""
         user = await uow.users.add(draft)
         if not await remember(
-            uow.session, operation=operation, request_id=request_id, resource_id=user.id
+            uow.connection, operation=operation, request_id=request_id, resource_id=user.id
         ):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED

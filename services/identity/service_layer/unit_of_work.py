@@ -23,10 +23,10 @@ class IdentityUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> IdentityUnitOfWork:
         await super().__aenter__()
-        self.orgs = OrganizationRepository(self.session)
-        self.departments = DepartmentRepository(self.session)
-        self.users = UserRepository(self.session)
-        self.access = AccessRepository(self.session)
-        self.refresh_tokens = RefreshTokenRepository(self.session)
-        self.security_log = SecurityLogRepository(self.session)
+        self.orgs = OrganizationRepository(self.connection)
+        self.departments = DepartmentRepository(self.connection)
+        self.users = UserRepository(self.connection)
+        self.access = AccessRepository(self.connection)
+        self.refresh_tokens = RefreshTokenRepository(self.connection)
+        self.security_log = SecurityLogRepository(self.connection)
         return self

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.tickets.adapters.storage import AttachmentStore
 from services.tickets.domain.attachments import AttachmentPolicy
@@ -21,13 +21,13 @@ def utc_now() -> datetime:
 
 @dataclass
 class Deps:
-    sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine
     settings: TicketsSettings
     store: AttachmentStore
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def uow(self) -> TicketsUnitOfWork:
-        return TicketsUnitOfWork(self.sessions)
+        return TicketsUnitOfWork(self.engine)
 
     @property
     def attachment_policy(self) -> AttachmentPolicy:

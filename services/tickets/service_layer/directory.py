@@ -3,7 +3,7 @@ consumer loop records each event id with the change)."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import envelope_pb2, identity_events_pb2
 
@@ -18,8 +18,10 @@ _KINDS = {
 _GONE = (identity_events_pb2.CHANGE_KIND_DELETED, identity_events_pb2.CHANGE_KIND_DISABLED)
 
 
-async def apply_identity_event(session: AsyncSession, envelope: envelope_pb2.EventEnvelope) -> None:
-    directory = DirectoryRepository(session)
+async def apply_identity_event(
+    connection: AsyncConnection, envelope: envelope_pb2.EventEnvelope
+) -> None:
+    directory = DirectoryRepository(connection)
     payload = envelope.payload
     if payload.Is(identity_events_pb2.UserChanged.DESCRIPTOR):
         event = identity_events_pb2.UserChanged()

@@ -48,7 +48,7 @@ async def create_ticket(
     deps: Deps, principal: Principal, *, draft: Ticket, priority: Priority | None, request_id: str
 ) -> Ticket:
     async with deps.uow() as uow:
-        if existing := await remembered(uow.session, operation=OPERATION, request_id=request_id):
+        if existing := await remembered(uow.connection, operation=OPERATION, request_id=request_id):
             return await load(uow, principal, existing)
         await _set_requester(uow, principal, draft)
         service_type = await _service_type(uow, draft.service_type_id)
@@ -71,7 +71,7 @@ async def create_ticket(
         step = draft.open(now, level.response_target, level.resolution_target)
         draft.updated_at = now
         if not await remember(
-            uow.session, operation=OPERATION, request_id=request_id, resource_id=draft.id
+            uow.connection, operation=OPERATION, request_id=request_id, resource_id=draft.id
         ):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED

@@ -21,10 +21,10 @@ class TicketsUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> TicketsUnitOfWork:
         await super().__aenter__()
-        self.catalog = CatalogRepository(self.session)
-        self.tickets = TicketRepository(self.session)
-        self.trail = TrailRepository(self.session)
-        self.directory = DirectoryRepository(self.session)
-        self.attachments = AttachmentRepository(self.session)
-        self.knowledge = KnowledgeRepository(self.session)
+        self.catalog = CatalogRepository(self.connection)
+        self.tickets = TicketRepository(self.connection)
+        self.trail = TrailRepository(self.connection)
+        self.directory = DirectoryRepository(self.connection)
+        self.attachments = AttachmentRepository(self.connection)
+        self.knowledge = KnowledgeRepository(self.connection)
         return self

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.db import create_engine, session_factory
+from servicekit.db import create_engine
 from servicekit.migrations import upgrade
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "support" / "sample_service" / "migrations"
@@ -20,7 +20,7 @@ def sample_db(create_database) -> str:
 
 
 @pytest.fixture
-async def sessions(sample_db):
+async def engine(sample_db):
     engine = create_engine(sample_db)
-    yield session_factory(engine)
+    yield engine
     await engine.dispose()

@@ -19,13 +19,13 @@ from tests.support.kafka_reader import eventually, read_until
 from tests.support.sample_service import tables
 
 
-async def count_event(session, envelope: envelope_pb2.EventEnvelope) -> None:
+async def count_event(connection, envelope: envelope_pb2.EventEnvelope) -> None:
     """The effect: one more applied event for the key; refuses payloads marked poison."""
     value = wrappers_pb2.StringValue()
     envelope.payload.Unpack(value)
     if value.value == "poison":
         raise ValueError("this event can never be applied")
-    await session.execute(
+    await connection.execute(
         insert(tables.counters)
         .values(key=envelope.aggregate_id, applied=1, last_version=envelope.aggregate_version)
         .on_conflict_do_update(
@@ -68,14 +68,14 @@ async def publish(bootstrap: str, topic: str, payloads: list[tuple[bytes, bytes]
         await producer.stop()
 
 
-async def counters(sessions) -> dict[str, tuple[int, int]]:
-    async with sessions() as session:
-        rows = (await session.execute(select(tables.counters))).all()
+async def counters(engine) -> dict[str, tuple[int, int]]:
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(tables.counters))).all()
     return {r.key: (r.applied, r.last_version) for r in rows}
 
 
 @pytest.mark.slow
-async def test_events_delivered_twice_are_applied_once(sessions, kafka_bootstrap, unique_topic):
+async def test_events_delivered_twice_are_applied_once(engine, kafka_bootstrap, unique_topic):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=3)
     events = [event(f"k{k}", v) for k in range(5) for v in range(1, 21)]
@@ -86,23 +86,23 @@ async def test_events_delivered_twice_are_applied_once(sessions, kafka_bootstrap
         name=f"counter-{topic}",
         topics=[topic],
         bootstrap=kafka_bootstrap,
-        sessions=sessions,
+        engine=engine,
         handler=count_event,
     )
     expected = {f"k{k}": (20, 20) for k in range(5)}
 
     async def all_applied() -> bool:
-        return await counters(sessions) == expected
+        return await counters(engine) == expected
 
     async with running(consumer):
         await eventually(all_applied, timeout=90)
         await asyncio.sleep(1.0)  # the duplicates, read after the originals, change nothing
-    assert await counters(sessions) == expected
+    assert await counters(engine) == expected
 
 
 @pytest.mark.slow
 async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
-    sessions, kafka_bootstrap, unique_topic
+    engine, kafka_bootstrap, unique_topic
 ):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=1)
@@ -121,13 +121,13 @@ async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
         name=f"poison-{topic}",
         topics=[topic],
         bootstrap=kafka_bootstrap,
-        sessions=sessions,
+        engine=engine,
         handler=count_event,
         options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05),
     )
 
     async def flowed_past_poison() -> bool:
-        return (await counters(sessions)).get("k") == (2, 3)
+        return (await counters(engine)).get("k") == (2, 3)
 
     async with running(consumer):
         await eventually(flowed_past_poison, timeout=90)

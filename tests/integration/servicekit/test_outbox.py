@@ -53,10 +53,10 @@ class RelayProcess:
             self.process.wait(timeout=10)
 
 
-async def write_event(sessions, topic: str, key: str) -> str:
+async def write_event(engine, topic: str, key: str) -> str:
     """One transaction: bump the widget's version and publish the matching event."""
-    async with UnitOfWork(sessions) as uow:
-        version = await uow.session.scalar(
+    async with UnitOfWork(engine) as uow:
+        version = await uow.connection.scalar(
             insert(tables.widgets)
             .values(key=key, version=1)
             .on_conflict_do_update(
@@ -75,14 +75,12 @@ async def write_event(sessions, topic: str, key: str) -> str:
     return envelope.event_id
 
 
-async def write_many(
-    sessions, topic: str, *, keys: list[str], per_key: int
-) -> dict[str, list[str]]:
+async def write_many(engine, topic: str, *, keys: list[str], per_key: int) -> dict[str, list[str]]:
     written: dict[str, list[str]] = defaultdict(list)
 
     async def writer(key: str) -> None:
         for _ in range(per_key):
-            written[key].append(await write_event(sessions, topic, key))
+            written[key].append(await write_event(engine, topic, key))
             await asyncio.sleep(0.01)  # spread the writes over the relay's kills
 
     await asyncio.gather(*(writer(k) for k in keys))
@@ -101,26 +99,26 @@ def first_occurrence_order(records) -> dict[str, list[str]]:
     return order
 
 
-async def test_migrations_create_the_messaging_tables(sample_db, sessions):
-    async with sessions() as session:
-        names = await session.run_sync(lambda s: inspect(s.connection()).get_table_names())
+async def test_migrations_create_the_messaging_tables(sample_db, engine):
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda c: inspect(c).get_table_names())
     assert {"outbox", "processed_events", "widgets", "counters", "alembic_version"} <= set(names)
 
 
-async def test_rolled_back_change_leaves_no_event(sessions):
-    async with UnitOfWork(sessions) as uow:
+async def test_rolled_back_change_leaves_no_event(engine):
+    async with UnitOfWork(engine) as uow:
         envelope = new_envelope(
             payload=wrappers_pb2.StringValue(value="x"), aggregate_type="w", aggregate_id="x"
         )
         await uow.publish("ticketing.sample.widget.v1", envelope)
         # leaving without commit: the change and its event are both discarded
-    async with sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(tables.outbox)) == 0
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(tables.outbox)) == 0
 
 
 @pytest.mark.slow
 async def test_relay_killed_repeatedly_loses_nothing_and_keeps_key_order(
-    sample_db, sessions, kafka_bootstrap, unique_topic
+    sample_db, engine, kafka_bootstrap, unique_topic
 ):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=3)
@@ -137,7 +135,7 @@ async def test_relay_killed_repeatedly_loses_nothing_and_keeps_key_order(
         return kills
 
     keys = [f"widget-{i}" for i in range(10)]
-    writing = asyncio.create_task(write_many(sessions, topic, keys=keys, per_key=100))
+    writing = asyncio.create_task(write_many(engine, topic, keys=keys, per_key=100))
     kills = await kill_and_restart()
     written = await writing
     all_ids = {i for ids in written.values() for i in ids}
@@ -152,6 +150,6 @@ async def test_relay_killed_repeatedly_loses_nothing_and_keeps_key_order(
         relay.stop()
     assert kills >= 4
     assert first_occurrence_order(records) == written
-    async with sessions() as session:
+    async with engine.connect() as connection:
         unsent = select(func.count()).where(tables.outbox.c.sent_at.is_(None))
-        assert await session.scalar(unsent) == 0
+        assert await connection.scalar(unsent) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Row, delete, exists, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.adapters.repositories.filters import paged
 from services.identity.adapters.tables import permissions, roles, user_roles
@@ -36,13 +36,13 @@ def _permission(row: Row) -> Permission:  # type: ignore[type-arg]
 
 
 class AccessRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def roles(self, role_ids: list[str]) -> list[Role]:
         if not role_ids:
             return []
-        rows = await self._session.execute(select(roles).where(roles.c.id.in_(role_ids)))
+        rows = await self._db.execute(select(roles).where(roles.c.id.in_(role_ids)))
         return [_role(r) for r in rows]
 
     async def role(self, role_id: str, *, organization_id: str | None) -> Role | None:
@@ -50,7 +50,7 @@ class AccessRepository:
         query = select(roles).where(roles.c.id == role_id)
         if organization_id is not None:
             query = query.where(or_(roles.c.organization_id == organization_id, roles.c.built_in))
-        row = (await self._session.execute(query)).first()
+        row = (await self._db.execute(query)).first()
         return _role(row) if row else None
 
     async def list_roles(
@@ -61,7 +61,7 @@ class AccessRepository:
             query = query.where(or_(roles.c.organization_id == organization_id, roles.c.built_in))
         if kinds is not None:
             query = query.where(roles.c.kind.in_(sorted(k.value for k in kinds)))
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             paged(
                 query.order_by(roles.c.built_in.desc(), roles.c.created_at, roles.c.id),
                 offset,
@@ -72,13 +72,13 @@ class AccessRepository:
 
     async def add_role(self, role: Role) -> Role:
         row = (
-            await self._session.execute(insert(roles).values(**self._values(role)).returning(roles))
+            await self._db.execute(insert(roles).values(**self._values(role)).returning(roles))
         ).one()
         return _role(row)
 
     async def save_role(self, role: Role) -> Role:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(roles)
                 .where(roles.c.id == role.id)
                 .values(updated_at=func.now(), **self._values(role))
@@ -88,17 +88,15 @@ class AccessRepository:
         return _role(row)
 
     async def remove_role(self, role_id: str) -> None:
-        await self._session.execute(delete(roles).where(roles.c.id == role_id))
+        await self._db.execute(delete(roles).where(roles.c.id == role_id))
 
     async def role_in_use(self, role_id: str) -> bool:
-        return bool(
-            await self._session.scalar(select(exists().where(user_roles.c.role_id == role_id)))
-        )
+        return bool(await self._db.scalar(select(exists().where(user_roles.c.role_id == role_id))))
 
     async def role_name_taken(
         self, organization_id: str, name: str, *, excluding: str = ""
     ) -> bool:
-        found = await self._session.scalar(
+        found = await self._db.scalar(
             select(roles.c.id).where(
                 func.coalesce(roles.c.organization_id, "") == organization_id,
                 roles.c.display_name == name,
@@ -111,22 +109,20 @@ class AccessRepository:
         query = select(permissions).order_by(permissions.c.sort_order)
         if not show_disabled:
             query = query.where(permissions.c.enabled)
-        return [_permission(r) for r in await self._session.execute(query)]
+        return [_permission(r) for r in await self._db.execute(query)]
 
     async def enabled_codes(self) -> set[str]:
-        return set(
-            await self._session.scalars(select(permissions.c.code).where(permissions.c.enabled))
-        )
+        return set(await self._db.scalars(select(permissions.c.code).where(permissions.c.enabled)))
 
     async def permission(self, code: str) -> Permission | None:
         row = (
-            await self._session.execute(select(permissions).where(permissions.c.code == code))
+            await self._db.execute(select(permissions).where(permissions.c.code == code))
         ).first()
         return _permission(row) if row else None
 
     async def save_permission(self, permission: Permission) -> Permission:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(permissions)
                 .where(permissions.c.code == permission.code)
                 .values(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.adapters.repositories.filters import paged, within
 from services.identity.adapters.tables import refresh_tokens, security_logs
@@ -31,11 +31,11 @@ def _token(row: Row) -> RefreshToken:  # type: ignore[type-arg]
 
 
 class RefreshTokenRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, token: RefreshToken, secret: str) -> None:
-        await self._session.execute(
+        await self._db.execute(
             insert(refresh_tokens).values(
                 id=token.id,
                 family_id=token.family_id,
@@ -47,7 +47,7 @@ class RefreshTokenRepository:
 
     async def find(self, secret: str) -> RefreshToken | None:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 select(refresh_tokens)
                 .where(refresh_tokens.c.token_hash == token_hash(secret))
                 .with_for_update()
@@ -56,19 +56,19 @@ class RefreshTokenRepository:
         return _token(row) if row else None
 
     async def mark_used(self, token_id: str, now: datetime) -> None:
-        await self._session.execute(
+        await self._db.execute(
             update(refresh_tokens).where(refresh_tokens.c.id == token_id).values(used_at=now)
         )
 
     async def revoke_family(self, family_id: str, now: datetime) -> None:
-        await self._session.execute(
+        await self._db.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
 
     async def revoke_user(self, user_id: str, now: datetime) -> None:
-        await self._session.execute(
+        await self._db.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
@@ -85,11 +85,11 @@ class SecurityLogFilter:
 
 
 class SecurityLogRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, event: SecurityEvent) -> None:
-        await self._session.execute(
+        await self._db.execute(
             insert(security_logs).values(
                 kind=event.kind.value,
                 user_id=event.user_id,
@@ -117,7 +117,7 @@ class SecurityLogRepository:
         if where.end is not None:
             conditions.append(security_logs.c.created_at < where.end)
         query = select(security_logs).where(*conditions)
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             paged(query.order_by(security_logs.c.id.desc()), offset, limit)
         )
         return [
@@ -137,4 +137,4 @@ class SecurityLogRepository:
         ]
 
     async def count(self) -> int:
-        return int(await self._session.scalar(select(func.count()).select_from(security_logs)) or 0)
+        return int(await self._db.scalar(select(func.count()).select_from(security_logs)) or 0)

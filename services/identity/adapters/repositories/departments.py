@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Row, delete, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.adapters.tables import departments, users
 from services.identity.domain.departments import Department
@@ -22,12 +22,12 @@ def _from_row(row: Row) -> Department:  # type: ignore[type-arg]
 
 
 class DepartmentRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, department: Department) -> Department:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 insert(departments).values(**self._values(department)).returning(departments)
             )
         ).one()
@@ -35,7 +35,7 @@ class DepartmentRepository:
 
     async def get(self, enterprise_id: str, department_id: str) -> Department | None:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 select(departments).where(
                     departments.c.enterprise_id == enterprise_id,
                     departments.c.id == department_id,
@@ -45,7 +45,7 @@ class DepartmentRepository:
         return _from_row(row) if row else None
 
     async def list(self, enterprise_id: str) -> list[Department]:
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(departments)
             .where(departments.c.enterprise_id == enterprise_id)
             .order_by(departments.c.sort_order, departments.c.created_at)
@@ -56,12 +56,12 @@ class DepartmentRepository:
         query = select(departments.c.id, departments.c.parent_id).where(
             departments.c.enterprise_id == enterprise_id
         )
-        rows = await self._session.execute(query.with_for_update() if lock else query)
+        rows = await self._db.execute(query.with_for_update() if lock else query)
         return {r.id: r.parent_id or "" for r in rows}
 
     async def save(self, department: Department) -> Department:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(departments)
                 .where(departments.c.id == department.id)
                 .values(updated_at=func.now(), **self._values(department))
@@ -71,18 +71,16 @@ class DepartmentRepository:
         return _from_row(row)
 
     async def remove(self, department_id: str) -> None:
-        await self._session.execute(delete(departments).where(departments.c.id == department_id))
+        await self._db.execute(delete(departments).where(departments.c.id == department_id))
 
     async def has_children(self, department_id: str) -> bool:
         return bool(
-            await self._session.scalar(
-                select(exists().where(departments.c.parent_id == department_id))
-            )
+            await self._db.scalar(select(exists().where(departments.c.parent_id == department_id)))
         )
 
     async def has_users(self, department_id: str) -> bool:
         return bool(
-            await self._session.scalar(
+            await self._db.scalar(
                 select(
                     exists().where(
                         users.c.department_id == department_id, users.c.deleted_at.is_(None)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.adapters.repositories.filters import contains_text, paged, within
 from services.identity.adapters.tables import designations, organizations
@@ -38,12 +38,12 @@ def _from_row(row: Row) -> Organization:  # type: ignore[type-arg]
 
 
 class OrganizationRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, org: Organization) -> Organization:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 insert(organizations)
                 .values(id=org.id, kind=org.kind.value, state=org.state.value, **self._values(org))
                 .returning(organizations)
@@ -59,12 +59,12 @@ class OrganizationRepository:
             organizations.c.id == org_id,
             within(organizations.c.id, visible),
         )
-        row = (await self._session.execute(query.with_for_update() if lock else query)).first()
+        row = (await self._db.execute(query.with_for_update() if lock else query)).first()
         return _from_row(row) if row else None
 
     async def save(self, org: Organization) -> Organization:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(organizations)
                 .where(organizations.c.id == org.id)
                 .values(
@@ -97,14 +97,14 @@ class OrganizationRepository:
         if where.state is not None:
             conditions.append(organizations.c.state == where.state.value)
         query = select(organizations).where(*conditions)
-        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self._session.execute(
+        total = await self._db.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self._db.execute(
             paged(query.order_by(organizations.c.created_at, organizations.c.id), offset, limit)
         )
         return [_from_row(r) for r in rows], int(total or 0)
 
     async def name_taken(self, kind: OrgKind, name: str, *, excluding: str = "") -> bool:
-        found = await self._session.scalar(
+        found = await self._db.scalar(
             select(organizations.c.id).where(
                 organizations.c.kind == kind.value,
                 organizations.c.display_name == name,
@@ -115,19 +115,19 @@ class OrganizationRepository:
         return found is not None
 
     async def designated_enterprises(self, provider_id: str) -> frozenset[str]:
-        rows = await self._session.scalars(
+        rows = await self._db.scalars(
             select(designations.c.enterprise_id).where(designations.c.provider_id == provider_id)
         )
         return frozenset(rows)
 
     async def designated_providers(self, enterprise_id: str) -> frozenset[str]:
-        rows = await self._session.scalars(
+        rows = await self._db.scalars(
             select(designations.c.provider_id).where(designations.c.enterprise_id == enterprise_id)
         )
         return frozenset(rows)
 
     async def designations_of(self, enterprise_id: str) -> list[tuple[Organization, datetime]]:
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(organizations, designations.c.created_at.label("designated_at"))
             .join(designations, designations.c.provider_id == organizations.c.id)
             .where(designations.c.enterprise_id == enterprise_id)
@@ -136,7 +136,7 @@ class OrganizationRepository:
         return [(_from_row(r), r.designated_at) for r in rows]
 
     async def designate(self, enterprise_id: str, provider_id: str) -> bool:
-        created = await self._session.scalar(
+        created = await self._db.scalar(
             upsert(designations)
             .values(enterprise_id=enterprise_id, provider_id=provider_id)
             .on_conflict_do_nothing()
@@ -145,7 +145,7 @@ class OrganizationRepository:
         return created is not None
 
     async def undesignate(self, enterprise_id: str, provider_id: str) -> bool:
-        result = await self._session.execute(
+        result = await self._db.execute(
             delete(designations).where(
                 designations.c.enterprise_id == enterprise_id,
                 designations.c.provider_id == provider_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from sqlalchemy import Row, any_, delete, func, insert, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.adapters.repositories.filters import contains_text, paged, within
 from services.identity.adapters.tables import user_roles, users
@@ -40,16 +40,16 @@ def _from_row(row: Row, role_ids: list[str]) -> User:  # type: ignore[type-arg]
 
 
 class UserRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, user: User) -> User:
-        await self._session.execute(insert(users).values(id=user.id, **self._values(user)))
+        await self._db.execute(insert(users).values(id=user.id, **self._values(user)))
         await self.set_roles(user.id, user.role_ids)
         return await self._reload(user.id)
 
     async def save(self, user: User) -> User:
-        await self._session.execute(
+        await self._db.execute(
             update(users)
             .where(users.c.id == user.id)
             .values(updated_at=func.now(), **self._values(user))
@@ -86,9 +86,9 @@ class UserRepository:
         self, *, orgs: frozenset[str] | None, where: UserFilter, offset: int, limit: int
     ) -> tuple[list[User], int]:
         query = select(users).where(*self._conditions(orgs, where))
-        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await self._db.scalar(select(func.count()).select_from(query.subquery()))
         rows = (
-            await self._session.execute(
+            await self._db.execute(
                 paged(query.order_by(users.c.created_at, users.c.id), offset, limit)
             )
         ).all()
@@ -96,9 +96,9 @@ class UserRepository:
         return [_from_row(r, roles.get(r.id, [])) for r in rows], int(total or 0)
 
     async def set_roles(self, user_id: str, role_ids: list[str]) -> None:
-        await self._session.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
+        await self._db.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
         if role_ids:
-            await self._session.execute(
+            await self._db.execute(
                 insert(user_roles),
                 [{"user_id": user_id, "role_id": r} for r in dict.fromkeys(role_ids)],
             )
@@ -131,7 +131,7 @@ class UserRepository:
         return conditions
 
     async def _one(self, query) -> User | None:  # type: ignore[no-untyped-def]
-        row = (await self._session.execute(query)).first()
+        row = (await self._db.execute(query)).first()
         if row is None:
             return None
         return _from_row(row, (await self._roles_of([row.id])).get(row.id, []))
@@ -144,7 +144,7 @@ class UserRepository:
     async def _roles_of(self, user_ids: list[str]) -> dict[str, list[str]]:
         if not user_ids:
             return {}
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(user_roles)
             .where(user_roles.c.user_id.in_(user_ids))
             .order_by(user_roles.c.role_id)

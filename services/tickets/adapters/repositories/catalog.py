@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Row, delete, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.tables import service_levels, service_types, tickets
 from services.tickets.domain.catalog import (
@@ -74,12 +74,12 @@ def _level(row: Row) -> ServiceLevel:  # type: ignore[type-arg]
 
 
 class CatalogRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add_type(self, item: ServiceType) -> ServiceType:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 insert(service_types).values(**self._type_values(item)).returning(service_types)
             )
         ).one()
@@ -87,7 +87,7 @@ class CatalogRepository:
 
     async def get_type(self, type_id: str) -> ServiceType | None:
         row = (
-            await self._session.execute(select(service_types).where(service_types.c.id == type_id))
+            await self._db.execute(select(service_types).where(service_types.c.id == type_id))
         ).first()
         return _type(row) if row else None
 
@@ -99,11 +99,11 @@ class CatalogRepository:
             query = query.where(service_types.c.parent_id == parent_id)
         if not show_disabled:
             query = query.where(service_types.c.enabled)
-        return [_type(r) for r in await self._session.execute(query)]
+        return [_type(r) for r in await self._db.execute(query)]
 
     async def save_type(self, item: ServiceType) -> ServiceType:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(service_types)
                 .where(service_types.c.id == item.id)
                 .values(updated_at=func.now(), **self._type_values(item))
@@ -113,15 +113,15 @@ class CatalogRepository:
         return _type(row)
 
     async def remove_type(self, type_id: str) -> None:
-        await self._session.execute(delete(service_types).where(service_types.c.id == type_id))
+        await self._db.execute(delete(service_types).where(service_types.c.id == type_id))
 
     async def type_in_use(self, type_id: str) -> bool:
         children = exists().where(service_types.c.parent_id == type_id)
         used = exists().where(tickets.c.service_type_id == type_id)
-        return bool(await self._session.scalar(select(children | used)))
+        return bool(await self._db.scalar(select(children | used)))
 
     async def type_name_taken(self, parent_id: str, name: str, *, excluding: str) -> bool:
-        found = await self._session.scalar(
+        found = await self._db.scalar(
             select(service_types.c.id).where(
                 func.coalesce(service_types.c.parent_id, "") == parent_id,
                 service_types.c.display_name == name,
@@ -132,7 +132,7 @@ class CatalogRepository:
 
     async def add_level(self, item: ServiceLevel) -> ServiceLevel:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 insert(service_levels).values(**self._level_values(item)).returning(service_levels)
             )
         ).one()
@@ -140,14 +140,12 @@ class CatalogRepository:
 
     async def get_level(self, level_id: str) -> ServiceLevel | None:
         row = (
-            await self._session.execute(
-                select(service_levels).where(service_levels.c.id == level_id)
-            )
+            await self._db.execute(select(service_levels).where(service_levels.c.id == level_id))
         ).first()
         return _level(row) if row else None
 
     async def list_levels(self) -> list[ServiceLevel]:
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(service_levels).order_by(
                 service_levels.c.priority.desc(), service_levels.c.display_name
             )
@@ -156,7 +154,7 @@ class CatalogRepository:
 
     async def save_level(self, item: ServiceLevel) -> ServiceLevel:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(service_levels)
                 .where(service_levels.c.id == item.id)
                 .values(updated_at=func.now(), **self._level_values(item))
@@ -166,7 +164,7 @@ class CatalogRepository:
         return _level(row)
 
     async def remove_level(self, level_id: str) -> None:
-        await self._session.execute(delete(service_levels).where(service_levels.c.id == level_id))
+        await self._db.execute(delete(service_levels).where(service_levels.c.id == level_id))
 
     async def level_in_use(self, level_id: str) -> bool:
         by_type = exists().where(service_types.c.default_service_level_id == level_id)
@@ -174,10 +172,10 @@ class CatalogRepository:
             tickets.c.service_level_id == level_id,
             tickets.c.status.notin_(["closed", "rejected", "cancelled"]),
         )
-        return bool(await self._session.scalar(select(by_type | open_tickets)))
+        return bool(await self._db.scalar(select(by_type | open_tickets)))
 
     async def level_name_taken(self, name: str, *, excluding: str) -> bool:
-        found = await self._session.scalar(
+        found = await self._db.scalar(
             select(service_levels.c.id).where(
                 service_levels.c.display_name == name, service_levels.c.id != excluding
             )

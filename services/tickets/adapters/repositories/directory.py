@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.tables import directory_designations, directory_people
 
@@ -22,12 +22,12 @@ class Person:
 
 
 class DirectoryRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def person(self, person_id: str) -> Person | None:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 select(directory_people).where(directory_people.c.id == person_id)
             )
         ).first()
@@ -41,7 +41,7 @@ class DirectoryRepository:
         )
 
     async def is_designated(self, enterprise_id: str, provider_id: str) -> bool:
-        found = await self._session.scalar(
+        found = await self._db.scalar(
             select(directory_designations.c.provider_id).where(
                 directory_designations.c.enterprise_id == enterprise_id,
                 directory_designations.c.provider_id == provider_id,
@@ -51,7 +51,7 @@ class DirectoryRepository:
 
     async def upsert_person(self, person: Person) -> None:
         statement = insert(directory_people).values(**person.__dict__)
-        await self._session.execute(
+        await self._db.execute(
             statement.on_conflict_do_update(
                 index_elements=["id"],
                 set_={c.name: c for c in statement.excluded if c.name != "id"},
@@ -60,13 +60,13 @@ class DirectoryRepository:
 
     async def set_designation(self, enterprise_id: str, provider_id: str, *, present: bool) -> None:
         if present:
-            await self._session.execute(
+            await self._db.execute(
                 insert(directory_designations)
                 .values(enterprise_id=enterprise_id, provider_id=provider_id)
                 .on_conflict_do_nothing()
             )
         else:
-            await self._session.execute(
+            await self._db.execute(
                 delete(directory_designations).where(
                     directory_designations.c.enterprise_id == enterprise_id,
                     directory_designations.c.provider_id == provider_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Row, any_, delete, desc, func, insert, literal, select, text, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
 from services.tickets.adapters.tables import article_feedback, articles
@@ -47,11 +47,11 @@ _SCORE = text(
 
 
 class KnowledgeRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add(self, article: Article) -> Article:
-        await self._session.execute(insert(articles).values(**self._values(article)))
+        await self._db.execute(insert(articles).values(**self._values(article)))
         found = await self.get(article.id, published_only=False)
         assert found is not None
         return found
@@ -60,11 +60,11 @@ class KnowledgeRepository:
         query = select(*_COLUMNS).where(articles.c.id == article_id)
         if published_only:
             query = query.where(articles.c.state == ArticleState.PUBLISHED.value)
-        row = (await self._session.execute(query)).first()
+        row = (await self._db.execute(query)).first()
         return _article(row) if row else None
 
     async def save(self, article: Article) -> Article:
-        await self._session.execute(
+        await self._db.execute(
             update(articles)
             .where(articles.c.id == article.id)
             .values(updated_at=func.now(), **self._values(article))
@@ -74,10 +74,10 @@ class KnowledgeRepository:
         return found
 
     async def remove(self, article_id: str) -> None:
-        await self._session.execute(
+        await self._db.execute(
             delete(article_feedback).where(article_feedback.c.article_id == article_id)
         )
-        await self._session.execute(delete(articles).where(articles.c.id == article_id))
+        await self._db.execute(delete(articles).where(articles.c.id == article_id))
 
     async def search(
         self,
@@ -108,16 +108,14 @@ class KnowledgeRepository:
             )
         else:
             query = query.order_by(articles.c.updated_at.desc())
-        rows = await self._session.execute(
-            query.order_by(articles.c.id).offset(offset).limit(limit)
-        )
+        rows = await self._db.execute(query.order_by(articles.c.id).offset(offset).limit(limit))
         return [_article(r) for r in rows]
 
     async def record_feedback(self, article_id: str, user_id: str, helpful: bool) -> None:
         statement = upsert(article_feedback).values(
             article_id=article_id, user_id=user_id, helpful=helpful
         )
-        await self._session.execute(
+        await self._db.execute(
             statement.on_conflict_do_update(
                 index_elements=["article_id", "user_id"],
                 set_={"helpful": statement.excluded.helpful},

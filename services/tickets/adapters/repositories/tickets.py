@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row, Text, and_, cast, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
 from services.tickets.adapters.tables import day_counters, tickets
@@ -141,8 +141,8 @@ def scope_clause(scope: TicketScope):  # type: ignore[no-untyped-def]
 
 
 class TicketRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def add_numbered(self, ticket: Ticket, day: date) -> str:
         """Takes the day's next number and inserts the ticket with it, in one statement: the
@@ -165,18 +165,18 @@ class TicketRepository:
             .from_select([*columns, tickets.c.number], chosen)
             .returning(tickets.c.number)
         )
-        return str(await self._session.scalar(statement))
+        return str(await self._db.scalar(statement))
 
     async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:
         query = select(tickets).where(
             or_(tickets.c.id == ticket_id, tickets.c.number == ticket_id), scope_clause(scope)
         )
-        row = (await self._session.execute(query.with_for_update() if lock else query)).first()
+        row = (await self._db.execute(query.with_for_update() if lock else query)).first()
         return _ticket(row) if row else None
 
     async def save(self, ticket: Ticket) -> Ticket:
         row = (
-            await self._session.execute(
+            await self._db.execute(
                 update(tickets)
                 .where(tickets.c.id == ticket.id)
                 .values(**_values(ticket), updated_at=func.now(), version=tickets.c.version + 1)
@@ -189,13 +189,13 @@ class TicketRepository:
         self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
     ) -> tuple[list[Ticket], int]:
         query = select(tickets).where(scope_clause(scope), *self._conditions(where))
-        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await self._db.scalar(select(func.count()).select_from(query.subquery()))
         order = (*ORDERS.get(where.order, ORDERS["create_time_desc"]), tickets.c.id)
-        rows = await self._session.execute(query.order_by(*order).offset(offset).limit(limit))
+        rows = await self._db.execute(query.order_by(*order).offset(offset).limit(limit))
         return [_ticket(r) for r in rows], int(total or 0)
 
     async def due_for_auto_close(self, now: datetime, limit: int) -> list[str]:
-        rows = await self._session.scalars(
+        rows = await self._db.scalars(
             select(tickets.c.id)
             .where(tickets.c.status == Status.RESOLVED.value, tickets.c.auto_close_at <= now)
             .order_by(tickets.c.auto_close_at)
@@ -205,7 +205,7 @@ class TicketRepository:
         return list(rows)
 
     async def counts_by_status(self, *, scope: TicketScope, user_id: str) -> dict[str, int]:
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(tickets.c.status, func.count())
             .where(scope_clause(scope), self._involving(user_id))
             .group_by(tickets.c.status)
@@ -216,7 +216,7 @@ class TicketRepository:
         self, *, scope: TicketScope, user_id: str, since: datetime
     ) -> dict[str, int]:
         month = func.to_char(func.date_trunc("month", tickets.c.created_at), "YYYY-MM")
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             select(month, func.count())
             .where(scope_clause(scope), self._involving(user_id), tickets.c.created_at >= since)
             .group_by(month)

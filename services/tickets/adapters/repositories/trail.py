@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.tables import comments, history
 from services.tickets.domain.tickets import Status, Step
@@ -42,12 +42,12 @@ class HistoryEntry:
 
 
 class TrailRepository:
-    def __init__(self, session: AsyncSession):
-        self._session = session
+    def __init__(self, db: AsyncConnection):
+        self._db = db
 
     async def record(self, ticket_id: str, step: Step) -> None:
         actor = step.actor
-        await self._session.execute(
+        await self._db.execute(
             insert(history).values(
                 ticket_id=ticket_id,
                 action=step.action,
@@ -68,7 +68,7 @@ class TrailRepository:
         query = select(history).where(history.c.ticket_id == ticket_id)
         if not include_internal:
             query = query.where(~history.c.internal)
-        rows = await self._session.execute(query.order_by(history.c.id).offset(offset).limit(limit))
+        rows = await self._db.execute(query.order_by(history.c.id).offset(offset).limit(limit))
         return [
             HistoryEntry(
                 **{
@@ -83,9 +83,7 @@ class TrailRepository:
     async def add_comment(self, comment: Comment) -> Comment:
         values = {k: v for k, v in comment.__dict__.items() if k != "created_at"}
         values["attachment_ids"] = comment.attachment_ids or []
-        row = (
-            await self._session.execute(insert(comments).values(**values).returning(comments))
-        ).one()
+        row = (await self._db.execute(insert(comments).values(**values).returning(comments))).one()
         return Comment(**row._mapping)
 
     async def comments(
@@ -94,7 +92,7 @@ class TrailRepository:
         query = select(comments).where(comments.c.ticket_id == ticket_id)
         if not include_internal:
             query = query.where(~comments.c.internal)
-        rows = await self._session.execute(
+        rows = await self._db.execute(
             query.order_by(comments.c.created_at, comments.c.id).offset(offset).limit(limit)
         )
         return [Comment(**r._mapping) for r in rows]
