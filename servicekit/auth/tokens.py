@@ -71,15 +71,37 @@ def keys_from_jwks(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class TokenVerifier:
-    """Checks signature, expiry, issuer and audience, and turns the claims into a Principal."""
+    """Checks signature, expiry, issuer and audience, and turns the claims into a Principal.
+    A verified token is remembered until it expires (a client sends the same token on every
+    call; the signature check is the costly part)."""
 
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str, leeway: float = 5.0):
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 5.0,
+        cache_size: int = 10_000,
+    ):
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._cache_size = cache_size
+        self._verified: dict[str, tuple[float, Principal]] = {}
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > time.time():
+            return cached[1]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= self._cache_size:
+            self._verified.clear()
+        self._verified[token] = (expires, principal)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid", "")
         except jwt.PyJWTError as exc:
@@ -101,7 +123,7 @@ class TokenVerifier:
             raise unauthenticated("TOKEN_EXPIRED", "access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise unauthenticated("TOKEN_INVALID", f"access token is invalid: {exc}") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

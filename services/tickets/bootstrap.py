@@ -18,6 +18,7 @@ from services.tickets.entrypoints.servicers import (
     KnowledgeServicer,
     TicketServicer,
 )
+from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.directory import apply_identity_event
 from services.tickets.service_layer.lifecycle import close_due
@@ -37,6 +38,7 @@ def build_deps(settings: TicketsSettings) -> Deps:
         engine=create_engine(settings.database_url),
         settings=settings,
         store=FilesystemStore(Path(settings.attachments_dir)),
+        catalog_cache=CatalogCache(settings.catalog_cache_seconds),
     )
 
 

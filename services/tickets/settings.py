@@ -9,6 +9,7 @@ class TicketsSettings(BaseServiceSettings):
     ticket_number_timezone: str = "Asia/Shanghai"
     auto_close_interval_seconds: float = 5.0
     auto_close_batch: int = 100
+    catalog_cache_seconds: float = 5.0
     attachments_dir: str = ".data/attachments"
     max_attachment_megabytes: int = 20
     identity_topics: tuple[str, ...] = (

@@ -48,6 +48,7 @@ async def create_service_type(
         await _validate_type(uow, draft)
         created = await uow.catalog.add_type(draft)
         await uow.commit()
+    deps.catalog_cache.invalidate()
     return created
 
 
@@ -74,6 +75,7 @@ async def update_service_type(
         await _validate_type(uow, current)
         saved = await uow.catalog.save_type(current)
         await uow.commit()
+    deps.catalog_cache.invalidate()
     return saved
 
 
@@ -87,6 +89,7 @@ async def delete_service_type(deps: Deps, principal: Principal, type_id: str) ->
             )
         await uow.catalog.remove_type(type_id)
         await uow.commit()
+    deps.catalog_cache.invalidate()
 
 
 async def create_service_level(
@@ -98,6 +101,7 @@ async def create_service_level(
         await _validate_level(uow, draft)
         created = await uow.catalog.add_level(draft)
         await uow.commit()
+    deps.catalog_cache.invalidate()
     return created
 
 
@@ -122,6 +126,7 @@ async def update_service_level(
         await _validate_level(uow, current)
         saved = await uow.catalog.save_level(current)
         await uow.commit()
+    deps.catalog_cache.invalidate()
     return saved
 
 
@@ -135,6 +140,7 @@ async def delete_service_level(deps: Deps, principal: Principal, level_id: str) 
             )
         await uow.catalog.remove_level(level_id)
         await uow.commit()
+    deps.catalog_cache.invalidate()
 
 
 async def _type(uow: TicketsUnitOfWork, type_id: str) -> ServiceType:

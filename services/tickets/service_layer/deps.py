@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.tickets.adapters.storage import AttachmentStore
 from services.tickets.domain.attachments import AttachmentPolicy
+from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 from services.tickets.settings import TicketsSettings
 
@@ -25,6 +26,7 @@ class Deps:
     settings: TicketsSettings
     store: AttachmentStore
     clock: Callable[[], datetime] = field(default=utc_now)
+    catalog_cache: CatalogCache = field(default_factory=lambda: CatalogCache(0))
 
     def uow(self) -> TicketsUnitOfWork:
         return TicketsUnitOfWork(self.engine)

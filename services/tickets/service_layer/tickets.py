@@ -51,9 +51,9 @@ async def create_ticket(
         if existing := await remembered(uow.connection, operation=OPERATION, request_id=request_id):
             return await load(uow, principal, existing)
         await _set_requester(uow, principal, draft)
-        service_type = await _service_type(uow, draft.service_type_id)
-        level = await uow.catalog.get_level(
-            draft.service_level_id or service_type.default_service_level_id
+        service_type = await _service_type(deps, uow, draft.service_type_id)
+        level = await deps.catalog_cache.service_level(
+            uow, draft.service_level_id or service_type.default_service_level_id
         )
         violations = _content_violations(draft) + custom_field_violations(
             service_type.form_fields, draft.custom_fields
@@ -168,7 +168,7 @@ async def update_ticket(
         if priority is not None:
             draft.priority = priority
         copy_fields(ticket, draft, names)
-        service_type = await _service_type(uow, ticket.service_type_id)
+        service_type = await _service_type(deps, uow, ticket.service_type_id)
         violations = _content_violations(ticket) + custom_field_violations(
             service_type.form_fields, ticket.custom_fields
         )
@@ -243,8 +243,8 @@ async def _set_requester(uow: TicketsUnitOfWork, principal: Principal, draft: Ti
     draft.created_by, draft.channel = principal.user_id, Channel.STAFF
 
 
-async def _service_type(uow: TicketsUnitOfWork, type_id: str) -> ServiceType:
-    found = await uow.catalog.get_type(type_id) if type_id else None
+async def _service_type(deps: Deps, uow: TicketsUnitOfWork, type_id: str) -> ServiceType:
+    found = await deps.catalog_cache.service_type(uow, type_id) if type_id else None
     if found is None or not found.enabled:
         raise invalid_argument(
             "TICKET_INVALID",

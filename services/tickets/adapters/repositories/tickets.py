@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, Text, and_, cast, func, insert, literal, or_, select, true, update
+from sqlalchemy import Row, Text, and_, bindparam, cast, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -118,6 +119,25 @@ def _values(ticket: Ticket) -> dict[str, object]:
     return values
 
 
+@functools.cache
+def _numbered_insert():  # type: ignore[no-untyped-def]
+    """Built once: a statement with bound parameters compiles once and is reused."""
+    counter = (
+        upsert(day_counters)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": day_counters.c.last + 1})
+        .returning(day_counters.c.last)
+        .cte("counter")
+    )
+    names = [c.name for c in tickets.columns if c.name not in ("number", "updated_at", "version")]
+    number = bindparam("prefix", type_=Text) + func.lpad(cast(counter.c.last, Text), 6, "0")
+    chosen = select(*(bindparam(n, type_=tickets.c[n].type) for n in names), number).select_from(
+        counter
+    )
+    columns = [tickets.c[n] for n in names] + [tickets.c.number]
+    return insert(tickets).from_select(columns, chosen).returning(tickets.c.number)
+
+
 def scope_clause(scope: TicketScope):  # type: ignore[no-untyped-def]
     if scope.everything:
         return true()
@@ -147,25 +167,11 @@ class TicketRepository:
     async def add_numbered(self, ticket: Ticket, day: date) -> str:
         """Takes the day's next number and inserts the ticket with it, in one statement: the
         counter row stays locked until commit, so the fewer round trips after it the better."""
-        counter = (
-            upsert(day_counters)
-            .values(day=day, last=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"last": day_counters.c.last + 1})
-            .returning(day_counters.c.last)
-            .cte("counter")
-        )
-        number = literal(f"T{day:%Y%m%d}-") + func.lpad(cast(counter.c.last, Text), 6, "0")
         values = {k: v for k, v in _values(ticket).items() if k != "number"}
-        columns = [tickets.c[name] for name in values]
-        chosen = select(
-            *(literal(v, tickets.c[k].type) for k, v in values.items()), number
-        ).select_from(counter)
-        statement = (
-            insert(tickets)
-            .from_select([*columns, tickets.c.number], chosen)
-            .returning(tickets.c.number)
+        number = await self._db.scalar(
+            _numbered_insert(), {**values, "day": day, "prefix": f"T{day:%Y%m%d}-"}
         )
-        return str(await self._db.scalar(statement))
+        return str(number)
 
     async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:
         query = select(tickets).where(

@@ -48,18 +48,19 @@ class TrailRepository:
     async def record(self, ticket_id: str, step: Step) -> None:
         actor = step.actor
         await self._db.execute(
-            insert(history).values(
-                ticket_id=ticket_id,
-                action=step.action,
-                actor_id=actor.user_id if actor else "",
-                actor_kind=actor.kind if actor else "system",
-                actor_organization_id=actor.organization_id if actor else "",
-                from_status=step.from_status.value,
-                to_status=step.to_status.value,
-                changes={k: v for k, v in step.changes.items() if v},
-                note=step.note,
-                internal=step.internal,
-            )
+            insert(history),
+            {
+                "ticket_id": ticket_id,
+                "action": step.action,
+                "actor_id": actor.user_id if actor else "",
+                "actor_kind": actor.kind if actor else "system",
+                "actor_organization_id": actor.organization_id if actor else "",
+                "from_status": step.from_status.value,
+                "to_status": step.to_status.value,
+                "changes": {k: v for k, v in step.changes.items() if v},
+                "note": step.note,
+                "internal": step.internal,
+            },
         )
 
     async def history(
