@@ -129,9 +129,8 @@ def drive_wrk(
     output = subprocess.run(
         [*run, f"-d{int(seconds)}s"], capture_output=True, text=True, check=True
     ).stdout
-    _, requests, duration, p50, p99, errors = next(
-        l for l in output.splitlines() if l.startswith("RESULT")
-    ).split()
+    result = next(line for line in output.splitlines() if line.startswith("RESULT"))
+    _, requests, duration, p50, p99, errors = result.split()
     return {
         "throughput": int(requests) / float(duration),
         "p50_ms": float(p50),

@@ -56,7 +56,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             name=route.method.full_name,
         )
     _add_ops_routes(app, upstreams, settings, document)
-    app.middleware("http")(_access_log)
+    app.add_middleware(AccessLog)
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     return app
 
@@ -130,26 +130,41 @@ def _add_ops_routes(
         return get_swagger_ui_html(openapi_url="/openapi.json", title=settings.title)
 
 
-async def _access_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """One JSON line per request, carrying the request id the upstream call also carries."""
-    token = request_id_var.set(request.headers.get("x-request-id") or new_request_id())
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        request_id_var.reset(token)
-    log.info(
-        "http",
-        extra={
-            "method": request.method,
-            "path": request.url.path,
-            "status": response.status_code,
-            "duration_ms": (time.perf_counter() - started) * 1000,
-        },
-    )
-    return response
+class AccessLog:
+    """Pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and two memory streams
+    per request): sets the request id for the call and writes one JSON line per request."""
+
+    def __init__(self, app: Any):
+        self._app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        token = request_id_var.set(headers.get(b"x-request-id", b"").decode() or new_request_id())
+        started, status = time.perf_counter(), 500
+
+        async def send_with_status(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_with_status)
+        finally:
+            request_id_var.reset(token)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "http",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": (time.perf_counter() - started) * 1000,
+                    },
+                )
 
 
 _HTTP_TO_CODE = {
