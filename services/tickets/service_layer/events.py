@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from google.protobuf.message import Message
+from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import ticket_events_pb2 as events
 
 from servicekit.events import new_envelope, topic_name
@@ -74,7 +75,17 @@ async def publish_step(
     attachment: Attachment | None = None,
 ) -> None:
     """The step's event, through the outbox."""
-    envelope = new_envelope(
+    await uow.publish(TOPIC, envelope_for(ticket, step, comment=comment, attachment=attachment))
+
+
+def envelope_for(
+    ticket: Ticket,
+    step: Step,
+    *,
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
+) -> envelope_pb2.EventEnvelope:
+    return new_envelope(
         payload=_payload(step, mapping.ticket_pb(ticket), comment, attachment),
         aggregate_type="ticket",
         aggregate_id=ticket.id,
@@ -82,4 +93,3 @@ async def publish_step(
         aggregate_version=ticket.version,
         actor=step.actor,
     )
-    await uow.publish(TOPIC, envelope)

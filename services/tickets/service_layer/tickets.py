@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
+import string
 import uuid
+from datetime import date
 
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
@@ -18,12 +21,13 @@ from servicekit.errors import (
 from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.idempotency import remember, remembered
 from servicekit.paging import page_of
-from services.tickets.adapters.repositories.tickets import TicketFilter
+from services.tickets.adapters.repositories.tickets import NUMBER_LENGTH, TicketFilter
+from services.tickets.adapters.repositories.trail import history_row
 from services.tickets.domain.catalog import Priority, ServiceType, custom_field_violations
 from services.tickets.domain.tickets import Channel, Status, StatusGroup, Step, Ticket
 from services.tickets.domain.visibility import TicketScope, scope_of
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import publish_step, record_step
+from services.tickets.service_layer.events import TOPIC, envelope_for, record_step
 from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 
 _PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -37,6 +41,7 @@ EDITABLE = {
     "priority",
 }
 OPERATION = "create-ticket"
+_PLACEHOLDER_ALPHABET = string.ascii_letters + string.digits
 
 
 def scope(principal: Principal) -> TicketScope:
@@ -76,13 +81,43 @@ async def create_ticket(
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )
-        await uow.trail.record(draft.id, step)
-        # The day's counter row stays locked until commit, so creates queue here: take the
-        # number last, and after it only what needs it (the event carries the number).
-        draft.number = await uow.tickets.add_numbered(draft, deps.local_day(now))
-        await publish_step(uow, draft, step)
+        await _insert_numbered(uow, draft, step, deps.local_day(now))
         await uow.commit()
     return draft
+
+
+async def _insert_numbered(uow: TicketsUnitOfWork, ticket: Ticket, step: Step, day: date) -> None:
+    """Numbers are gap-free per day, so the day's counter row stays locked from the moment a
+    number is taken until commit: the number, the ticket, its history entry and its event go
+    in one statement. The event is serialised with a placeholder of the number's length, which
+    the database overwrites with the number it takes."""
+    while True:
+        ticket.number = "T" + "".join(
+            secrets.choice(_PLACEHOLDER_ALPHABET) for _ in range(NUMBER_LENGTH - 1)
+        )
+        envelope = envelope_for(ticket, step)
+        payload = envelope.SerializeToString()
+        if payload.count(ticket.number.encode()) == 1:  # never also in user text
+            break
+    event = {
+        "event_id": envelope.event_id,
+        "topic": TOPIC,
+        "key": ticket.id,
+        "event_type": envelope.event_type,
+        "payload": payload,
+    }
+    number = await uow.tickets.add_numbered(
+        ticket,
+        day,
+        history=history_row(ticket.id, step),
+        event=event,
+        offset=payload.index(ticket.number.encode()) + 1,
+    )
+    if number is None:
+        raise DomainError(
+            "TICKET_NUMBERS_EXHAUSTED", "no ticket numbers left today", ErrorCode.RESOURCE_EXHAUSTED
+        )
+    ticket.number = number
 
 
 async def get_ticket(deps: Deps, principal: Principal, ticket_id: str) -> Ticket:

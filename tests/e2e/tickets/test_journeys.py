@@ -146,6 +146,29 @@ async def test_journey_with_two_approvals_and_provider_admin_assignment(tickets,
     assert len(await _event_types(kafka_bootstrap, ticket["ticketId"], 9)) == 9
 
 
+async def test_created_event_carries_the_number_the_database_chose(tickets, kafka_bootstrap):
+    from ticketing.events.v1 import ticket_events_pb2
+
+    type_id, _ = await catalogue(tickets, approvals=0)
+    ticket = await new_ticket(tickets, type_id, title="标题里有 T20260101-000001 也不影响")
+
+    def created(records):
+        for record in records:
+            envelope = envelope_pb2.EventEnvelope.FromString(record.value)
+            if envelope.aggregate_id == ticket["ticketId"]:
+                event = ticket_events_pb2.TicketCreated()
+                envelope.payload.Unpack(event)
+                return event
+        return None
+
+    records = await read_until(
+        kafka_bootstrap, "ticketing.tickets.ticket.v1", done=lambda r: created(r) is not None
+    )
+    event = created(records)
+    assert event.ticket.number == ticket["number"]
+    assert event.ticket.title == ticket["title"]
+
+
 async def _event_types(bootstrap: str, ticket_id: str, count: int) -> list[str]:
     def mine(records) -> list[str]:
         seen, types = set(), []

@@ -6,12 +6,26 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, Text, and_, bindparam, cast, func, insert, or_, select, true, update
+from sqlalchemy import (
+    Integer,
+    LargeBinary,
+    Row,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
-from services.tickets.adapters.tables import day_counters, tickets
+from services.tickets.adapters.tables import day_counters, history, outbox, tickets
 from services.tickets.domain.catalog import Priority
 from services.tickets.domain.tickets import Approval, Channel, Rating, Status, Ticket
 from services.tickets.domain.visibility import TicketScope
@@ -45,6 +59,20 @@ _PLAIN = (
     "attachment_ids",
     "created_at",
 )
+NUMBER_DIGITS = 6
+NUMBER_LENGTH = len("T20261122-") + NUMBER_DIGITS
+HISTORY_COLUMNS = [
+    "ticket_id",
+    "action",
+    "actor_id",
+    "actor_kind",
+    "actor_organization_id",
+    "from_status",
+    "to_status",
+    "changes",
+    "note",
+    "internal",
+]
 ORDERS = {
     "create_time_desc": (tickets.c.created_at.desc(),),
     "create_time_asc": (tickets.c.created_at.asc(),),
@@ -121,7 +149,7 @@ def _values(ticket: Ticket) -> dict[str, object]:
 
 @functools.cache
 def _numbered_insert():  # type: ignore[no-untyped-def]
-    """Built once: a statement with bound parameters compiles once and is reused."""
+    """Built once (bound parameters only), so it compiles once."""
     counter = (
         upsert(day_counters)
         .values(day=bindparam("day"), last=1)
@@ -129,13 +157,51 @@ def _numbered_insert():  # type: ignore[no-untyped-def]
         .returning(day_counters.c.last)
         .cte("counter")
     )
-    names = [c.name for c in tickets.columns if c.name not in ("number", "updated_at", "version")]
-    number = bindparam("prefix", type_=Text) + func.lpad(cast(counter.c.last, Text), 6, "0")
-    chosen = select(*(bindparam(n, type_=tickets.c[n].type) for n in names), number).select_from(
-        counter
+    digits = func.lpad(cast(counter.c.last, Text), NUMBER_DIGITS, "0")
+    numbered = (
+        select((bindparam("prefix", type_=Text) + digits).label("number"))
+        .where(counter.c.last < 10**NUMBER_DIGITS)
+        .cte("numbered")
     )
-    columns = [tickets.c[n] for n in names] + [tickets.c.number]
-    return insert(tickets).from_select(columns, chosen).returning(tickets.c.number)
+    names = [c.name for c in tickets.columns if c.name not in ("number", "updated_at", "version")]
+    ticket = (
+        insert(tickets)
+        .from_select(
+            [*names, "number"],
+            select(*(bindparam(n, type_=tickets.c[n].type) for n in names), numbered.c.number),
+        )
+        .returning(tickets.c.number)
+        .cte("ticket")
+    )
+    entry = (
+        insert(history)
+        .from_select(
+            HISTORY_COLUMNS,
+            select(
+                *(bindparam(f"h_{n}", type_=history.c[n].type) for n in HISTORY_COLUMNS)
+            ).select_from(numbered),
+        )
+        .cte("entry")
+    )
+    payload, offset = (
+        bindparam("o_payload", type_=LargeBinary),
+        bindparam("o_offset", type_=Integer),
+    )
+    spliced = (
+        func.substring(payload, 1, offset - 1)
+        .op("||")(func.convert_to(numbered.c.number, "UTF8"))
+        .op("||")(func.substring(payload, offset + NUMBER_LENGTH))
+    )
+    event_columns = ["event_id", "topic", "key", "event_type"]
+    event = (
+        insert(outbox)
+        .from_select(
+            [*event_columns, "payload"],
+            select(*(bindparam(f"o_{n}", type_=Text) for n in event_columns), spliced),
+        )
+        .cte("event")
+    )
+    return select(ticket.c.number).add_cte(entry).add_cte(event)
 
 
 def scope_clause(scope: TicketScope):  # type: ignore[no-untyped-def]
@@ -164,14 +230,26 @@ class TicketRepository:
     def __init__(self, db: AsyncConnection):
         self._db = db
 
-    async def add_numbered(self, ticket: Ticket, day: date) -> str:
-        """Takes the day's next number and inserts the ticket with it, in one statement: the
-        counter row stays locked until commit, so the fewer round trips after it the better."""
-        values = {k: v for k, v in _values(ticket).items() if k != "number"}
-        number = await self._db.scalar(
-            _numbered_insert(), {**values, "day": day, "prefix": f"T{day:%Y%m%d}-"}
-        )
-        return str(number)
+    async def add_numbered(
+        self,
+        ticket: Ticket,
+        day: date,
+        *,
+        history: dict[str, object],
+        event: dict[str, object],
+        offset: int,
+    ) -> str | None:
+        """Takes the day's next number and, in the same single statement, inserts the ticket,
+        its history entry and its outbox event. `event["payload"]` carries a 16-byte
+        placeholder at `offset` that the number replaces. One statement matters: the day's
+        counter row stays locked until commit, and every round trip after it queues the next
+        create. None when the day ran out of numbers (nothing is written then)."""
+        params = {k: v for k, v in _values(ticket).items() if k != "number"}
+        params |= {f"h_{k}": v for k, v in history.items()} | {
+            f"o_{k}": v for k, v in event.items()
+        }
+        params |= {"day": day, "prefix": f"T{day:%Y%m%d}-", "o_offset": offset}
+        return await self._db.scalar(_numbered_insert(), params)
 
     async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:
         query = select(tickets).where(

@@ -41,27 +41,28 @@ class HistoryEntry:
     created_at: datetime
 
 
+def history_row(ticket_id: str, step: Step) -> dict[str, object]:
+    actor = step.actor
+    return {
+        "ticket_id": ticket_id,
+        "action": step.action,
+        "actor_id": actor.user_id if actor else "",
+        "actor_kind": actor.kind if actor else "system",
+        "actor_organization_id": actor.organization_id if actor else "",
+        "from_status": step.from_status.value,
+        "to_status": step.to_status.value,
+        "changes": {k: v for k, v in step.changes.items() if v},
+        "note": step.note,
+        "internal": step.internal,
+    }
+
+
 class TrailRepository:
     def __init__(self, db: AsyncConnection):
         self._db = db
 
     async def record(self, ticket_id: str, step: Step) -> None:
-        actor = step.actor
-        await self._db.execute(
-            insert(history),
-            {
-                "ticket_id": ticket_id,
-                "action": step.action,
-                "actor_id": actor.user_id if actor else "",
-                "actor_kind": actor.kind if actor else "system",
-                "actor_organization_id": actor.organization_id if actor else "",
-                "from_status": step.from_status.value,
-                "to_status": step.to_status.value,
-                "changes": {k: v for k, v in step.changes.items() if v},
-                "note": step.note,
-                "internal": step.internal,
-            },
-        )
+        await self._db.execute(insert(history), history_row(ticket_id, step))
 
     async def history(
         self, ticket_id: str, *, include_internal: bool, offset: int, limit: int
