@@ -44,6 +44,14 @@ def inbox_columns() -> list[Column]:
     ]
 
 
+def audit_columns() -> list[Column]:
+    """created_at and updated_at, as every service's main tables have them."""
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
 def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     outbox = Table(OUTBOX, metadata, *outbox_columns())
     Index("outbox_unsent_idx", outbox.c.id, postgresql_where=text("sent_at IS NULL"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf import timestamp_pb2
 from ticketing.common.v1 import common_pb2
 from ticketing.identity.v1 import (
     access_pb2,
@@ -14,6 +13,7 @@ from ticketing.identity.v1 import (
     users_pb2,
 )
 
+from servicekit.proto_values import stamps, timestamp
 from services.identity.domain.access import DataScope, Permission, PermissionKind, Role
 from services.identity.domain.departments import Department
 from services.identity.domain.organizations import Organization, OrgKind, OrgState
@@ -56,26 +56,6 @@ USER_STATE_FILTER = {
     common_pb2.ACTIVE_STATE_ENABLED: UserState.ENABLED,
     common_pb2.ACTIVE_STATE_DISABLED: UserState.DISABLED,
 }
-
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def datetime_of(stamp: timestamp_pb2.Timestamp, present: bool) -> datetime | None:
-    return stamp.ToDatetime().astimezone() if present else None
-
-
-def stamps(created: datetime | None, updated: datetime | None, deleted: datetime | None = None):  # type: ignore[no-untyped-def]
-    return common_pb2.AuditStamps(
-        create_time=timestamp(created),
-        update_time=timestamp(updated),
-        delete_time=timestamp(deleted),
-    )
 
 
 def enterprise_pb(org: Organization) -> organizations_pb2.Enterprise:

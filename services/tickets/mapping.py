@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
+from google.protobuf import json_format, struct_pb2
 from ticketing.common.v1 import common_pb2
 from ticketing.tickets.v1 import catalog_pb2, knowledge_pb2, tickets_pb2
 
+from servicekit.proto_values import duration, timedelta_of, timestamp
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.attachments import Attachment
 from services.tickets.domain.catalog import (
@@ -54,30 +55,6 @@ _KIND = {
     "provider": common_pb2.PRINCIPAL_KIND_PROVIDER,
     "engineer": common_pb2.PRINCIPAL_KIND_ENGINEER,
 }
-
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def datetime_of(message, name: str) -> datetime | None:  # type: ignore[no-untyped-def]
-    return getattr(message, name).ToDatetime().astimezone() if message.HasField(name) else None
-
-
-def duration(value: timedelta | None) -> duration_pb2.Duration | None:
-    if value is None:
-        return None
-    result = duration_pb2.Duration()
-    result.FromTimedelta(value)
-    return result
-
-
-def timedelta_of(message, name: str) -> timedelta | None:  # type: ignore[no-untyped-def]
-    return getattr(message, name).ToTimedelta() if message.HasField(name) else None
 
 
 def actor(user_id: str, kind: str, organization_id: str) -> common_pb2.Actor:

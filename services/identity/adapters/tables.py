@@ -22,18 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.idempotency import define_idempotency_table
-from servicekit.messaging_tables import define_messaging_tables
+from servicekit.messaging_tables import audit_columns, define_messaging_tables
 
 metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
-
-
-def _stamps() -> list[Column]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    ]
 
 
 organizations = Table(
@@ -49,7 +42,7 @@ organizations = Table(
     Column("logo_url", Text, nullable=False, server_default=""),
     Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
     Column("state", Text, nullable=False),
-    *_stamps(),
+    *audit_columns(),
     Column("deleted_at", DateTime(timezone=True)),
 )
 Index(
@@ -76,7 +69,7 @@ departments = Table(
     Column("display_name", Text, nullable=False),
     Column("parent_id", Text, ForeignKey("departments.id")),
     Column("sort_order", Integer, nullable=False, server_default="0"),
-    *_stamps(),
+    *audit_columns(),
 )
 Index(
     "departments_sibling_name",
@@ -109,7 +102,7 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", DateTime(timezone=True)),
     Column("last_login_at", DateTime(timezone=True)),
-    *_stamps(),
+    *audit_columns(),
     Column("deleted_at", DateTime(timezone=True)),
 )
 Index("users_organization", users.c.organization_id)
@@ -131,7 +124,7 @@ roles = Table(
     Column("permission_codes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("data_scope", Text, nullable=False),
     Column("built_in", Boolean, nullable=False, server_default="false"),
-    *_stamps(),
+    *audit_columns(),
 )
 Index(
     "roles_org_name",

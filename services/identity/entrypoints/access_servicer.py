@@ -10,6 +10,7 @@ from ticketing.identity.v1 import (
     security_log_pb2_grpc,
 )
 
+from servicekit.proto_values import datetime_of
 from services.identity import mapping
 from services.identity.adapters.repositories.credentials import SecurityLogFilter
 from services.identity.domain.access import Permission, PermissionKind
@@ -90,8 +91,8 @@ class SecurityLogServicer(security_log_pb2_grpc.SecurityLogServiceServicer):
             user_id=request.user_id,
             kind=mapping.SECURITY_KIND_FROM_PB.get(request.kind),
             organization_id=request.organization_id,
-            start=mapping.datetime_of(request.start_time, request.HasField("start_time")),
-            end=mapping.datetime_of(request.end_time, request.HasField("end_time")),
+            start=datetime_of(request, "start_time"),
+            end=datetime_of(request, "end_time"),
         )
         entries, token = await access.list_security_logs(
             self._deps,

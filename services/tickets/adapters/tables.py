@@ -21,18 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.idempotency import define_idempotency_table
-from servicekit.messaging_tables import define_messaging_tables
+from servicekit.messaging_tables import audit_columns, define_messaging_tables
 
 metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
-
-
-def _stamps() -> list[Column]:
-    return [
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    ]
 
 
 def _text(name: str) -> Column:
@@ -52,7 +45,7 @@ service_types = Table(
     _text("default_service_level_id"),
     Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
     _text("description"),
-    *_stamps(),
+    *audit_columns(),
 )
 Index(
     "service_types_sibling_name",
@@ -71,7 +64,7 @@ service_levels = Table(
     Column("resolution_target_seconds", Integer),
     Column("approval_steps", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("auto_close_delay_seconds", Integer, nullable=False),
-    *_stamps(),
+    *audit_columns(),
 )
 
 tickets = Table(
@@ -110,7 +103,7 @@ tickets = Table(
     Column("resolved_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("attachment_ids", ARRAY(Text), nullable=False, server_default="{}"),
-    *_stamps(),
+    *audit_columns(),
     Column("version", Integer, nullable=False, server_default="0"),
 )
 for _column in ("enterprise_id", "provider_id", "engineer_id", "requester_id", "status"):
@@ -204,7 +197,7 @@ articles = Table(
     Column("state", Text, nullable=False),
     Column("terms", ARRAY(Text), nullable=False, server_default="{}"),
     Column("title_terms", ARRAY(Text), nullable=False, server_default="{}"),
-    *_stamps(),
+    *audit_columns(),
 )
 Index("articles_terms", articles.c.terms, postgresql_using="gin")
 

@@ -1,21 +1,17 @@
-"""Identity's changes reach Kafka through the outbox; its migrations match its tables."""
+"""Identity's changes reach Kafka through the outbox."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from alembic import command
 from ticketing.events.v1 import envelope_pb2, identity_events_pb2
 
 from servicekit.db import create_engine
 from servicekit.kafka import create_producer, ensure_topics
-from servicekit.migrations import alembic_config, upgrade
 from servicekit.outbox.relay import OutboxRelay
 from tests.e2e.identity.helpers import new_enterprise
 from tests.support.kafka_reader import read_until
 
-MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "identity" / "migrations"
 TOPIC = "ticketing.identity.enterprise.v1"
 
 
@@ -55,12 +51,3 @@ async def test_enterprise_changes_are_published_in_order(identity, kafka_bootstr
         identity_events_pb2.CHANGE_KIND_CREATED,
         identity_events_pb2.CHANGE_KIND_DISABLED,
     ]
-
-
-def test_migrations_match_the_tables_and_downgrade_cleanly(create_database):
-    url = create_database("identity_migrations")
-    upgrade(MIGRATIONS, url)
-    config = alembic_config(MIGRATIONS, url)
-    command.check(config)  # autogenerate finds no difference between tables.py and the database
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
