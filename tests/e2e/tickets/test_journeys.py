@@ -6,6 +6,7 @@ from __future__ import annotations
 from ticketing.events.v1 import envelope_pb2
 
 from tests.e2e.tickets.helpers import cast_of, catalogue, new_ticket, ok
+from tests.e2e.tickets.test_attachments import PNG
 from tests.support.kafka_reader import read_until
 
 
@@ -24,6 +25,14 @@ async def test_journey_without_approval_claim_transfer_resolve_confirm_rate(
     cast = await cast_of(tickets)
     type_id, _ = await catalogue(tickets, approvals=0)
     ticket = await new_ticket(tickets, type_id)
+    photo = await ok(
+        await tickets.client.post(
+            f"/v1/tickets/{ticket['ticketId']}/attachments",
+            files={"content": ("ap.png", PNG, "image/png")},
+            headers=await tickets.as_user("acme-user"),
+        )
+    )
+    assert photo["contentType"] == "image/png"
     assert ticket["status"] == "TICKET_STATUS_PENDING_ASSIGNMENT"
     assert ticket["number"].startswith("T") and ticket["priority"] == "PRIORITY_HIGH"
     assert ticket["customFields"] == {"floor": 3, "building": "A"}
@@ -61,6 +70,7 @@ async def test_journey_without_approval_claim_transfer_resolve_confirm_rate(
     actions = [e["action"] for e in history["entries"]]
     expected = [
         "created",
+        "attachment_added",
         "assigned",
         "claimed",
         "transferred",
@@ -76,6 +86,7 @@ async def test_journey_without_approval_claim_transfer_resolve_confirm_rate(
         f"ticketing.events.v1.Ticket{name}"
         for name in (
             "Created",
+            "AttachmentAdded",
             "Assigned",
             "Claimed",
             "Transferred",
