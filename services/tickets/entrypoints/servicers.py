@@ -13,6 +13,7 @@ from ticketing.tickets.v1 import (
 )
 
 from servicekit.authz import require_caller
+from servicekit.proto_values import datetime_of
 from services.tickets import mapping
 from services.tickets.adapters.repositories.tickets import TicketFilter
 from services.tickets.service_layer import attachments, catalog, knowledge, lifecycle, tickets
@@ -103,10 +104,10 @@ def _filter(
         engineer_id=user_id if request.assigned_to_me else request.engineer_id,
         requester_id=user_id if request.mine else "",
         pool_of_provider=organization_id if request.pool else "",
-        created_from=mapping.datetime_of(request, "create_time_start"),
-        created_to=mapping.datetime_of(request, "create_time_end"),
-        updated_from=mapping.datetime_of(request, "update_time_start"),
-        updated_to=mapping.datetime_of(request, "update_time_end"),
+        created_from=datetime_of(request, "create_time_start"),
+        created_to=datetime_of(request, "create_time_end"),
+        updated_from=datetime_of(request, "update_time_start"),
+        updated_to=datetime_of(request, "update_time_end"),
         query=request.query.strip(),
         order=mapping.ORDER_FROM.get(request.order_by, "create_time_desc"),
     )
