@@ -145,7 +145,7 @@ class Stack:
                 if httpx.get(f"{self.gateway_url}/readyz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
-                pass
+                log.debug("gateway not answering yet")
             time.sleep(0.2)
         raise TimeoutError(f"gateway not ready after {timeout:.0f}s")
 

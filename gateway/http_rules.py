@@ -40,7 +40,7 @@ class HttpRoute:
 
 
 class UnsupportedRule(ValueError):
-    pass
+    """A google.api.http rule this gateway cannot serve (refused at start-up, not at request)."""
 
 
 def routes_of(service: descriptor.ServiceDescriptor) -> list[HttpRoute]:

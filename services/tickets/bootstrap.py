@@ -80,8 +80,9 @@ async def run_auto_close(deps: Deps, stop: asyncio.Event) -> None:
     """The auto-close timer: the deadlines live in the database, so a restart loses nothing."""
     while not stop.is_set():
         try:
-            while await close_due(deps) == deps.settings.auto_close_batch:
-                pass
+            closed = deps.settings.auto_close_batch
+            while closed == deps.settings.auto_close_batch:  # a full batch: more may be due
+                closed = await close_due(deps)
         except Exception:
             log.exception("auto-close round failed")
         try:

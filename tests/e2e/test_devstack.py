@@ -58,7 +58,7 @@ def _wait_ready(url: str, process: subprocess.Popen[str], *, timeout: float) -> 
             if httpx.get(url, timeout=1).status_code == 200:
                 return True
         except httpx.HTTPError:
-            pass
+            time.sleep(0.1)  # not listening yet
         time.sleep(0.3)
     return False
 
