@@ -5,6 +5,7 @@ applies every service's migrations. Environment:
 - TICKETING_DEV_DATABASE_URL: an external PostgreSQL server URL instead of the embedded one
 - TICKETING_DEV_KAFKA_BOOTSTRAP: an external Kafka bootstrap instead of tansu
 - TICKETING_GATEWAY_HOST / TICKETING_GATEWAY_PORT (default 127.0.0.1:8080)
+- TICKETING_DEV_FREE_PORTS=1: free gRPC ports instead of DESIGN.md's fixed ones
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def options_from_env() -> StackOptions:
         gateway_port=int(os.environ.get("TICKETING_GATEWAY_PORT", "8080")),
         external_database_url=os.environ.get("TICKETING_DEV_DATABASE_URL", ""),
         external_kafka_bootstrap=os.environ.get("TICKETING_DEV_KAFKA_BOOTSTRAP", ""),
+        free_ports=os.environ.get("TICKETING_DEV_FREE_PORTS", "") == "1",
     )
 
 

@@ -16,7 +16,7 @@ import httpx
 
 from devstack.broker import TansuBroker
 from devstack.catalogue import ROOT, SERVICES, ServiceSpec
-from devstack.ports import wait_for_port
+from devstack.ports import free_port, wait_for_port
 from devstack.postgres import EmbeddedPostgres, database_url, ensure_database
 from servicekit.kafka import DEAD_LETTER_SUFFIX, ensure_topics
 from servicekit.migrations import upgrade
@@ -32,6 +32,7 @@ class StackOptions:
     external_database_url: str = ""  # server URL; databases are created per service
     external_kafka_bootstrap: str = ""
     services: tuple[ServiceSpec, ...] = SERVICES
+    free_ports: bool = False  # pick free gRPC ports instead of the fixed ones
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Stack:
     broker: TansuBroker | None = None
     processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
     database_server_url: str = ""
+    ports: dict[str, int] = field(default_factory=dict)
     kafka_bootstrap: str = ""
 
     @property
@@ -112,7 +114,7 @@ class Stack:
         asyncio.run(ensure_topics(self.kafka_bootstrap, topics))
         env = self._env(
             TICKETING_DATABASE_URL=self._database(spec),
-            TICKETING_GRPC_LISTEN=f"127.0.0.1:{spec.grpc_port}",
+            TICKETING_GRPC_LISTEN=f"127.0.0.1:{self._port(spec)}",
         )
         for module in spec.setup:
             self._run_once(module.rsplit(".", 1)[-1], module, env)
@@ -120,11 +122,11 @@ class Stack:
         self._spawn(f"{spec.name}-outbox-relay", ["servicekit.outbox"], env)
         for module in spec.consumers:
             self._spawn(module.rsplit(".", 1)[-1], [module], env)
-        wait_for_port("127.0.0.1", spec.grpc_port, timeout=60)
+        wait_for_port("127.0.0.1", self._port(spec), timeout=60)
 
     def _start_gateway(self) -> None:
         upstreams = {
-            name: f"127.0.0.1:{spec.grpc_port}"
+            name: f"127.0.0.1:{self._port(spec)}"
             for spec in self.options.services
             for name in spec.proto_services
         }
@@ -157,6 +159,12 @@ class Stack:
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "gen")]),
             **extra,
         }
+
+    def _port(self, spec: ServiceSpec) -> int:
+        """DESIGN.md §10's port, or a free one when asked (tests beside a running stack)."""
+        if not self.options.free_ports:
+            return spec.grpc_port
+        return self.ports.setdefault(spec.name, free_port())
 
     def _run_once(self, name: str, module: str, env: dict[str, str]) -> None:
         with open(self.logs / f"{name}.log", "ab") as output:

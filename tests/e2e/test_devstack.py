@@ -22,6 +22,7 @@ def test_start_command_is_ready_within_60_seconds_and_stops_on_ctrl_c(tmp_path):
     env = os.environ | {
         "TICKETING_DEV_DATA_DIR": str(tmp_path / "data"),
         "TICKETING_GATEWAY_PORT": str(port),
+        "TICKETING_DEV_FREE_PORTS": "1",
     }
     started = time.monotonic()
     stack = subprocess.Popen(
@@ -39,6 +40,7 @@ def test_start_command_is_ready_within_60_seconds_and_stops_on_ctrl_c(tmp_path):
         openapi = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
         assert openapi.status_code == 200
         _demo_admin_signs_in(f"http://127.0.0.1:{port}")
+        _ticket_flows_through_every_process(f"http://127.0.0.1:{port}")
     finally:
         stack.send_signal(signal.SIGINT)
         output, _ = stack.communicate(timeout=60)
@@ -75,3 +77,50 @@ def _demo_admin_signs_in(base: str) -> None:
     levels = httpx.get(f"{base}/v1/service-levels", headers=headers, timeout=10)
     assert levels.status_code == 200, levels.text  # tickets verified the token through the JWKS
     assert len(levels.json()["serviceLevels"]) == 3
+
+
+def _sign_in(base: str, login: str, password: str = "demo-2026") -> dict[str, str]:
+    response = httpx.post(
+        f"{base}/v1/auth:login", json={"login": login, "password": password}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return {"authorization": f"Bearer {response.json()['accessToken']}"}
+
+
+def _ticket_flows_through_every_process(base: str) -> None:
+    """A requester's ticket assigned to an engineer: tickets learns of the engineer from
+    identity's events (identity's relay → broker → tickets' directory consumer)."""
+    requester, admin = _sign_in(base, "acme-user"), _sign_in(base, "admin", "admin-demo-2026")
+    types = httpx.get(f"{base}/v1/service-types", headers=requester, timeout=10).json()[
+        "serviceTypes"
+    ]
+    wifi = next(t["serviceTypeId"] for t in types if t["displayName"] == "Wi-Fi")
+    ticket = httpx.post(
+        f"{base}/v1/tickets",
+        headers=requester,
+        timeout=10,
+        json={"title": "会议室断网", "serviceTypeId": wifi, "customFields": {"floor": 3}},
+    ).json()
+    providers = httpx.get(
+        f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
+    ).json()
+    provider = providers["providers"][0]["providerId"]
+    engineers = httpx.get(
+        f"{base}/v1/providers/{provider}/engineers", headers=admin, timeout=10
+    ).json()
+    engineer = engineers["engineers"][0]["engineerId"]
+    deadline, response = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        response = httpx.post(
+            f"{base}/v1/tickets/{ticket['ticketId']}:assign",
+            headers=admin,
+            timeout=10,
+            json={"providerId": provider, "engineerId": engineer},
+        )
+        if response.status_code == 200:
+            break
+        time.sleep(1)
+    assert response is not None and response.status_code == 200, (
+        response.text if response else "no answer"
+    )
+    assert response.json()["status"] == "TICKET_STATUS_ASSIGNED"
