@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("command", choices=["up", "migrate"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # readiness polls are not news
     stack = Stack(options_from_env())
     if args.command == "up":
         up(stack)
