@@ -142,7 +142,10 @@ def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -
             if route.body == "*"
             else book.field(method.input_type.fields_by_name[route.body])
         )
-        operation["requestBody"] = {"required": True, "content": _json(body_schema)}
+        content = _json(body_schema)
+        if route.body == "*" and (form := _multipart_schema(route)):
+            content["multipart/form-data"] = {"schema": form}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 
@@ -179,6 +182,23 @@ def _parameters(route: HttpRoute, book: SchemaBook) -> list[dict[str, Any]]:
             param["description"] = doc
         params.append(param)
     return params
+
+
+def _multipart_schema(route: HttpRoute) -> dict[str, Any] | None:
+    """Requests with a bytes field also take a form (gateway/media.py): the file part is named
+    after the bytes field, scalar fields are text parts."""
+    fields = route.method.input_type.fields
+    if not any(f.type == _F.TYPE_BYTES for f in fields):
+        return None
+    bound = {v.field_path for v in route.variables}
+    properties = {
+        f.name: {"type": "string", "format": "binary"}
+        if f.type == _F.TYPE_BYTES
+        else {"type": "string"}
+        for f in fields
+        if f.name not in bound and f.message_type is None
+    }
+    return {"type": "object", "properties": properties}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -96,3 +96,7 @@ async def test_openapi_of_the_whole_suite_validates(suite_app):
         document = (await client.get("/openapi.json")).json()
     validate(document)
     assert len(document["paths"]) > 60
+    upload = document["paths"]["/v1/tickets/{ticket_id}/attachments"]["post"]["requestBody"][
+        "content"
+    ]
+    assert upload["multipart/form-data"]["schema"]["properties"]["content"]["format"] == "binary"
