@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -22,6 +23,7 @@ from servicekit.outbox.relay import OutboxRelay, RelayOptions
 from servicekit.rpc.server import GrpcServer
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
 from services.tickets.adapters.repositories.directory import DirectoryRepository
+from services.tickets.adapters.tables import directory_departments
 from services.tickets.bootstrap import (
     SERVICE_NAMES,
     build_deps,
@@ -76,6 +78,19 @@ class TicketsStack:
                     return
             await asyncio.sleep(0.2)
         raise AssertionError(f"{person_id} never reached the tickets directory")
+
+    async def known_department(self, department_id: str, timeout: float = 30.0) -> None:
+        """Waits until identity's event about a department has reached tickets' directory."""
+        query = select(directory_departments.c.id).where(
+            directory_departments.c.id == department_id
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.deps.engine.connect() as connection:
+                if await connection.scalar(query):
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"department {department_id} never reached the tickets directory")
 
     async def designated(self, enterprise_id: str, provider_id: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

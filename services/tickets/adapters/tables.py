@@ -178,6 +178,14 @@ directory_people = Table(
     Column("active", Boolean, nullable=False),
 )
 
+directory_departments = Table(
+    "directory_departments",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("enterprise_id", Text, nullable=False, index=True),
+    _text("parent_id"),
+)
+
 directory_designations = Table(
     "directory_designations",
     metadata,

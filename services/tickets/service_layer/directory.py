@@ -51,6 +51,16 @@ async def apply_identity_event(
                 active=_active(event.change, engineer.state),
             )
         )
+    elif payload.Is(identity_events_pb2.DepartmentChanged.DESCRIPTOR):
+        event = identity_events_pb2.DepartmentChanged()
+        payload.Unpack(event)
+        department = event.department
+        await directory.set_department(
+            department.department_id,
+            department.enterprise_id,
+            department.parent_department_id,
+            present=event.change != identity_events_pb2.CHANGE_KIND_DELETED,
+        )
     elif payload.Is(identity_events_pb2.DesignationChanged.DESCRIPTOR):
         event = identity_events_pb2.DesignationChanged()
         payload.Unpack(event)

@@ -44,8 +44,15 @@ OPERATION = "create-ticket"
 _PLACEHOLDER_ALPHABET = string.ascii_letters + string.digits
 
 
-def scope(principal: Principal) -> TicketScope:
-    departments = frozenset({principal.department_id}) if principal.department_id else None
+async def scope(uow: TicketsUnitOfWork, principal: Principal) -> TicketScope:
+    """What the caller sees; data scope "department" covers their department's whole subtree."""
+    departments = None
+    if (
+        principal.kind == "enterprise"
+        and principal.data_scope == "department"
+        and principal.department_id
+    ):
+        departments = await uow.directory.department_subtree(principal.department_id)
     return scope_of(principal, departments)
 
 
@@ -133,7 +140,7 @@ async def load(
     lock: bool = False,
     bypass_scope: bool = False,
 ) -> Ticket:
-    visible = TicketScope(everything=True) if bypass_scope else scope(principal)
+    visible = TicketScope(everything=True) if bypass_scope else await scope(uow, principal)
     ticket = await uow.tickets.get(ticket_id, scope=visible, lock=lock)
     if ticket is None:
         raise not_found("TICKET_NOT_FOUND", f"no ticket {ticket_id!r}")
@@ -168,7 +175,7 @@ async def list_tickets(
                 }
             )
         items, total = await uow.tickets.list(
-            scope=scope(principal), where=where, offset=page.offset, limit=page.limit
+            scope=await scope(uow, principal), where=where, offset=page.offset, limit=page.limit
         )
     return items, page.next_token(len(items), total), total
 
@@ -239,10 +246,10 @@ async def stats(
     ]
     async with deps.uow() as uow:
         by_status = await uow.tickets.counts_by_status(
-            scope=scope(principal), user_id=principal.user_id
+            scope=await scope(uow, principal), user_id=principal.user_id
         )
         by_month = await uow.tickets.counts_by_month(
-            scope=scope(principal), user_id=principal.user_id, since=month_starts[0]
+            scope=await scope(uow, principal), user_id=principal.user_id, since=month_starts[0]
         )
     groups = {g.name: 0 for g in StatusGroup}
     for status, count in by_status.items():

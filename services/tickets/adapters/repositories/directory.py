@@ -8,7 +8,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.tickets.adapters.tables import directory_designations, directory_people
+from services.tickets.adapters.tables import (
+    directory_departments,
+    directory_designations,
+    directory_people,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,48 @@ class DirectoryRepository:
             statement.on_conflict_do_update(
                 index_elements=["id"],
                 set_={c.name: c for c in statement.excluded if c.name != "id"},
+            )
+        )
+
+    async def department_subtree(self, department_id: str) -> frozenset[str]:
+        """The department and every department below it, as identity last told us."""
+        rows = await self._db.execute(
+            select(directory_departments.c.id, directory_departments.c.parent_id).where(
+                directory_departments.c.enterprise_id
+                == select(directory_departments.c.enterprise_id)
+                .where(directory_departments.c.id == department_id)
+                .scalar_subquery()
+            )
+        )
+        children: dict[str, list[str]] = {}
+        for row in rows:
+            children.setdefault(row.parent_id, []).append(row.id)
+        found, stack = {department_id}, [department_id]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return frozenset(found)
+
+    async def set_department(
+        self, department_id: str, enterprise_id: str, parent_id: str, *, present: bool
+    ) -> None:
+        if not present:
+            await self._db.execute(
+                delete(directory_departments).where(directory_departments.c.id == department_id)
+            )
+            return
+        statement = insert(directory_departments).values(
+            id=department_id, enterprise_id=enterprise_id, parent_id=parent_id
+        )
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["id"],
+                set_={
+                    "enterprise_id": statement.excluded.enterprise_id,
+                    "parent_id": statement.excluded.parent_id,
+                },
             )
         )
 
