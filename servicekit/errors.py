@@ -65,9 +65,5 @@ def unauthenticated(reason: str, message: str) -> DomainError:
     return DomainError(reason, message, ErrorCode.UNAUTHENTICATED)
 
 
-def already_exists(reason: str, message: str) -> DomainError:
-    return DomainError(reason, message, ErrorCode.ALREADY_EXISTS)
-
-
 def failed_precondition(reason: str, message: str) -> DomainError:
     return DomainError(reason, message, ErrorCode.FAILED_PRECONDITION)

@@ -48,13 +48,6 @@ def visible_providers(viewer: Viewer) -> frozenset[str] | None:
     return frozenset({viewer.org_id})
 
 
-def visible_user_orgs(viewer: Viewer) -> frozenset[str] | None:
-    """Organisations whose users the viewer may list (further narrowed by data scope)."""
-    if viewer.is_platform:
-        return ALL
-    return frozenset({viewer.org_id})
-
-
 def manages_organization(viewer: Viewer, organization_id: str) -> bool:
     """Platform staff manage every organisation; others only their own."""
     return viewer.is_platform or viewer.org_id == organization_id
