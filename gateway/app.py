@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from google.protobuf import message_factory
 from google.rpc import code_pb2, error_details_pb2, status_pb2
+from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.descriptors import service_descriptor
@@ -28,6 +29,13 @@ from servicekit.context import new_request_id, request_id_var
 from servicekit.errors import DomainError
 
 log = logging.getLogger(__name__)
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request time",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -155,6 +163,10 @@ class AccessLog:
             await self._app(scope, receive, send_with_status)
         finally:
             request_id_var.reset(token)
+            route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "http",
@@ -162,7 +174,7 @@ class AccessLog:
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
-                        "duration_ms": (time.perf_counter() - started) * 1000,
+                        "duration_ms": elapsed * 1000,
                     },
                 )
 

@@ -17,4 +17,5 @@ class GatewaySettings(BaseSettings):
     call_timeout_seconds: float = 10.0
     readiness_timeout_seconds: float = 1.0
     log_level: str = "INFO"
+    metrics_port: int | None = None  # Prometheus /metrics on its own port, never the public one
     title: str = "Service-ticket suite API"

@@ -34,3 +34,13 @@ async def test_healthz_and_readyz(gateway):
     ready = await gateway.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["upstreams"] == {"testing.echo.v1.EchoService": "SERVING"}
+
+
+async def test_requests_are_counted_by_route_template(gateway):
+    from prometheus_client import REGISTRY
+
+    labels = {"method": "GET", "route": "/v1/shelves/{shelf_id}/things/{thing_id}", "status": "200"}
+    before = REGISTRY.get_sample_value("http_requests_total", labels) or 0
+    await gateway.get("/v1/shelves/a/things/b")
+    await gateway.get("/v1/shelves/c/things/d")
+    assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 2
