@@ -191,12 +191,13 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         )
 
     async def CreateDesignation(self, request, context):
-        provider_id = request.designation.provider_id
-        await dept.designate(
-            self._deps, caller_of(context), request.enterprise_id, provider_id, remove=False
+        provider, at = await dept.designate(
+            self._deps,
+            caller_of(context),
+            request.enterprise_id,
+            request.designation.provider_id,
+            remove=False,
         )
-        found = await dept.list_designations(self._deps, caller_of(context), request.enterprise_id)
-        provider, at = next((p, at) for p, at in found if p.id == provider_id)
         return mapping.designation_pb(request.enterprise_id, provider, at)
 
     async def DeleteDesignation(self, request, context):

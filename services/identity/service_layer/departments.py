@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from ticketing.events.v1 import identity_events_pb2 as events
 
@@ -113,7 +114,9 @@ async def list_designations(
 
 async def designate(
     deps: Deps, caller: Caller, enterprise_id: str, provider_id: str, *, remove: bool
-) -> None:
+) -> tuple[Organization, datetime]:
+    """Adds (idempotently) or removes a designation; returns the provider and when it was
+    designated."""
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         require_permission(caller.principal, "org.designation.write")
@@ -135,8 +138,13 @@ async def designate(
         )
         if not changed and remove:
             raise not_found("DESIGNATION_NOT_FOUND", "this provider is not designated")
+        designated_at = deps.clock()
+        if not changed and not remove:  # already designated: report the original time
+            designated_at = next(
+                at for p, at in await uow.orgs.designations_of(enterprise_id) if p.id == provider_id
+            )
         if changed:
-            designation = mapping.designation_pb(enterprise_id, provider, deps.clock())
+            designation = mapping.designation_pb(enterprise_id, provider, designated_at)
             change = CHANGES["delete" if remove else "created"]
             await publish(
                 uow,
@@ -147,6 +155,7 @@ async def designate(
                 actor=caller.principal,
             )
         await uow.commit()
+    return provider, designated_at
 
 
 async def _enterprise(uow: IdentityUnitOfWork, viewer: Viewer, enterprise_id: str) -> Organization:

@@ -245,11 +245,10 @@ async def stats(
         for i in range(months)
     ]
     async with deps.uow() as uow:
-        by_status = await uow.tickets.counts_by_status(
-            scope=await scope(uow, principal), user_id=principal.user_id
-        )
+        visible = await scope(uow, principal)
+        by_status = await uow.tickets.counts_by_status(scope=visible, user_id=principal.user_id)
         by_month = await uow.tickets.counts_by_month(
-            scope=await scope(uow, principal), user_id=principal.user_id, since=month_starts[0]
+            scope=visible, user_id=principal.user_id, since=month_starts[0]
         )
     groups = {g.name: 0 for g in StatusGroup}
     for status, count in by_status.items():
