@@ -6,13 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos tests/protos -name '*.proto')
 
-.PHONY: up test lint protos migrate clean kubectl
+.PHONY: up test faults lint protos migrate clean kubectl
 
 up: $(VENV)/.installed gen/.stamp
 	$(PY) -m devstack up
 
 test: $(VENV)/.installed gen/.stamp lint kubectl
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The long fault suite (docs/operations.md); `make test` runs its short version.
+faults: $(VENV)/.installed gen/.stamp
+	TICKETING_FAULTS=long $(PY) -m pytest -q -s -m faults $(PYTEST_ARGS)
 
 # deploy/ is rendered with `kubectl kustomize` in the tests; install kubectl if it is missing.
 kubectl:

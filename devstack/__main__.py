@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from devstack.catalogue import ROOT
@@ -54,7 +55,8 @@ def up(stack: Stack) -> None:
             flush=True,
         )
         while not stopping:
-            signal.pause()
+            stack.supervise()
+            time.sleep(0.5)
     finally:
         print("stopping...", flush=True)
         stack.stop()

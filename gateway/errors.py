@@ -7,10 +7,10 @@ from typing import Any
 import grpc
 from fastapi.responses import JSONResponse
 from google.protobuf import json_format
-from google.rpc import status_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 from servicekit.errors import DomainError
-from servicekit.rpc.status import status_from_error, status_from_metadata
+from servicekit.rpc.status import ERROR_DOMAIN, status_from_error, status_from_metadata
 
 HTTP_STATUS = {
     grpc.StatusCode.OK: 200,
@@ -45,9 +45,32 @@ def status_response(
     return JSONResponse(status_json(status), status_code=HTTP_STATUS[code], headers=headers)
 
 
+# What a client reads when the failure came from the transport, not from a service's own
+# status: the library's text names internal addresses and is not for clients.
+_TRANSPORT_MESSAGES = {
+    grpc.StatusCode.UNAVAILABLE: ("SERVICE_UNAVAILABLE", "service temporarily unavailable"),
+    grpc.StatusCode.DEADLINE_EXCEEDED: ("DEADLINE_EXCEEDED", "the service did not answer in time"),
+    grpc.StatusCode.CANCELLED: ("CANCELLED", "the call was cancelled"),
+}
+RETRY_AFTER_SECONDS = "5"
+
+
 def rpc_error_response(error: grpc.aio.AioRpcError, headers: dict[str, str]) -> JSONResponse:
-    status = status_from_metadata(error.code(), error.details() or "", error.trailing_metadata())
+    code = error.code()
+    status = status_from_metadata(code, error.details() or "", error.trailing_metadata())
+    if not status.details and code in _TRANSPORT_MESSAGES:  # not the service's own status
+        status = _transport_status(code)
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED):
+        headers = headers | {"retry-after": RETRY_AFTER_SECONDS}
     return status_response(status, headers)
+
+
+def _transport_status(code: grpc.StatusCode) -> status_pb2.Status:
+    reason, message = _TRANSPORT_MESSAGES[code]
+    status = status_pb2.Status(code=code.value[0], message=message)
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN)
+    status.details.add().Pack(info)
+    return status
 
 
 def domain_error_response(error: DomainError, headers: dict[str, str]) -> JSONResponse:

@@ -2,9 +2,16 @@
 
 For each record: the handler's effect and an inbox row (consumer name + event id) are written
 in one transaction, so a redelivered event finds its inbox row and is skipped. Offsets are
-committed manually, after the effect. A record that cannot be decoded, or whose handler fails
-`max_attempts` times, goes to `<topic>.dlt` with the error in its headers, and the partition
-moves on.
+committed manually, after the effect.
+
+Failures are of two kinds (DESIGN.md §6). Transient ones (own database or broker unavailable,
+timeouts; see `servicekit.transient`) are retried with growing back-off for as long as it
+takes, without committing and without dead-lettering, and the consumer reports not-ready
+meanwhile. Poison ones (cannot be decoded, the handler keeps refusing it) go to `<topic>.dlt`
+with the error in its headers after `max_attempts`, and the partition moves on.
+
+Metadata is refreshed every few seconds, so after a broker restart the group re-forms over
+the topics' current partitions.
 """
 
 from __future__ import annotations
@@ -16,28 +23,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from google.protobuf.message import DecodeError
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketing.events.v1 import envelope_pb2
 
-from servicekit.kafka import DEAD_LETTER_SUFFIX, create_producer, ensure_topics
+from servicekit.kafka import DEAD_LETTER_SUFFIX, create_producer
 from servicekit.messaging_tables import define_messaging_tables
+from servicekit.transient import is_transient
 
 log = logging.getLogger(__name__)
 
 _, _INBOX = define_messaging_tables(MetaData())
+
+
+class _Stopping(Exception):
+    """Asked to stop while waiting out a transient failure: leave the record uncommitted."""
+
 
 Handler = Callable[[AsyncConnection, envelope_pb2.EventEnvelope], Awaitable[None]]
 
 
 @dataclass
 class ConsumerOptions:
-    max_attempts: int = 3
+    max_attempts: int = 3  # for poison: a handler that keeps failing on a non-transient error
     retry_backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 5.0
     poll_timeout_ms: int = 500
     max_records: int = 200
+    metadata_max_age_ms: int = 5_000
 
 
 class IdempotentConsumer:
@@ -58,32 +74,60 @@ class IdempotentConsumer:
         self._handler = handler
         self._options = options or ConsumerOptions()
         self.started = asyncio.Event()
+        self.healthy = False  # False while a transient failure is being waited out
+        self._stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the record in hand is finished and committed first."""
-        await ensure_topics(self._bootstrap, [t + DEAD_LETTER_SUFFIX for t in self._topics])
+        self._stop = stop
         consumer = AIOKafkaConsumer(
             *self._topics,
             bootstrap_servers=self._bootstrap,
             group_id=self.name,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            metadata_max_age_ms=self._options.metadata_max_age_ms,
         )
         producer = create_producer(self._bootstrap, client_id=f"{self.name}-dlt")
-        await consumer.start()
-        await producer.start()
+        await self._until_started(consumer.start)
+        await self._until_started(producer.start)
         self.started.set()
+        self.healthy = True
         try:
             while not stop.is_set():
-                batch = await consumer.getmany(
-                    timeout_ms=self._options.poll_timeout_ms,
-                    max_records=self._options.max_records,
-                )
-                for partition, records in batch.items():
-                    await self._process_partition(consumer, producer, partition, records)
+                await self._poll_once(consumer, producer)
         finally:
             await consumer.stop()
             await producer.stop()
+
+    async def _until_started(self, start: Callable[[], Awaitable[None]]) -> None:
+        attempt = 0
+        while True:
+            try:
+                await start()
+                return
+            except Exception as error:
+                if not is_transient(error) or self._stop.is_set():
+                    raise
+                attempt += 1
+                await self._wait_out(error, attempt)
+
+    async def _poll_once(self, consumer: AIOKafkaConsumer, producer) -> None:  # type: ignore[no-untyped-def]
+        try:
+            batch = await consumer.getmany(
+                timeout_ms=self._options.poll_timeout_ms,
+                max_records=self._options.max_records,
+            )
+            for partition, records in batch.items():
+                await self._process_partition(consumer, producer, partition, records)
+        except _Stopping:
+            return
+        except KafkaError as error:
+            # Commit refused after a rebalance, broker gone: the uncommitted records come again
+            # and the inbox skips those already applied.
+            self.healthy = False
+            log.warning("consumer poll failed", extra={"consumer": self.name, "error": repr(error)})
+            await _sleep_or_stop(self._stop, self._options.retry_backoff_seconds)
 
     async def _process_partition(
         self,
@@ -105,23 +149,45 @@ class IdempotentConsumer:
         except DecodeError as error:
             await self._dead_letter(producer, record, error, attempts=1)
             return
-        for attempt in range(1, self._options.max_attempts + 1):
+        refusals = transient = 0
+        while True:
             try:
                 await self._apply_once(envelope)
+                self.healthy = True
                 return
             except Exception as error:
+                if is_transient(error):
+                    transient += 1
+                    await self._wait_out(error, transient)
+                    continue
+                refusals += 1
                 log.warning(
                     "event handler failed",
                     extra={
                         "consumer": self.name,
                         "event_id": envelope.event_id,
-                        "attempt": attempt,
+                        "attempt": refusals,
                     },
                 )
-                if attempt == self._options.max_attempts:
-                    await self._dead_letter(producer, record, error, attempts=attempt)
+                if refusals >= self._options.max_attempts:
+                    await self._dead_letter(producer, record, error, attempts=refusals)
                     return
-                await asyncio.sleep(self._options.retry_backoff_seconds * attempt)
+                await _sleep_or_stop(self._stop, self._options.retry_backoff_seconds * refusals)
+
+    async def _wait_out(self, error: BaseException, attempt: int) -> None:
+        """Backs off after a transient failure; raises _Stopping when asked to stop meanwhile."""
+        self.healthy = False
+        delay = min(
+            self._options.retry_backoff_seconds * 2 ** min(attempt, 10),
+            self._options.max_backoff_seconds,
+        )
+        log.warning(
+            "dependency unavailable; will retry",
+            extra={"consumer": self.name, "error": repr(error), "attempt": attempt},
+        )
+        await _sleep_or_stop(self._stop, delay)
+        if self._stop.is_set():
+            raise _Stopping
 
     async def _apply_once(self, envelope: envelope_pb2.EventEnvelope) -> None:
         async with self._engine.begin() as connection:
@@ -150,7 +216,24 @@ class IdempotentConsumer:
             ("dead-letter", detail.SerializeToString()),
             ("error", detail.error.encode()),
         ]
-        await producer.send_and_wait(
-            record.topic + DEAD_LETTER_SUFFIX, value=record.value, key=record.key, headers=headers
-        )
+        attempt = 0
+        while True:
+            try:
+                await producer.send_and_wait(
+                    record.topic + DEAD_LETTER_SUFFIX,
+                    value=record.value,
+                    key=record.key,
+                    headers=headers,
+                )
+                break
+            except KafkaError as publish_error:  # the broker is unavailable: transient
+                attempt += 1
+                await self._wait_out(publish_error, attempt)
         log.error("event dead-lettered", extra={"consumer": self.name, "error": detail.error})
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

@@ -1,14 +1,23 @@
 """AIP-155 request ids: a create retried with the same request_id returns the first result.
 
-The key is remembered in the create's own transaction, so a create and its key commit
-together; a concurrent duplicate fails on the primary key and is answered from the first.
+Keys are scoped to the caller (organisation and user): another caller's key never collides
+with or reveals anything of yours. The same key with a different request is a conflict
+(409), told apart by a fingerprint of the request. The key is remembered in the create's own
+transaction, so a create and its key commit together; a concurrent duplicate fails on the
+primary key and is answered from the first.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from servicekit.errors import DomainError, ErrorCode
 
 IDEMPOTENCY = "idempotency_keys"
 
@@ -17,8 +26,10 @@ def define_idempotency_table(metadata: MetaData) -> Table:
     return Table(
         IDEMPOTENCY,
         metadata,
+        Column("scope", Text, primary_key=True, server_default=""),
         Column("operation", Text, primary_key=True),
         Column("request_id", Text, primary_key=True),
+        Column("fingerprint", Text, nullable=False, server_default=""),
         Column("resource_id", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
@@ -27,26 +38,68 @@ def define_idempotency_table(metadata: MetaData) -> Table:
 _KEYS = define_idempotency_table(MetaData())
 
 
-async def remembered(db: AsyncConnection, *, operation: str, request_id: str) -> str | None:
-    """The resource id an earlier call with this request id created, if any."""
-    if not request_id:
+@dataclass(frozen=True)
+class RequestKey:
+    """One caller's request id for one operation, with the fingerprint of its request."""
+
+    scope: str
+    operation: str
+    request_id: str
+    fingerprint: str = ""
+
+
+def caller_scope(organization_id: str, user_id: str) -> str:
+    return f"{organization_id}/{user_id}"
+
+
+def fingerprint(request: Message, *, ignore: tuple[str, ...] = ("request_id",)) -> str:
+    """A digest of the request without its request id (deterministic serialisation)."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    for name in ignore:
+        if name in copy.DESCRIPTOR.fields_by_name:
+            copy.ClearField(name)
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
+
+
+async def remembered(db: AsyncConnection, key: RequestKey) -> str | None:
+    """The resource id an earlier call with this key created, if any; a conflict when that
+    call sent a different request."""
+    if not key.request_id:
         return None
-    return await db.scalar(
-        select(_KEYS.c.resource_id).where(
-            _KEYS.c.operation == operation, _KEYS.c.request_id == request_id
+    row = (
+        await db.execute(
+            select(_KEYS.c.resource_id, _KEYS.c.fingerprint).where(
+                _KEYS.c.scope == key.scope,
+                _KEYS.c.operation == key.operation,
+                _KEYS.c.request_id == key.request_id,
+            )
         )
-    )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint and key.fingerprint and row.fingerprint != key.fingerprint:
+        raise DomainError(
+            "REQUEST_ID_REUSED",
+            "this request_id was used for a different request",
+            ErrorCode.ALREADY_EXISTS,
+        )
+    return str(row.resource_id)
 
 
-async def remember(
-    db: AsyncConnection, *, operation: str, request_id: str, resource_id: str
-) -> bool:
+async def remember(db: AsyncConnection, key: RequestKey, *, resource_id: str) -> bool:
     """Records the key; False when a concurrent call recorded it first."""
-    if not request_id:
+    if not key.request_id:
         return True
     inserted = await db.scalar(
         insert(_KEYS)
-        .values(operation=operation, request_id=request_id, resource_id=resource_id)
+        .values(
+            scope=key.scope,
+            operation=key.operation,
+            request_id=key.request_id,
+            fingerprint=key.fingerprint,
+            resource_id=resource_id,
+        )
         .on_conflict_do_nothing()
         .returning(_KEYS.c.request_id)
     )

@@ -29,8 +29,9 @@ def create_producer(bootstrap: str, *, client_id: str = "ticketing") -> AIOKafka
     )
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3) -> None:
-    """Create topics that do not exist yet (production declares them as KafkaTopic resources)."""
+async def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3) -> list[str]:
+    """Creates topics that do not exist yet; returns those it created. For the dev stack and
+    tests only: production declares topics as KafkaTopic resources (deploy/base/topics.yaml)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -43,5 +44,6 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: in
                 )
             except TopicAlreadyExistsError:
                 log.info("topics created concurrently", extra={"topics": missing})
+        return missing
     finally:
         await admin.close()

@@ -37,14 +37,17 @@ class UnitOfWork:
             await self.connection.rollback()
         await self.connection.close()
 
-    async def publish(self, topic: str, envelope: envelope_pb2.EventEnvelope) -> None:
-        """Adds the event to the outbox inside this transaction, keyed by its aggregate."""
+    async def publish(
+        self, topic: str, envelope: envelope_pb2.EventEnvelope, *, key: str = ""
+    ) -> None:
+        """Adds the event to the outbox inside this transaction, keyed by `key` (default: the
+        aggregate id). An entity topic is compacted by key, so each entity needs its own."""
         await self.connection.execute(
             insert(_OUTBOX),
             {
                 "event_id": envelope.event_id,
                 "topic": topic,
-                "key": envelope.aggregate_id,
+                "key": key or envelope.aggregate_id,
                 "event_type": envelope.event_type,
                 "payload": envelope.SerializeToString(),
             },

@@ -17,7 +17,14 @@ from prometheus_client import Counter, Histogram
 from servicekit.auth.tokens import TokenVerifier
 from servicekit.context import new_request_id, principal_var, request_id_var
 from servicekit.errors import DomainError, unauthenticated
-from servicekit.rpc.status import grpc_code, internal_status, status_from_error, trailing_metadata
+from servicekit.rpc.status import (
+    grpc_code,
+    internal_status,
+    status_from_error,
+    trailing_metadata,
+    unavailable_status,
+)
+from servicekit.transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +124,9 @@ class RequestContextInterceptor(ScopedInterceptor):
 
 
 class ErrorMappingInterceptor(ScopedInterceptor):
-    """DomainError → status code + ErrorInfo reason + BadRequest field violations; anything
-    unexpected → INTERNAL without leaking its text, logged with its traceback."""
+    """DomainError → status code + ErrorInfo reason + BadRequest field violations; a dependency
+    that is unavailable for now (database, broker, timeouts) → UNAVAILABLE, which clients may
+    retry; anything else → INTERNAL without leaking its text, logged with its traceback."""
 
     @contextlib.asynccontextmanager
     async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
@@ -129,7 +137,13 @@ class ErrorMappingInterceptor(ScopedInterceptor):
             await context.abort(grpc_code(error.code), error.message, trailing_metadata(status))
         except (aio.AbortError, aio.UsageError, GeneratorExit):
             raise
-        except Exception:
+        except Exception as error:
+            if is_transient(error):
+                log.warning("dependency unavailable in %s: %r", method, error)
+                status = unavailable_status()
+                await context.abort(
+                    grpc.StatusCode.UNAVAILABLE, status.message, trailing_metadata(status)
+                )
             log.exception("unhandled error in %s", method)
             status = internal_status()
             await context.abort(grpc.StatusCode.INTERNAL, status.message, trailing_metadata(status))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from servicekit.auth.tokens import JwksKeySource, StaticKeySource, TokenVerifier
+from servicekit.health import LIVENESS, Check, stop_on_signals, watch
 from servicekit.metrics import start_metrics_server
 from servicekit.rpc.interceptors import (
     AuthInterceptor,
@@ -49,7 +49,7 @@ class GrpcServer:
 
     async def start(self) -> None:
         await self.server.start()
-        for name in ["", *self.service_names]:
+        for name in ["", LIVENESS, *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace: float = 2.0) -> None:
@@ -102,16 +102,24 @@ def create_server(
     return GrpcServer(server=server, port=port, health=health_servicer, service_names=names)
 
 
-async def serve(grpc_server: GrpcServer, settings: BaseServiceSettings) -> None:
-    """Serve until SIGINT/SIGTERM, then report NOT_SERVING and drain for the grace period."""
+async def serve(
+    grpc_server: GrpcServer,
+    settings: BaseServiceSettings,
+    *,
+    checks: Sequence[Check] = (),
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM (or `stop`), health following `checks` (e.g. the database);
+    then report NOT_SERVING and drain for the grace period."""
     if settings.metrics_port is not None:
         start_metrics_server(settings.metrics_port)
     await grpc_server.start()
     log.info("serving", extra={"port": grpc_server.port, "services": grpc_server.service_names})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop or stop_on_signals()
+    watcher = asyncio.create_task(
+        watch(grpc_server.health, grpc_server.service_names, checks, stop)
+    )
     await stop.wait()
     log.info("stopping")
+    await watcher
     await grpc_server.stop(settings.shutdown_grace_seconds)

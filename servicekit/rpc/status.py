@@ -45,6 +45,16 @@ def internal_status(message: str = "internal error") -> status_pb2.Status:
     return status
 
 
+def unavailable_status(
+    message: str = "service temporarily unavailable; retry later",
+) -> status_pb2.Status:
+    status = status_pb2.Status(code=code_pb2.UNAVAILABLE, message=message)
+    status.details.append(
+        _pack(error_details_pb2.ErrorInfo(reason="SERVICE_UNAVAILABLE", domain=ERROR_DOMAIN))
+    )
+    return status
+
+
 def trailing_metadata(status: status_pb2.Status) -> tuple[tuple[str, bytes], ...]:
     return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
 

@@ -12,6 +12,7 @@ from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from servicekit.transient import is_transient
 from services.tickets.adapters.storage import FilesystemStore
 from services.tickets.entrypoints.servicers import (
     CatalogServicer,
@@ -83,8 +84,11 @@ async def run_auto_close(deps: Deps, stop: asyncio.Event) -> None:
             closed = deps.settings.auto_close_batch
             while closed == deps.settings.auto_close_batch:  # a full batch: more may be due
                 closed = await close_due(deps)
-        except Exception:
-            log.exception("auto-close round failed")
+        except Exception as error:
+            if not is_transient(error):
+                log.exception("auto-close round failed")
+            else:  # the database is away: the deadlines wait in it, the next round takes them
+                log.warning("auto-close round skipped: %r", error)
         try:
             await asyncio.wait_for(stop.wait(), timeout=deps.settings.auto_close_interval_seconds)
         except TimeoutError:

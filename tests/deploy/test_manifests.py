@@ -55,7 +55,7 @@ def test_workloads_use_the_one_image_as_non_root_and_servers_have_probes(overlay
         assert pod["securityContext"]["runAsNonRoot"] is True
         for container in pod["containers"]:
             assert container["image"].startswith("registry.example.com/ticketing/ticketing-suite:")
-            if any(p["name"] in ("grpc", "http") for p in container.get("ports", [])):
+            if any(p["name"] in ("grpc", "http", "health") for p in container.get("ports", [])):
                 assert "readinessProbe" in container and "livenessProbe" in container
 
 
@@ -86,3 +86,24 @@ def test_a_bad_custom_resource_is_caught():
     topic = next(r for r in render("prod") if r["kind"] == "KafkaTopic")
     broken = {**topic, "spec": {**topic["spec"], "replicationFactor": 3}}
     assert crd_errors(broken)
+
+
+def test_on_demand_resync_jobs_validate_and_run_each_snapshot_command():
+    jobs = [d for d in yaml.safe_load_all((ROOT / "deploy" / "jobs" / "resync.yaml").read_text())]
+    for job in jobs:
+        kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+    commands = {j["spec"]["template"]["spec"]["containers"][0]["command"][-1] for j in jobs}
+    assert commands == {
+        "services.identity.entrypoints.publish_snapshot",
+        "services.tickets.entrypoints.publish_snapshot",
+    }
+
+
+def test_entity_topics_are_compacted_and_every_topic_has_a_dead_letter_twin():
+    topics = {t["metadata"]["name"]: t for t in render("prod") if t["kind"] == "KafkaTopic"}
+    for name, topic in topics.items():
+        if name.endswith(".dlt"):
+            continue
+        assert f"{name}.dlt" in topics
+        policy = topic["spec"]["config"]["cleanup.policy"]
+        assert policy == ("compact" if name.startswith("ticketing.identity.") else "delete")

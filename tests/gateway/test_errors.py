@@ -61,6 +61,14 @@ async def test_unexpected_exception_is_internal_without_its_text(gateway):
     assert _reason(response.json()) == "INTERNAL"
 
 
+async def test_unavailable_database_is_503_with_retry_after_not_internal(gateway):
+    response = await gateway.post("/v1/shelves/s/things/t:fail", json={"code": "DATABASE_DOWN"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert _reason(response.json()) == "SERVICE_UNAVAILABLE"
+    assert "10.0.0.7" not in response.text and "SELECT" not in response.text
+
+
 async def test_deadline_exceeded_gives_504(echo_server):
     async with _gateway_for(f"127.0.0.1:{echo_server.port}", timeout=0.2) as client:
         response = await client.get("/v1/shelves/s/things/slow")
@@ -73,6 +81,9 @@ async def test_unreachable_upstream_gives_503_and_not_ready():
         response = await client.get("/v1/shelves/s/things/t")
         ready = await client.get("/readyz")
     assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert _reason(response.json()) == "SERVICE_UNAVAILABLE"
+    assert "127.0.0.1" not in response.text  # no internal address in what clients read
     assert ready.status_code == 503
     assert ready.json()["upstreams"]["testing.echo.v1.EchoService"].startswith("UNREACHABLE")
 

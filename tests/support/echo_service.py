@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 
 from google.protobuf import empty_pb2
+from sqlalchemy.exc import OperationalError
 from testing.echo.v1 import echo_pb2, echo_pb2_grpc
 
 from servicekit.context import current_principal, request_id_var
@@ -70,6 +71,8 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
         self.calls[f"FailThing:{request.thing_id}"] += 1
         if request.code == "CRASH":
             raise RuntimeError("secret internal detail")
+        if request.code == "DATABASE_DOWN":  # as psycopg reports a refused connection
+            raise OperationalError("SELECT 1", {}, OSError("connection to 10.0.0.7 refused"))
         violations = [FieldViolation(request.field, "is wrong")] if request.field else []
         raise DomainError(
             request.reason, f"failing with {request.code}", ErrorCode[request.code], violations

@@ -14,10 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from devstack.topics import create_declared_topics
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from servicekit.db import create_engine
-from servicekit.kafka import create_producer, ensure_topics
+from servicekit.kafka import create_producer
 from servicekit.migrations import upgrade
 from servicekit.outbox.relay import OutboxRelay, RelayOptions
 from servicekit.rpc.server import GrpcServer
@@ -113,7 +114,7 @@ def tickets_database(create_database) -> str:
 async def tickets(
     identity: IdentityStack, tickets_database: str, kafka_bootstrap: str, tmp_path_factory
 ) -> AsyncIterator[TicketsStack]:
-    await ensure_topics(kafka_bootstrap, [*IDENTITY_TOPICS, "ticketing.tickets.ticket.v1"])
+    await create_declared_topics(kafka_bootstrap)
     stop = asyncio.Event()
     identity_engine = create_engine(identity.deps.settings.database_url, pool_size=2)
     producer = create_producer(kafka_bootstrap)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from servicekit.health import database_check
 from servicekit.logs import configure_logging
 from servicekit.rpc.server import serve
 from services.identity.bootstrap import build_deps, build_server
@@ -14,7 +15,8 @@ async def main() -> None:
     settings = IdentitySettings()
     configure_logging(service="identity", level=settings.log_level)
     deps = build_deps(settings)
-    await serve(build_server(deps, listen=settings.grpc_listen), settings)
+    server = build_server(deps, listen=settings.grpc_listen)
+    await serve(server, settings, checks=[database_check(deps.engine)])
 
 
 if __name__ == "__main__":

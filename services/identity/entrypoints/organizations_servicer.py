@@ -10,6 +10,7 @@ from google.protobuf import empty_pb2
 from ticketing.identity.v1 import organizations_pb2 as pb
 from ticketing.identity.v1 import organizations_pb2_grpc
 
+from servicekit.idempotency import fingerprint
 from services.identity import mapping
 from services.identity.adapters.repositories.organizations import OrganizationFilter
 from services.identity.domain.organizations import Organization, OrgKind
@@ -67,6 +68,7 @@ def _create(api: OrgApi):  # type: ignore[no-untyped-def]
             caller_of(context),
             draft=api.draft(getattr(request, api.noun)),
             request_id=request.request_id,
+            fingerprint=fingerprint(request),
         )
         return api.to_pb(org)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ticketing.identity.v1 import users_pb2 as pb
 from ticketing.identity.v1 import users_pb2_grpc
 
+from servicekit.idempotency import fingerprint
 from services.identity import mapping
 from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.people import UserKind
@@ -40,6 +41,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             draft=draft,
             password=password,
             request_id=request.request_id,
+            fingerprint=fingerprint(request),
         )
         return mapping.user_pb(user)
 
@@ -102,6 +104,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             draft=draft,
             password=password,
             request_id=request.request_id,
+            fingerprint=fingerprint(request),
         )
         return mapping.engineer_pb(engineer)
 

@@ -24,7 +24,7 @@ from services.identity.domain.validation import Checks
 from services.identity.domain.visibility import Viewer, manages_organization, visible_enterprises
 from services.identity.service_layer.caller import Caller, viewer_of
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import publish
+from services.identity.service_layer.events import designation_key, publish
 from services.identity.service_layer.organizations import CHANGES
 from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -153,6 +153,7 @@ async def designate(
                 aggregate_id=enterprise_id,
                 tenant_id=enterprise_id,
                 actor=caller.principal,
+                key=designation_key(enterprise_id, provider.id),
             )
         await uow.commit()
     return provider, designated_at
@@ -237,4 +238,5 @@ async def _publish(
         aggregate_id=department.enterprise_id,
         tenant_id=department.enterprise_id,
         actor=caller.principal,
+        key=department.id,
     )

@@ -18,8 +18,9 @@ async def publish(
     aggregate_id: str,
     tenant_id: str = "",
     actor: Principal | None = None,
+    key: str = "",
 ) -> None:
-    """Publishes on ticketing.identity.<aggregate>.v1, keyed by the aggregate id."""
+    """Publishes on ticketing.identity.<aggregate>.v1, keyed by `key` or the aggregate id."""
     envelope = new_envelope(
         payload=payload,
         aggregate_type=aggregate,
@@ -27,7 +28,12 @@ async def publish(
         tenant_id=tenant_id,
         actor=actor,
     )
-    await uow.publish(topic_name("identity", aggregate), envelope)
+    await uow.publish(topic_name("identity", aggregate), envelope, key=key)
+
+
+def designation_key(enterprise_id: str, provider_id: str) -> str:
+    """The record key of a designation: one per pair, so compaction keeps each pair."""
+    return f"{enterprise_id}/{provider_id}"
 
 
 async def record(

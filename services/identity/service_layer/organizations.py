@@ -12,7 +12,7 @@ from ticketing.events.v1 import identity_events_pb2 as events
 from servicekit.authz import require_permission
 from servicekit.errors import DomainError, ErrorCode, FieldViolation, not_found, permission_denied
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
 from servicekit.paging import page_of
 from services.identity import mapping
 from services.identity.adapters.repositories.organizations import OrganizationFilter
@@ -37,6 +37,7 @@ CHANGES = {
     "enable": events.CHANGE_KIND_ENABLED,
     "delete": events.CHANGE_KIND_DELETED,
     "undelete": events.CHANGE_KIND_UNDELETED,
+    "snapshot": events.CHANGE_KIND_SNAPSHOT,
 }
 
 
@@ -95,22 +96,21 @@ def validate(org: Organization) -> None:
 
 
 async def create_organization(
-    deps: Deps, caller: Caller, *, draft: Organization, request_id: str
+    deps: Deps, caller: Caller, *, draft: Organization, request_id: str, fingerprint: str = ""
 ) -> Organization:
     rules = RULES[draft.kind]
-    operation = f"create-{rules.name}"
+    scope = caller_scope(caller.principal.organization_id, caller.principal.user_id)
+    key = RequestKey(scope, f"create-{rules.name}", request_id, fingerprint)
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         _require_platform_writer(viewer, rules)
-        if existing := await remembered(uow.connection, operation=operation, request_id=request_id):
+        if existing := await remembered(uow.connection, key):
             return await _get(uow, rules, existing, visible=None)
         validate(draft)
         await _require_unique_name(uow, rules, draft)
         draft.id = uuid.uuid4().hex
         org = await uow.orgs.add(draft)
-        if not await remember(
-            uow.connection, operation=operation, request_id=request_id, resource_id=org.id
-        ):
+        if not await remember(uow.connection, key, resource_id=org.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )

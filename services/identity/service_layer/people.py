@@ -18,7 +18,7 @@ from servicekit.errors import (
     permission_denied,
 )
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
 from servicekit.paging import page_of
 from services.identity import mapping
 from services.identity.adapters.passwords import hash_password
@@ -89,13 +89,21 @@ _KINDS_BY_ORG = {
 
 
 async def create_person(
-    deps: Deps, caller: Caller, rules: PersonRules, *, draft: User, password: str, request_id: str
+    deps: Deps,
+    caller: Caller,
+    rules: PersonRules,
+    *,
+    draft: User,
+    password: str,
+    request_id: str,
+    fingerprint: str = "",
 ) -> User:
-    operation = f"create-{rules.noun}"
+    scope = caller_scope(caller.principal.organization_id, caller.principal.user_id)
+    key = RequestKey(scope, f"create-{rules.noun}", request_id, fingerprint)
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         require_permission(caller.principal, rules.write_code)
-        if existing := await remembered(uow.connection, operation=operation, request_id=request_id):
+        if existing := await remembered(uow.connection, key):
             return await _get(uow, rules, viewer, existing)
         if not viewer.is_platform and not draft.organization_id:
             draft.organization_id = viewer.org_id
@@ -105,9 +113,7 @@ async def create_person(
         draft.id = uuid.uuid4().hex
         draft.password_hash = await hash_password(password) if password else ""
         user = await uow.users.add(draft)
-        if not await remember(
-            uow.connection, operation=operation, request_id=request_id, resource_id=user.id
-        ):
+        if not await remember(uow.connection, key, resource_id=user.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )

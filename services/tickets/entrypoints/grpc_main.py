@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from servicekit.auth.tokens import JwksKeySource
+from servicekit.health import database_check
 from servicekit.logs import configure_logging
 from servicekit.rpc.server import serve
 from services.tickets.bootstrap import build_deps, build_server, run_auto_close
@@ -20,7 +21,7 @@ async def main() -> None:
     stop = asyncio.Event()
     timer = asyncio.create_task(run_auto_close(deps, stop))
     try:
-        await serve(server, settings)
+        await serve(server, settings, checks=[database_check(deps.engine)])
     finally:
         stop.set()
         await timer

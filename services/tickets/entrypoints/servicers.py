@@ -13,6 +13,7 @@ from ticketing.tickets.v1 import (
 )
 
 from servicekit.authz import require_caller
+from servicekit.idempotency import fingerprint
 from servicekit.proto_values import datetime_of
 from services.tickets import mapping
 from services.tickets.adapters.repositories.tickets import TicketFilter
@@ -124,6 +125,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             draft=mapping.ticket_draft(request.ticket),
             priority=mapping.requested_priority(request.ticket),
             request_id=request.request_id,
+            fingerprint=fingerprint(request),
         )
         return mapping.ticket_pb(ticket)
 

@@ -34,7 +34,7 @@ async def apply_identity_event(
                 organization_id=user.organization_id,
                 department_id=user.department_id,
                 display_name=user.display_name,
-                active=_active(event.change, user.state),
+                active=_active(event.change, user.state, user.stamps),
             )
         )
     elif payload.Is(identity_events_pb2.EngineerChanged.DESCRIPTOR):
@@ -48,7 +48,7 @@ async def apply_identity_event(
                 organization_id=engineer.provider_id,
                 department_id="",
                 display_name=engineer.display_name,
-                active=_active(event.change, engineer.state),
+                active=_active(event.change, engineer.state, engineer.stamps),
             )
         )
     elif payload.Is(identity_events_pb2.DepartmentChanged.DESCRIPTOR):
@@ -70,5 +70,7 @@ async def apply_identity_event(
         )
 
 
-def _active(change: int, state: int) -> bool:
-    return change not in _GONE and state != common_pb2.ACTIVE_STATE_DISABLED
+def _active(change: int, state: int, stamps: common_pb2.AuditStamps) -> bool:
+    """Active unless this change retires it or its state (a snapshot's) says it is retired."""
+    deleted = stamps.HasField("delete_time")
+    return change not in _GONE and not deleted and state != common_pb2.ACTIVE_STATE_DISABLED

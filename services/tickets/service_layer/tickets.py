@@ -19,7 +19,7 @@ from servicekit.errors import (
     permission_denied,
 )
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
 from servicekit.paging import page_of
 from services.tickets.adapters.repositories.tickets import NUMBER_LENGTH, TicketFilter
 from services.tickets.adapters.repositories.trail import history_row
@@ -57,10 +57,18 @@ async def scope(uow: TicketsUnitOfWork, principal: Principal) -> TicketScope:
 
 
 async def create_ticket(
-    deps: Deps, principal: Principal, *, draft: Ticket, priority: Priority | None, request_id: str
+    deps: Deps,
+    principal: Principal,
+    *,
+    draft: Ticket,
+    priority: Priority | None,
+    request_id: str,
+    fingerprint: str = "",
 ) -> Ticket:
+    scope = caller_scope(principal.organization_id, principal.user_id)
+    key = RequestKey(scope, OPERATION, request_id, fingerprint)
     async with deps.uow() as uow:
-        if existing := await remembered(uow.connection, operation=OPERATION, request_id=request_id):
+        if existing := await remembered(uow.connection, key):
             return await load(uow, principal, existing)
         await _set_requester(uow, principal, draft)
         service_type = await _service_type(deps, uow, draft.service_type_id)
@@ -82,9 +90,7 @@ async def create_ticket(
         draft.auto_close_delay = level.auto_close_delay
         step = draft.open(now, level.response_target, level.resolution_target)
         draft.updated_at = now
-        if not await remember(
-            uow.connection, operation=OPERATION, request_id=request_id, resource_id=draft.id
-        ):
+        if not await remember(uow.connection, key, resource_id=draft.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )

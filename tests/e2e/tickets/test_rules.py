@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 
 import pytest
 
@@ -186,3 +187,35 @@ async def test_parallel_creates_get_distinct_gap_free_numbers_and_request_id_ded
     assert again["ticketId"] == next(
         t["ticketId"] for t in created if t["number"] == again["number"]
     )
+
+
+async def test_request_ids_are_scoped_to_the_caller(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    body = {
+        "title": f"幕布卡住-{uuid.uuid4().hex[:6]}",
+        "serviceTypeId": type_id,
+        "customFields": {"floor": 4},
+    }
+    key = {"requestId": "shared-key-1"}
+    acme, galaxy = await tickets.as_user("acme-user"), await tickets.as_user("galaxy-user")
+    first = await ok(await tickets.client.post("/v1/tickets", json=body, params=key, headers=acme))
+    other = await tickets.client.post("/v1/tickets", json=body, params=key, headers=galaxy)
+    assert other.status_code == 200, other.text  # another tenant's key: no collision, no leak
+    assert other.json()["ticketId"] != first["ticketId"]
+    assert first["ticketId"] not in other.text
+    again = await ok(await tickets.client.post("/v1/tickets", json=body, params=key, headers=acme))
+    assert again["ticketId"] == first["ticketId"]
+
+
+async def test_same_request_id_with_a_different_request_is_a_conflict(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    headers = await tickets.as_user("acme-user")
+    title = f"门禁失灵-{uuid.uuid4().hex[:6]}"
+    body = {"title": title, "serviceTypeId": type_id, "customFields": {"floor": 5}}
+    key = {"requestId": f"changed-{uuid.uuid4().hex}"}
+    await ok(await tickets.client.post("/v1/tickets", json=body, params=key, headers=headers))
+    changed = await tickets.client.post(
+        "/v1/tickets", json=body | {"title": title + "还是"}, params=key, headers=headers
+    )
+    assert changed.status_code == 409
+    assert reason(changed.json()) == "REQUEST_ID_REUSED"

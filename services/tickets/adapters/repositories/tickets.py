@@ -278,6 +278,13 @@ class TicketRepository:
         rows = await self._db.execute(query.order_by(*order).offset(offset).limit(limit))
         return [_ticket(r) for r in rows], int(total or 0)
 
+    async def page_by_id(self, *, after: str, limit: int) -> list[Ticket]:
+        """Every ticket, in id order from `after` on (for snapshots; no scope applies)."""
+        rows = await self._db.execute(
+            select(tickets).where(tickets.c.id > after).order_by(tickets.c.id).limit(limit)
+        )
+        return [_ticket(r) for r in rows]
+
     async def due_for_auto_close(self, now: datetime, limit: int) -> list[str]:
         rows = await self._db.scalars(
             select(tickets.c.id)

@@ -1,0 +1,384 @@
+"""The fault suite: the whole dev stack (every real process, supervised) under load while its
+processes are killed, the broker is paused and restarted empty, and the database is cut off.
+
+Load: users created by a platform admin and tickets raised by a requester, each create retried
+by the client with the same requestId after a 503 (as a mini-program does). Afterwards:
+
+- 0 acknowledged-but-lost and 0 duplicate effects: every acknowledged create exists once;
+- every event on its topic (after the broker lost its log, through the re-sync snapshot);
+- tickets' directory (a read model fed by identity's events) equals identity's users;
+- 0 dead-lettered events, and every topic keeps its declared partition count;
+- while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
+- every killed process was restarted by the supervisor.
+
+`make test` runs the short version; `make faults` the long one (TICKETING_FAULTS=long).
+Figures are printed (`-s`) and recorded in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from aiokafka import AIOKafkaConsumer
+from ticketing.events.v1 import envelope_pb2
+
+from devstack.ports import free_port
+from devstack.postgres import EmbeddedPostgres, libpq_url
+from devstack.stack import Stack, StackOptions
+from devstack.topics import declared_topics
+from tests.support.kafka_reader import read_until
+from tests.support.tcp_proxy import TcpProxy
+
+LONG = os.environ.get("TICKETING_FAULTS") == "long"
+USERS = 300 if LONG else 40  # at least; the load runs until the faults are over
+TICKETS = 200 if LONG else 40
+ROUNDS = 3 if LONG else 1
+DB_OUTAGE_SECONDS = 20.0 if LONG else 8.0
+BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
+CLIENTS = 4
+
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
+
+
+@dataclass
+class Outcome:
+    """What the clients saw: (started, finished, status) per response, acknowledged ids."""
+
+    responses: list[tuple[float, float, int, dict[str, str]]] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # requestId -> user id
+    tickets: dict[str, str] = field(default_factory=dict)  # requestId -> ticket id
+    outages: list[tuple[float, float]] = field(default_factory=list)
+    readiness: list[tuple[float, int]] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class FaultStack:
+    stack: Stack
+    proxy: TcpProxy
+    database_server_url: str  # direct, not through the proxy: for assertions
+
+    @property
+    def base(self) -> str:
+        return self.stack.gateway_url
+
+    def query(self, database: str, sql: str) -> list[tuple]:
+        url = libpq_url(self.database_server_url).rsplit("/", 1)[0] + f"/{database}"
+        with psycopg.connect(url) as connection:
+            return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def fault_stack(tmp_path_factory) -> Iterator[FaultStack]:
+    folder = tmp_path_factory.mktemp("faults")
+    postgres = EmbeddedPostgres(folder / "postgres")
+    postgres.start(folder / "postgres.log")
+    proxy = TcpProxy(postgres.host, postgres.port).start()
+    options = StackOptions(
+        data_dir=folder / "stack",
+        gateway_port=free_port(),
+        external_database_url=f"postgresql://postgres@{proxy.host}:{proxy.port}/postgres",
+        free_ports=True,
+    )
+    stack = Stack(options)
+    done = threading.Event()
+    try:
+        stack.start()
+        supervisor = threading.Thread(target=_supervise, args=(stack, done), daemon=True)
+        supervisor.start()
+        yield FaultStack(stack, proxy, postgres.url())
+    finally:
+        done.set()
+        stack.stop()
+        proxy.stop()
+        postgres.stop()
+
+
+def _supervise(stack: Stack, done: threading.Event) -> None:
+    while not done.is_set():
+        stack.supervise()
+        time.sleep(0.3)
+
+
+async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fault_stack):
+    outcome = Outcome()
+    async with httpx.AsyncClient(base_url=fault_stack.base, timeout=15) as client:
+        admin = await _sign_in(client, "admin", "admin-demo-2026")
+        requester = await _sign_in(client, "acme-user", "demo-2026")
+        enterprise = (await client.get("/v1/users/me", headers=requester)).json()
+        wifi = await _service_type(client, requester, "Wi-Fi")
+        chaos = asyncio.create_task(_chaos(fault_stack, client, outcome))
+        await asyncio.gather(
+            _create_users(client, admin, enterprise["organizationId"], outcome, chaos),
+            _create_tickets(client, requester, wifi, outcome, chaos),
+            chaos,
+        )
+        await _wait_ready(client, timeout=60)
+    _print_figures(outcome)
+    await _assert_nothing_lost_or_duplicated(fault_stack, outcome)
+    _assert_only_503_during_outages(outcome)
+    await _assert_read_models_complete(fault_stack, outcome)
+    await _assert_topics_complete(fault_stack, outcome)
+    _assert_no_dead_letters(fault_stack)
+    for name in ("identity", "identity-outbox-relay", "directory_consumer", "tickets"):
+        assert fault_stack.stack.child(name).restarts >= ROUNDS, name
+    assert fault_stack.stack.resyncs >= ROUNDS + 1  # at start, and after each broker restart
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+async def _sign_in(client: httpx.AsyncClient, login: str, password: str) -> dict[str, str]:
+    response = await client.post("/v1/auth:login", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    return {"authorization": f"Bearer {response.json()['accessToken']}"}
+
+
+async def _service_type(client: httpx.AsyncClient, headers: dict[str, str], name: str) -> str:
+    types = (await client.get("/v1/service-types", headers=headers)).json()["serviceTypes"]
+    return next(t["serviceTypeId"] for t in types if t["displayName"] == name)
+
+
+async def _create(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict,
+    headers: dict[str, str],
+    outcome: Outcome,
+    request_id: str,
+) -> dict:
+    """POSTs until acknowledged, retrying 503/504 and lost answers with the same request."""
+    while True:
+        started = time.monotonic()
+        try:
+            response = await client.post(
+                path, json=body, headers=headers, params={"requestId": request_id}
+            )
+        except httpx.TransportError:
+            outcome.responses.append((started, time.monotonic(), 0, {}))
+            await asyncio.sleep(0.5)
+            continue
+        outcome.responses.append(
+            (started, time.monotonic(), response.status_code, dict(response.headers))
+        )
+        if response.status_code == 200:
+            return response.json()
+        assert response.status_code in (503, 504), f"{path}: {response.status_code} {response.text}"
+        await asyncio.sleep(0.5)
+
+
+async def _create_users(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    enterprise_id: str,
+    outcome: Outcome,
+    chaos: asyncio.Task[None],
+) -> None:
+    async def worker(count: int) -> None:
+        created = 0
+        while created < count or not chaos.done():
+            created += 1
+            request_id = uuid.uuid4().hex
+            body = {
+                "displayName": "故障测试用户",
+                "username": f"fault-{request_id[:12]}",
+                "password": "demo-2026",
+                "kind": "PRINCIPAL_KIND_ENTERPRISE",
+                "organizationId": enterprise_id,
+            }
+            user = await _create(client, "/v1/users", body, admin, outcome, request_id)
+            outcome.users[request_id] = user["userId"]
+            await asyncio.sleep(0.1)
+
+    await asyncio.gather(*(worker(USERS // CLIENTS) for _ in range(CLIENTS)))
+
+
+async def _create_tickets(
+    client: httpx.AsyncClient,
+    requester: dict[str, str],
+    wifi: str,
+    outcome: Outcome,
+    chaos: asyncio.Task[None],
+) -> None:
+    async def worker(count: int) -> None:
+        created = 0
+        while created < count or not chaos.done():
+            created += 1
+            request_id = uuid.uuid4().hex
+            body = {
+                "title": f"fault-{request_id}",
+                "serviceTypeId": wifi,
+                "customFields": {"floor": 3},
+            }
+            ticket = await _create(client, "/v1/tickets", body, requester, outcome, request_id)
+            outcome.tickets[request_id] = ticket["ticketId"]
+            await asyncio.sleep(0.15)
+
+    await asyncio.gather(*(worker(TICKETS // CLIENTS) for _ in range(CLIENTS)))
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+async def _chaos(fault_stack: FaultStack, client: httpx.AsyncClient, outcome: Outcome) -> None:
+    stack = fault_stack.stack
+    for _ in range(ROUNDS):
+        for name in ("identity", "identity-outbox-relay", "directory_consumer", "tickets"):
+            await asyncio.sleep(1.5)
+            _kill(stack.child(name).process, outcome, name)
+        await asyncio.sleep(2)
+        await _pause_broker(stack, outcome)
+        await asyncio.sleep(2)
+        await _cut_database(fault_stack, client, outcome)
+        await asyncio.sleep(2)
+        resyncs = stack.resyncs
+        _kill(stack.broker.process if stack.broker else None, outcome, "broker")
+        await _until(lambda resyncs=resyncs: stack.resyncs > resyncs, timeout=90)
+
+
+def _kill(process, outcome: Outcome, name: str) -> None:  # type: ignore[no-untyped-def]
+    assert process is not None and process.poll() is None, f"{name} is not running"
+    process.send_signal(signal.SIGKILL)
+    outcome.faults[f"kill -9 {name}"] += 1
+
+
+async def _pause_broker(stack: Stack, outcome: Outcome) -> None:
+    assert stack.broker and stack.broker.process
+    stack.broker.process.send_signal(signal.SIGSTOP)
+    await asyncio.sleep(BROKER_PAUSE_SECONDS)
+    stack.broker.process.send_signal(signal.SIGCONT)
+    outcome.faults["broker paused"] += 1
+
+
+async def _cut_database(
+    fault_stack: FaultStack, client: httpx.AsyncClient, outcome: Outcome
+) -> None:
+    fault_stack.proxy.cut()
+    started = time.monotonic()
+    while time.monotonic() - started < DB_OUTAGE_SECONDS:
+        response = await client.get("/readyz")
+        outcome.readiness.append((time.monotonic() - started, response.status_code))
+        await asyncio.sleep(0.5)
+    fault_stack.proxy.restore()
+    outcome.outages.append((started, time.monotonic()))
+    outcome.faults["database cut off"] += 1
+
+
+async def _until(predicate, *, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.3)
+
+
+async def _wait_ready(client: httpx.AsyncClient, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, "not ready again after the faults"
+        await asyncio.sleep(0.5)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _print_figures(outcome: Outcome) -> None:
+    statuses = Counter(status for _, _, status, _ in outcome.responses)
+    print(
+        f"\nfault suite ({'long' if LONG else 'short'}): {len(outcome.users)} users and "
+        f"{len(outcome.tickets)} tickets acknowledged; faults {dict(outcome.faults)}; "
+        f"responses by status {dict(statuses)}; readiness during outages "
+        f"{Counter(status for _, status in outcome.readiness)}"
+    )
+
+
+async def _assert_nothing_lost_or_duplicated(fault_stack: FaultStack, outcome: Outcome) -> None:
+    assert len(outcome.users) >= USERS // CLIENTS * CLIENTS
+    assert len(outcome.tickets) >= TICKETS // CLIENTS * CLIENTS
+    users = fault_stack.query("identity", "SELECT id FROM users WHERE username LIKE 'fault-%'")
+    assert sorted(r[0] for r in users) == sorted(outcome.users.values())
+    tickets = fault_stack.query(
+        "tickets", "SELECT id, title FROM tickets WHERE title LIKE 'fault-%'"
+    )
+    assert len(tickets) == len(outcome.tickets)  # one ticket per request: none doubled
+    assert {r[0] for r in tickets} == set(outcome.tickets.values())
+    assert {r[1] for r in tickets} == {f"fault-{key}" for key in outcome.tickets}
+
+
+def _assert_only_503_during_outages(outcome: Outcome) -> None:
+    assert all(status != 500 for _, _, status, _ in outcome.responses)
+    inside = [
+        (status, headers)
+        for started, finished, status, headers in outcome.responses
+        for cut, restored in outcome.outages
+        if cut + 1.0 <= started and finished <= restored
+    ]
+    assert inside, "no request fell inside an outage"
+    assert {status for status, _ in inside} == {503}
+    assert all(headers.get("retry-after") for _, headers in inside)
+    after_first_seconds = [status for at, status in outcome.readiness if at > 3.0]
+    assert after_first_seconds and set(after_first_seconds) == {503}
+
+
+async def _assert_read_models_complete(fault_stack: FaultStack, outcome: Outcome) -> None:
+    expected = set(outcome.users.values())
+    deadline = time.monotonic() + 120
+    while True:
+        rows = fault_stack.query("tickets", "SELECT id FROM directory_people")
+        missing = expected - {r[0] for r in rows}
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"{len(missing)} users never reached the directory"
+        await asyncio.sleep(1)
+
+
+async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """Every user and ticket is on its topic, though the broker lost its log: what a consumer
+    that joins now (reading from the start) would see."""
+    bootstrap = fault_stack.stack.kafka_bootstrap
+    for topic, expected in (
+        ("ticketing.identity.user.v1", set(outcome.users.values())),
+        ("ticketing.tickets.ticket.v1", set(outcome.tickets.values())),
+    ):
+
+        def complete(records, expected=expected) -> bool:  # type: ignore[no-untyped-def]
+            found = {envelope_pb2.EventEnvelope.FromString(r.value).aggregate_id for r in records}
+            return expected <= found
+
+        records = await read_until(bootstrap, topic, done=complete, timeout=120)
+        assert complete(records), topic
+
+
+def _assert_no_dead_letters(fault_stack: FaultStack) -> None:
+    logs = Path(fault_stack.stack.logs)
+    for log_file in logs.glob("*.log"):
+        assert "event dead-lettered" not in log_file.read_text(errors="replace"), log_file.name
+
+
+async def _partitions(bootstrap: str) -> dict[str, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        topics = await consumer.topics()
+        return {t: len(consumer.partitions_for_topic(t) or ()) for t in topics}
+    finally:
+        await consumer.stop()
+
+
+async def test_every_topic_keeps_its_declared_partition_count(fault_stack):
+    found = await _partitions(fault_stack.stack.kafka_bootstrap)
+    for topic in declared_topics():
+        assert found.get(topic.name) == topic.partitions, topic.name
+    undeclared = set(found) - {t.name for t in declared_topics()} - {"__consumer_offsets"}
+    assert not undeclared, f"topics nobody declared: {sorted(undeclared)}"
