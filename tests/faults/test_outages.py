@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +120,16 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
         enterprise = (await client.get("/v1/users/me", headers=requester)).json()
         wifi = await _service_type(client, requester, "Wi-Fi")
         chaos = asyncio.create_task(_chaos(fault_stack, client, outcome))
+        users = Load(
+            "/v1/users", admin, _user_body(enterprise["organizationId"]), "userId",
+            outcome.users, USERS,
+        )  # fmt: skip
+        tickets = Load(
+            "/v1/tickets", requester, _ticket_body(wifi), "ticketId", outcome.tickets, TICKETS
+        )
         await asyncio.gather(
-            _create_users(client, admin, enterprise["organizationId"], outcome, chaos),
-            _create_tickets(client, requester, wifi, outcome, chaos),
+            _keep_creating(client, users, outcome, chaos),
+            _keep_creating(client, tickets, outcome, chaos),
             chaos,
         )
         await _wait_ready(client, timeout=60)
@@ -179,54 +186,53 @@ async def _create(
         await asyncio.sleep(0.5)
 
 
-async def _create_users(
-    client: httpx.AsyncClient,
-    admin: dict[str, str],
-    enterprise_id: str,
-    outcome: Outcome,
-    chaos: asyncio.Task[None],
+@dataclass
+class Load:
+    """One kind of create: where it goes, who sends it, its body for a request id, and where
+    the acknowledged ids are kept."""
+
+    path: str
+    headers: dict[str, str]
+    body: Callable[[str], dict]
+    id_field: str
+    acknowledged: dict[str, str]
+    at_least: int
+
+
+async def _keep_creating(
+    client: httpx.AsyncClient, load: Load, outcome: Outcome, chaos: asyncio.Task[None]
 ) -> None:
-    async def worker(count: int) -> None:
+    """CLIENTS clients creating until the faults are over (and at least `at_least` in all)."""
+
+    async def client_loop(count: int) -> None:
         created = 0
         while created < count or not chaos.done():
             created += 1
             request_id = uuid.uuid4().hex
-            body = {
-                "displayName": "故障测试用户",
-                "username": f"fault-{request_id[:12]}",
-                "password": "demo-2026",
-                "kind": "PRINCIPAL_KIND_ENTERPRISE",
-                "organizationId": enterprise_id,
-            }
-            user = await _create(client, "/v1/users", body, admin, outcome, request_id)
-            outcome.users[request_id] = user["userId"]
+            body = load.body(request_id)
+            made = await _create(client, load.path, body, load.headers, outcome, request_id)
+            load.acknowledged[request_id] = made[load.id_field]
             await asyncio.sleep(0.1)
 
-    await asyncio.gather(*(worker(USERS // CLIENTS) for _ in range(CLIENTS)))
+    await asyncio.gather(*(client_loop(load.at_least // CLIENTS) for _ in range(CLIENTS)))
 
 
-async def _create_tickets(
-    client: httpx.AsyncClient,
-    requester: dict[str, str],
-    wifi: str,
-    outcome: Outcome,
-    chaos: asyncio.Task[None],
-) -> None:
-    async def worker(count: int) -> None:
-        created = 0
-        while created < count or not chaos.done():
-            created += 1
-            request_id = uuid.uuid4().hex
-            body = {
-                "title": f"fault-{request_id}",
-                "serviceTypeId": wifi,
-                "customFields": {"floor": 3},
-            }
-            ticket = await _create(client, "/v1/tickets", body, requester, outcome, request_id)
-            outcome.tickets[request_id] = ticket["ticketId"]
-            await asyncio.sleep(0.15)
+def _user_body(enterprise_id: str) -> Callable[[str], dict]:
+    return lambda request_id: {
+        "displayName": "故障测试用户",
+        "username": f"fault-{request_id[:12]}",
+        "password": "demo-2026",
+        "kind": "PRINCIPAL_KIND_ENTERPRISE",
+        "organizationId": enterprise_id,
+    }
 
-    await asyncio.gather(*(worker(TICKETS // CLIENTS) for _ in range(CLIENTS)))
+
+def _ticket_body(service_type_id: str) -> Callable[[str], dict]:
+    return lambda request_id: {
+        "title": f"fault-{request_id}",
+        "serviceTypeId": service_type_id,
+        "customFields": {"floor": 3},
+    }
 
 
 # --- faults -----------------------------------------------------------------------------------
