@@ -26,6 +26,7 @@ lint: $(VENV)/.installed gen/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/buf lint
+	$(VENV)/bin/lint-imports --no-cache
 
 protos: gen/.stamp
 

@@ -11,8 +11,10 @@ from ticketing.tickets.v1 import catalog_pb2_grpc, knowledge_pb2_grpc, tickets_p
 from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
+from servicekit.read_model import read_model_consumer
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from servicekit.transient import is_transient
+from services.tickets.adapters.identity_directory import identity_routes
 from services.tickets.adapters.storage import FilesystemStore
 from services.tickets.entrypoints.servicers import (
     CatalogServicer,
@@ -21,7 +23,6 @@ from services.tickets.entrypoints.servicers import (
 )
 from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.directory import apply_identity_event
 from services.tickets.service_layer.lifecycle import close_due
 from services.tickets.settings import TicketsSettings
 
@@ -68,12 +69,12 @@ def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
 
 
 def directory_consumer(deps: Deps) -> IdempotentConsumer:
-    return IdempotentConsumer(
+    return read_model_consumer(
         name="tickets-identity-directory",
         topics=list(deps.settings.identity_topics),
         bootstrap=deps.settings.kafka_bootstrap,
         engine=deps.engine,
-        handler=apply_identity_event,
+        routes=identity_routes(),
     )
 
 

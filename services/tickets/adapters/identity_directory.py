@@ -1,0 +1,87 @@
+"""Tickets' read model of identity (people, departments, designations), fed by identity's
+events through `servicekit.read_model`: each function maps one event to the directory's
+tables; the consumer records the event id in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from ticketing.common.v1 import common_pb2
+from ticketing.events.v1 import envelope_pb2
+from ticketing.events.v1 import identity_events_pb2 as events
+
+from servicekit.read_model import EventRoutes
+from services.tickets.adapters.repositories.directory import DirectoryRepository, Person
+
+Envelope = envelope_pb2.EventEnvelope
+_KINDS = {
+    common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
+    common_pb2.PRINCIPAL_KIND_ENTERPRISE: "enterprise",
+    common_pb2.PRINCIPAL_KIND_PROVIDER: "provider",
+    common_pb2.PRINCIPAL_KIND_ENGINEER: "engineer",
+}
+_GONE = (events.CHANGE_KIND_DELETED, events.CHANGE_KIND_DISABLED)
+
+
+def identity_routes() -> EventRoutes:
+    return (
+        EventRoutes()
+        .on(events.UserChanged, user_changed)
+        .on(events.EngineerChanged, engineer_changed)
+        .on(events.DepartmentChanged, department_changed)
+        .on(events.DesignationChanged, designation_changed)
+    )
+
+
+async def user_changed(db: AsyncConnection, event: events.UserChanged, _: Envelope) -> None:
+    user = event.user
+    person = Person(
+        id=user.user_id,
+        kind=_KINDS.get(user.kind, ""),
+        organization_id=user.organization_id,
+        department_id=user.department_id,
+        display_name=user.display_name,
+        active=_active(event.change, user.state, user.stamps),
+    )
+    await DirectoryRepository(db).upsert_person(person)
+
+
+async def engineer_changed(db: AsyncConnection, event: events.EngineerChanged, _: Envelope) -> None:
+    engineer = event.engineer
+    person = Person(
+        id=engineer.engineer_id,
+        kind="engineer",
+        organization_id=engineer.provider_id,
+        department_id="",
+        display_name=engineer.display_name,
+        active=_active(event.change, engineer.state, engineer.stamps),
+    )
+    await DirectoryRepository(db).upsert_person(person)
+
+
+async def department_changed(
+    db: AsyncConnection, event: events.DepartmentChanged, _: Envelope
+) -> None:
+    department = event.department
+    await DirectoryRepository(db).set_department(
+        department.department_id,
+        department.enterprise_id,
+        department.parent_department_id,
+        present=event.change != events.CHANGE_KIND_DELETED,
+    )
+
+
+async def designation_changed(
+    db: AsyncConnection, event: events.DesignationChanged, _: Envelope
+) -> None:
+    designation = event.designation
+    await DirectoryRepository(db).set_designation(
+        designation.enterprise_id,
+        designation.provider_id,
+        present=event.change != events.CHANGE_KIND_DELETED,
+    )
+
+
+def _active(change: int, state: int, stamps: common_pb2.AuditStamps) -> bool:
+    """Active unless this change retires it or its state (a snapshot's) says it is retired."""
+    deleted = stamps.HasField("delete_time")
+    return change not in _GONE and not deleted and state != common_pb2.ACTIVE_STATE_DISABLED
