@@ -27,6 +27,7 @@ lint: $(VENV)/.installed gen/.stamp
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 protos: gen/.stamp
 

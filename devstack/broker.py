@@ -42,7 +42,8 @@ class TansuBroker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for_port(self.host, self.port, timeout=30, alive=lambda: self.process.poll() is None)
+        process = self.process
+        wait_for_port(self.host, self.port, timeout=30, alive=lambda: process.poll() is None)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

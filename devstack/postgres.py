@@ -119,7 +119,8 @@ class EmbeddedPostgres:
             user=user,
             start_new_session=True,
         )
-        wait_for_port(self.host, self.port, timeout=60, alive=lambda: self.process.poll() is None)
+        process = self.process
+        wait_for_port(self.host, self.port, timeout=60, alive=lambda: process.poll() is None)
         self._wait_until_accepting()
 
     def _wait_until_accepting(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -41,10 +42,12 @@ def _comments() -> dict[str, str]:
     return comments
 
 
-def _named_paths(file: descriptor_pb2.FileDescriptorProto):  # type: ignore[no-untyped-def]
+def _named_paths(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[tuple[int, ...], str]]:
     # 4/5/6: message_type/enum_type/service in FileDescriptorProto; 2/3/4: field/nested/enum in
     # DescriptorProto; 2: method in ServiceDescriptorProto.
-    def messages(items, prefix, path):  # type: ignore[no-untyped-def]
+    def messages(
+        items: Iterable[descriptor_pb2.DescriptorProto], prefix: str, path: tuple[int, ...]
+    ) -> Iterator[tuple[tuple[int, ...], str]]:
         for i, message in enumerate(items):
             name, here = f"{prefix}.{message.name}", (*path, i)
             yield here, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor
@@ -84,8 +85,9 @@ def _route(rule: http_pb2.HttpRule, method: descriptor.MethodDescriptor) -> Http
 
 
 def _check_field_path(message: descriptor.Descriptor, field_path: str) -> None:
+    current: Any = message  # a nested field's message type may be None (a scalar)
     for name in field_path.split("."):
-        field = message.fields_by_name.get(name)
+        field = current.fields_by_name.get(name) if current is not None else None
         if field is None:
             raise UnsupportedRule(f"{message.full_name} has no field {name!r}")
-        message = field.message_type
+        current = field.message_type

@@ -54,12 +54,13 @@ def media_response(reply: Message, headers: dict[str, str]) -> Response | None:
     fields = reply.DESCRIPTOR.fields_by_name
     if "content" not in fields or fields["content"].type != fields["content"].TYPE_BYTES:
         return None
-    meta: Any = reply.attachment if "attachment" in fields else reply
+    body: Any = reply  # a download reply: `content` bytes, metadata in `attachment` or itself
+    meta: Any = body.attachment if "attachment" in fields else body
     filename = getattr(meta, "filename", "") or "download"
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     media_type = getattr(meta, "content_type", "") or "application/octet-stream"
     return Response(
-        reply.content,
+        body.content,
         media_type=media_type,
         headers={**headers, "content-disposition": disposition},
     )

@@ -175,7 +175,11 @@ def _parameters(route: HttpRoute, book: SchemaBook) -> list[dict[str, Any]]:
             continue
         if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
             continue
-        param = {"name": field.json_name, "in": "query", "schema": book.field(field)}
+        param: dict[str, Any] = {
+            "name": field.json_name,
+            "in": "query",
+            "schema": book.field(field),
+        }
         if field.is_repeated:
             param.update(style="form", explode=True)
         if doc := comment_of(field):

@@ -24,6 +24,10 @@ _UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)" at "([^"]+)"')
 _FAILED_FIELD = re.compile(r"Failed to parse (\S+) field")
 
 
+# protobuf types its upb (C) and pure-Python descriptors apart; both behave the same here.
+AnyDescriptor = Any
+
+
 def bad_request(field: str, description: str) -> DomainError:
     return invalid_argument("INVALID_REQUEST", [FieldViolation(field, description)])
 
@@ -85,7 +89,7 @@ def _merge_query(request: Message, query: Iterable[tuple[str, str]], bound: set[
         _set_scalar(request, path, values, display=key)
 
 
-def _proto_path(message: descriptor.Descriptor, dotted: str) -> str | None:
+def _proto_path(message: AnyDescriptor, dotted: str) -> str | None:
     names = []
     for part in dotted.split("."):
         if message is None:
@@ -121,11 +125,11 @@ def _set_scalar(request: Message, path: str, values: list[str], display: str = "
         raise bad_request(display, _describe(str(error))) from None
 
 
-def _is_repeated(field: descriptor.FieldDescriptor) -> bool:
-    return field.is_repeated
+def _is_repeated(field: AnyDescriptor) -> bool:
+    return bool(field.is_repeated)
 
 
-def _is_wrapper_like(field: descriptor.FieldDescriptor) -> bool:
+def _is_wrapper_like(field: AnyDescriptor) -> bool:
     # Well-known types whose JSON form is a string or number: allowed in query strings.
     return field.message_type.full_name.startswith("google.protobuf.") and (
         field.message_type.name
@@ -134,7 +138,7 @@ def _is_wrapper_like(field: descriptor.FieldDescriptor) -> bool:
     )  # fmt: skip
 
 
-def _scalar_json(field: descriptor.FieldDescriptor, value: str, display: str) -> Any:
+def _scalar_json(field: AnyDescriptor, value: str, display: str) -> Any:
     try:
         if field.type == _F.TYPE_BOOL:
             if value.lower() not in ("true", "false", "1", "0"):

@@ -42,7 +42,9 @@ class Upstreams:
     ) -> Message:
         method = route.method
         output_class = message_factory.GetMessageClass(method.output_type)
-        stub = self.channel(method.containing_service.full_name).unary_unary(
+        stub: aio.UnaryUnaryMultiCallable[Message, Message] = self.channel(
+            method.containing_service.full_name
+        ).unary_unary(
             route.grpc_path,
             request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=output_class.FromString,

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from google.protobuf.message import DecodeError
 from sqlalchemy import MetaData
@@ -112,7 +112,7 @@ class IdempotentConsumer:
                 attempt += 1
                 await self._wait_out(error, attempt)
 
-    async def _poll_once(self, consumer: AIOKafkaConsumer, producer) -> None:  # type: ignore[no-untyped-def]
+    async def _poll_once(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         try:
             batch = await consumer.getmany(
                 timeout_ms=self._options.poll_timeout_ms,
@@ -132,7 +132,7 @@ class IdempotentConsumer:
     async def _process_partition(
         self,
         consumer: AIOKafkaConsumer,
-        producer,  # type: ignore[no-untyped-def]
+        producer: AIOKafkaProducer,
         partition: TopicPartition,
         records: list[ConsumerRecord],
     ) -> None:
@@ -141,7 +141,7 @@ class IdempotentConsumer:
         # After the effects: a crash before this line redelivers records the inbox then skips.
         await consumer.commit({partition: records[-1].offset + 1})
 
-    async def _process(self, producer, record: ConsumerRecord) -> None:  # type: ignore[no-untyped-def]
+    async def _process(self, producer: AIOKafkaProducer, record: ConsumerRecord) -> None:
         try:
             envelope = envelope_pb2.EventEnvelope.FromString(record.value)
             if not envelope.event_id:
@@ -201,8 +201,13 @@ class IdempotentConsumer:
                 await self._handler(connection, envelope)
 
     async def _dead_letter(
-        self, producer, record: ConsumerRecord, error: BaseException, *, attempts: int
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        producer: AIOKafkaProducer,
+        record: ConsumerRecord,
+        error: BaseException,
+        *,
+        attempts: int,
+    ) -> None:
         detail = envelope_pb2.DeadLetter(
             source_topic=record.topic,
             source_partition=record.partition,

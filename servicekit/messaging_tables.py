@@ -3,6 +3,8 @@ for both the code that uses them and the migrations that create them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -22,7 +24,7 @@ OUTBOX = "outbox"
 INBOX = "processed_events"
 
 
-def outbox_columns() -> list[Column]:
+def outbox_columns() -> list[Column[Any]]:
     return [
         Column("id", BigInteger, Identity(always=True), primary_key=True),
         Column("event_id", Text, nullable=False, unique=True),
@@ -36,7 +38,7 @@ def outbox_columns() -> list[Column]:
     ]
 
 
-def inbox_columns() -> list[Column]:
+def inbox_columns() -> list[Column[Any]]:
     return [
         Column("consumer", Text, primary_key=True),
         Column("event_id", Text, primary_key=True),
@@ -44,7 +46,7 @@ def inbox_columns() -> list[Column]:
     ]
 
 
-def audit_columns() -> list[Column]:
+def audit_columns() -> list[Column[Any]]:
     """created_at and updated_at, as every service's main tables have them."""
     return [
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

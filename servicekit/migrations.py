@@ -26,7 +26,7 @@ def upgrade(script_location: Path, database_url: str, revision: str = "head") ->
 
 def run_env(target_metadata: MetaData | None = None) -> None:
     """The body of every service's migrations/env.py (synchronous psycopg connection)."""
-    url = context.config.get_main_option("sqlalchemy.url")
+    url = context.config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, select, text, update
@@ -165,7 +167,7 @@ class OutboxRelay:
             log.error("outbox topics are not declared", extra={"topics": sorted(missing)})
             raise MissingTopics(", ".join(sorted(missing)))
 
-    async def _publish(self, rows: list) -> list[int]:  # type: ignore[type-arg]
+    async def _publish(self, rows: Sequence[Any]) -> list[int]:
         """Sends in id order; returns the ids of the acknowledged prefix."""
         futures = []
         try:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from grpc import aio
@@ -38,32 +38,36 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
-Scope = Callable[[str, aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+# The context every servicer method receives.
+Context = aio.ServicerContext[Any, Any]
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # a stub-only generic
+Scope = Callable[[str, Context], contextlib.AbstractAsyncContextManager[None]]
 
 
 class ScopedInterceptor(aio.ServerInterceptor, abc.ABC):
     """Runs `scope(method, context)` around every call of every method."""
 
     @abc.abstractmethod
-    def scope(self, method: str, context: aio.ServicerContext) -> Any:
+    def scope(self, method: str, context: Context) -> Any:
         """An async context manager entered before the call and left after it."""
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None:
             return handler
         return wrap_handler(handler, details.method, self.scope)
 
 
-def wrap_handler(handler: grpc.RpcMethodHandler, method: str, scope: Scope) -> Any:
+def wrap_handler(handler: Handler, method: str, scope: Scope) -> Handler:
+    # grpc's stubs describe synchronous handlers; under grpc.aio they are coroutine functions.
     if handler.unary_unary:
-        inner = handler.unary_unary
+        inner: Any = handler.unary_unary
 
-        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+        async def unary(request: Any, context: Context) -> Any:
             async with scope(method, context):
                 return await inner(request, context)
 
@@ -71,9 +75,9 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str, scope: Scope) -> A
             unary, handler.request_deserializer, handler.response_serializer
         )
     if handler.unary_stream:
-        inner_stream = handler.unary_stream
+        inner_stream: Any = handler.unary_stream
 
-        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
             async with scope(method, context):
                 async for item in inner_stream(request, context):
                     yield item
@@ -84,11 +88,11 @@ def wrap_handler(handler: grpc.RpcMethodHandler, method: str, scope: Scope) -> A
     return handler  # client-streaming methods are not used by this suite
 
 
-def _metadata(context: aio.ServicerContext) -> dict[str, str]:
+def _metadata(context: Context) -> dict[str, str]:
     return {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
 
 
-def _final_code(context: aio.ServicerContext, error: BaseException | None) -> str:
+def _final_code(context: Context, error: BaseException | None) -> str:
     code = context.code()
     if isinstance(code, grpc.StatusCode):
         return code.name
@@ -102,7 +106,7 @@ class RequestContextInterceptor(ScopedInterceptor):
     the Prometheus metrics per call."""
 
     @contextlib.asynccontextmanager
-    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+    async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
         token = request_id_var.set(_metadata(context).get("x-request-id") or new_request_id())
         started = time.perf_counter()
         error: BaseException | None = None
@@ -129,7 +133,7 @@ class ErrorMappingInterceptor(ScopedInterceptor):
     retry; anything else → INTERNAL without leaking its text, logged with its traceback."""
 
     @contextlib.asynccontextmanager
-    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+    async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
         try:
             yield
         except DomainError as error:
@@ -158,7 +162,7 @@ class AuthInterceptor(ScopedInterceptor):
         self._public = frozenset(public_methods)
 
     @contextlib.asynccontextmanager
-    async def scope(self, method: str, context: aio.ServicerContext) -> AsyncIterator[None]:
+    async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
         header = _metadata(context).get("authorization", "")
         principal = None
         if header:

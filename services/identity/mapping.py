@@ -135,7 +135,9 @@ def department_draft(message: organizations_pb2.Department) -> Department:
     )
 
 
-def designation_pb(enterprise_id: str, provider: Organization, created: datetime):  # type: ignore[no-untyped-def]
+def designation_pb(
+    enterprise_id: str, provider: Organization, created: datetime
+) -> organizations_pb2.Designation:
     return organizations_pb2.Designation(
         enterprise_id=enterprise_id,
         provider_id=provider.id,

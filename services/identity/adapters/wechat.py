@@ -4,6 +4,7 @@ verified phone number. The base URL is configurable so tests run a local fake.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -48,12 +49,15 @@ class WechatClient:
     async def _post(self, path: str, params: dict[str, str], body: dict) -> dict:  # type: ignore[type-arg]
         return await self._call("POST", path, params, body)
 
-    async def _call(self, method: str, path: str, params, body) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    async def _call(
+        self, method: str, path: str, params: dict[str, str] | None, body: object
+    ) -> dict[str, Any]:
         try:
             async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout) as client:
                 response = await client.request(method, path, params=params, json=body)
                 response.raise_for_status()
-                return response.json()
+                reply: dict[str, Any] = response.json()
+                return reply
         except (httpx.HTTPError, ValueError) as error:
             raise DomainError(
                 "WECHAT_UNAVAILABLE", f"WeChat did not answer: {error}", ErrorCode.UNAVAILABLE

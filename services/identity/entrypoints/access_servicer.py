@@ -11,6 +11,7 @@ from ticketing.identity.v1 import (
 )
 
 from servicekit.proto_values import datetime_of
+from servicekit.rpc.interceptors import Context
 from services.identity import mapping
 from services.identity.adapters.repositories.credentials import SecurityLogFilter
 from services.identity.domain.access import Permission, PermissionKind
@@ -23,7 +24,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def ListPermissions(self, request, context):
+    async def ListPermissions(
+        self, request: access_pb2.ListPermissionsRequest, context: Context
+    ) -> access_pb2.ListPermissionsResponse:
         found = await access.list_permissions(
             self._deps, caller_of(context), show_disabled=request.show_disabled
         )
@@ -31,7 +34,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             permissions=[mapping.permission_pb(p) for p in found]
         )
 
-    async def UpdatePermission(self, request, context):
+    async def UpdatePermission(
+        self, request: access_pb2.UpdatePermissionRequest, context: Context
+    ) -> access_pb2.Permission:
         message = request.permission
         draft = Permission(
             code=message.code,
@@ -45,18 +50,24 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         )
         return mapping.permission_pb(permission)
 
-    async def CreateRole(self, request, context):
+    async def CreateRole(
+        self, request: access_pb2.CreateRoleRequest, context: Context
+    ) -> access_pb2.Role:
         role = await access.create_role(
             self._deps, caller_of(context), draft=mapping.role_draft(request.role)
         )
         return mapping.role_pb(role)
 
-    async def GetRole(self, request, context):
+    async def GetRole(
+        self, request: access_pb2.GetRoleRequest, context: Context
+    ) -> access_pb2.Role:
         return mapping.role_pb(
             await access.get_role(self._deps, caller_of(context), request.role_id)
         )
 
-    async def ListRoles(self, request, context):
+    async def ListRoles(
+        self, request: access_pb2.ListRolesRequest, context: Context
+    ) -> access_pb2.ListRolesResponse:
         roles, token = await access.list_roles(
             self._deps,
             caller_of(context),
@@ -68,7 +79,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             roles=[mapping.role_pb(r) for r in roles], next_page_token=token
         )
 
-    async def UpdateRole(self, request, context):
+    async def UpdateRole(
+        self, request: access_pb2.UpdateRoleRequest, context: Context
+    ) -> access_pb2.Role:
         role = await access.update_role(
             self._deps,
             caller_of(context),
@@ -77,7 +90,9 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         )
         return mapping.role_pb(role)
 
-    async def DeleteRole(self, request, context):
+    async def DeleteRole(
+        self, request: access_pb2.DeleteRoleRequest, context: Context
+    ) -> empty_pb2.Empty:
         await access.delete_role(self._deps, caller_of(context), request.role_id)
         return empty_pb2.Empty()
 
@@ -86,7 +101,9 @@ class SecurityLogServicer(security_log_pb2_grpc.SecurityLogServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def ListSecurityLogs(self, request, context):
+    async def ListSecurityLogs(
+        self, request: security_log_pb2.ListSecurityLogsRequest, context: Context
+    ) -> security_log_pb2.ListSecurityLogsResponse:
         where = SecurityLogFilter(
             user_id=request.user_id,
             kind=mapping.SECURITY_KIND_FROM_PB.get(request.kind),

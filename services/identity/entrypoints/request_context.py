@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from grpc import aio
-
 from servicekit.authz import require_caller
+from servicekit.rpc.interceptors import Context
 from services.identity.domain.security import ClientInfo
 from services.identity.service_layer.caller import Caller
 
 
-def client_of(context: aio.ServicerContext) -> ClientInfo:
+def client_of(context: Context) -> ClientInfo:
     metadata = dict(context.invocation_metadata() or ())
     return ClientInfo(
         ip_address=str(metadata.get("x-client-ip", "")),
@@ -17,5 +16,5 @@ def client_of(context: aio.ServicerContext) -> ClientInfo:
     )
 
 
-def caller_of(context: aio.ServicerContext) -> Caller:
+def caller_of(context: Context) -> Caller:
     return Caller(principal=require_caller(), client=client_of(context))

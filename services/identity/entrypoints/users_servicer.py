@@ -6,6 +6,7 @@ from ticketing.identity.v1 import users_pb2 as pb
 from ticketing.identity.v1 import users_pb2_grpc
 
 from servicekit.idempotency import fingerprint
+from servicekit.rpc.interceptors import Context
 from services.identity import mapping
 from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.people import UserKind
@@ -19,12 +20,12 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def GetMe(self, request, context):
+    async def GetMe(self, request: pb.GetMeRequest, context: Context) -> pb.User:
         caller = caller_of(context)
         user = await people.get_me(self._deps, caller)
         return mapping.user_pb(user, sorted(caller.principal.permissions))
 
-    async def UpdateMe(self, request, context):
+    async def UpdateMe(self, request: pb.UpdateMeRequest, context: Context) -> pb.User:
         draft, _ = mapping.user_draft(request.user)
         caller = caller_of(context)
         user = await people.update_me(
@@ -32,7 +33,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         return mapping.user_pb(user, sorted(caller.principal.permissions))
 
-    async def CreateUser(self, request, context):
+    async def CreateUser(self, request: pb.CreateUserRequest, context: Context) -> pb.User:
         draft, password = mapping.user_draft(request.user)
         user = await people.create_person(
             self._deps,
@@ -45,12 +46,14 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         return mapping.user_pb(user)
 
-    async def GetUser(self, request, context):
+    async def GetUser(self, request: pb.GetUserRequest, context: Context) -> pb.User:
         return mapping.user_pb(
             await people.get_person(self._deps, caller_of(context), USERS, request.user_id)
         )
 
-    async def ListUsers(self, request, context):
+    async def ListUsers(
+        self, request: pb.ListUsersRequest, context: Context
+    ) -> pb.ListUsersResponse:
         where = UserFilter(
             organization_id=request.organization_id,
             department_ids=frozenset({request.department_id}) if request.department_id else None,
@@ -70,7 +73,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             users=[mapping.user_pb(u) for u in users], next_page_token=token, total_size=total
         )
 
-    async def UpdateUser(self, request, context):
+    async def UpdateUser(self, request: pb.UpdateUserRequest, context: Context) -> pb.User:
         draft, password = mapping.user_draft(request.user)
         user = await people.update_person(
             self._deps,
@@ -82,19 +85,21 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         return mapping.user_pb(user)
 
-    async def DeleteUser(self, request, context):
+    async def DeleteUser(self, request: pb.DeleteUserRequest, context: Context) -> pb.User:
         return await self._user_state(request.user_id, "delete", context)
 
-    async def UndeleteUser(self, request, context):
+    async def UndeleteUser(self, request: pb.UndeleteUserRequest, context: Context) -> pb.User:
         return await self._user_state(request.user_id, "undelete", context)
 
-    async def DisableUser(self, request, context):
+    async def DisableUser(self, request: pb.DisableUserRequest, context: Context) -> pb.User:
         return await self._user_state(request.user_id, "disable", context, request.reason)
 
-    async def EnableUser(self, request, context):
+    async def EnableUser(self, request: pb.EnableUserRequest, context: Context) -> pb.User:
         return await self._user_state(request.user_id, "enable", context)
 
-    async def CreateEngineer(self, request, context):
+    async def CreateEngineer(
+        self, request: pb.CreateEngineerRequest, context: Context
+    ) -> pb.Engineer:
         draft, password = mapping.engineer_draft(request.engineer)
         draft.organization_id = request.provider_id
         engineer = await people.create_person(
@@ -108,13 +113,15 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         return mapping.engineer_pb(engineer)
 
-    async def GetEngineer(self, request, context):
+    async def GetEngineer(self, request: pb.GetEngineerRequest, context: Context) -> pb.Engineer:
         engineer = await people.get_person(
             self._deps, caller_of(context), ENGINEERS, request.engineer_id, org=request.provider_id
         )
         return mapping.engineer_pb(engineer)
 
-    async def ListEngineers(self, request, context):
+    async def ListEngineers(
+        self, request: pb.ListEngineersRequest, context: Context
+    ) -> pb.ListEngineersResponse:
         where = UserFilter(
             organization_id=request.provider_id,
             kind=UserKind.ENGINEER,
@@ -133,7 +140,9 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             engineers=[mapping.engineer_pb(e) for e in engineers], next_page_token=token
         )
 
-    async def UpdateEngineer(self, request, context):
+    async def UpdateEngineer(
+        self, request: pb.UpdateEngineerRequest, context: Context
+    ) -> pb.Engineer:
         draft, password = mapping.engineer_draft(request.engineer)
         engineer = await people.update_person(
             self._deps,
@@ -145,19 +154,30 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         return mapping.engineer_pb(engineer)
 
-    async def DisableEngineer(self, request, context):
+    async def DisableEngineer(
+        self, request: pb.DisableEngineerRequest, context: Context
+    ) -> pb.Engineer:
         return await self._engineer_state(request, "disable", context)
 
-    async def EnableEngineer(self, request, context):
+    async def EnableEngineer(
+        self, request: pb.EnableEngineerRequest, context: Context
+    ) -> pb.Engineer:
         return await self._engineer_state(request, "enable", context)
 
-    async def _user_state(self, user_id: str, action: str, context, reason: str = ""):  # type: ignore[no-untyped-def]
+    async def _user_state(
+        self, user_id: str, action: str, context: Context, reason: str = ""
+    ) -> pb.User:
         user = await people.change_person_state(
             self._deps, caller_of(context), USERS, user_id, action=action, reason=reason
         )
         return mapping.user_pb(user)
 
-    async def _engineer_state(self, request, action: str, context):  # type: ignore[no-untyped-def]
+    async def _engineer_state(
+        self,
+        request: pb.DisableEngineerRequest | pb.EnableEngineerRequest,
+        action: str,
+        context: Context,
+    ) -> pb.Engineer:
         engineer = await people.change_person_state(
             self._deps,
             caller_of(context),

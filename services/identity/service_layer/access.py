@@ -169,7 +169,7 @@ async def list_security_logs(
         viewer = await viewer_of(uow, caller)
         require_permission(caller.principal, "security_log.read")
         orgs = None if viewer.is_platform else frozenset({viewer.org_id})
-        entries = await uow.security_log.list(
+        entries = await uow.security_log.find(
             orgs=orgs, where=where, offset=page.offset, limit=page.limit
         )
     return entries, page.next_token(len(entries))

@@ -61,7 +61,7 @@ async def get_department(
 async def list_departments(deps: Deps, caller: Caller, enterprise_id: str) -> list[Department]:
     async with deps.uow() as uow:
         await _readable_enterprise(uow, caller, enterprise_id)
-        departments = await uow.departments.list(enterprise_id)
+        departments = await uow.departments.find(enterprise_id)
     return _parents_first(departments)
 
 
@@ -105,7 +105,7 @@ async def delete_department(
 
 async def list_designations(
     deps: Deps, caller: Caller, enterprise_id: str
-) -> list[tuple[Organization, object]]:
+) -> list[tuple[Organization, datetime]]:
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         await _enterprise(uow, viewer, enterprise_id)
@@ -198,7 +198,7 @@ def _validate(department: Department) -> None:
 
 
 async def _require_unique_name(uow: IdentityUnitOfWork, department: Department) -> None:
-    siblings = await uow.departments.list(department.enterprise_id)
+    siblings = await uow.departments.find(department.enterprise_id)
     if any(
         d.display_name == department.display_name
         and d.parent_id == department.parent_id

@@ -30,7 +30,7 @@ from services.identity.service_layer.deps import Deps
 from services.identity.service_layer.events import publish, record
 from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-CHANGES = {
+CHANGES: dict[str, events.ChangeKind.ValueType] = {
     "created": events.CHANGE_KIND_CREATED,
     "updated": events.CHANGE_KIND_UPDATED,
     "disable": events.CHANGE_KIND_DISABLED,
@@ -48,7 +48,7 @@ class OrgRules:
     write_code: str
     editable: frozenset[str]
     visible: Callable[[Viewer], frozenset[str] | None]
-    event: Callable[[int, Organization], Message]
+    event: Callable[[events.ChangeKind.ValueType, Organization], Message]
 
     @property
     def name(self) -> str:
@@ -145,7 +145,7 @@ async def list_organizations(
         require_permission(caller.principal, rules.read_code)
         if where.show_deleted and not viewer.is_platform:
             raise permission_denied("PERMISSION_MISSING", "only platform staff see deleted records")
-        items, total = await uow.orgs.list(
+        items, total = await uow.orgs.find(
             kind, visible=rules.visible(viewer), where=where, offset=page.offset, limit=page.limit
         )
     return items, page.next_token(len(items), total), total
@@ -206,8 +206,8 @@ async def _get(
     rules: OrgRules,
     org_id: str,
     *,
-    visible,
-    lock: bool = False,  # type: ignore[no-untyped-def]
+    visible: frozenset[str] | None,
+    lock: bool = False,
 ) -> Organization:
     org = await uow.orgs.get(rules.kind, org_id, visible=visible, lock=lock)
     if org is None:

@@ -149,7 +149,7 @@ async def list_people(
         if where.show_deleted and not viewer.is_platform:
             raise permission_denied("PERMISSION_MISSING", "only platform staff see deleted records")
         orgs, where = await _scoped(uow, viewer, where)
-        items, total = await uow.users.list(
+        items, total = await uow.users.find(
             orgs=orgs, where=where, offset=page.offset, limit=page.limit
         )
     return items, page.next_token(len(items), total), total

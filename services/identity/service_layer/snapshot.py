@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
+from google.protobuf.message import Message
 from ticketing.events.v1 import identity_events_pb2 as events
 
 from servicekit.events import new_envelope, topic_name
@@ -44,7 +45,7 @@ async def publish_snapshot(deps: Deps) -> int:
                 published += await _enterprise_parts(uow, org)
         async for user in _pages(lambda o, n: _users(uow, o, n)):
             engineer = user.kind is UserKind.ENGINEER
-            payload = (
+            payload: Message = (
                 events.EngineerChanged(change=SNAPSHOT, engineer=mapping.engineer_pb(user))
                 if engineer
                 else events.UserChanged(change=SNAPSHOT, user=mapping.user_pb(user))
@@ -56,8 +57,8 @@ async def publish_snapshot(deps: Deps) -> int:
         async for role in _pages(
             lambda o, n: uow.access.list_roles(organization_id=None, kinds=None, offset=o, limit=n)
         ):
-            payload = events.RoleChanged(change=SNAPSHOT, role=mapping.role_pb(role))
-            await _publish(uow, "role", role.id, role.organization_id, payload)
+            role_payload = events.RoleChanged(change=SNAPSHOT, role=mapping.role_pb(role))
+            await _publish(uow, "role", role.id, role.organization_id, role_payload)
             published += 1
         await uow.commit()
     log.info("identity snapshot published", extra={"events": published})
@@ -66,8 +67,8 @@ async def publish_snapshot(deps: Deps) -> int:
 
 async def _enterprise_parts(uow: IdentityUnitOfWork, enterprise: Organization) -> int:
     published = 0
-    for department in await uow.departments.list(enterprise.id):
-        payload = events.DepartmentChanged(
+    for department in await uow.departments.find(enterprise.id):
+        payload: Message = events.DepartmentChanged(
             change=SNAPSHOT, department=mapping.department_pb(department)
         )
         await _publish(uow, "enterprise", enterprise.id, enterprise.id, payload, key=department.id)
@@ -84,7 +85,7 @@ async def _enterprise_parts(uow: IdentityUnitOfWork, enterprise: Organization) -
 async def _organizations(uow: IdentityUnitOfWork, offset: int, limit: int) -> list[Organization]:
     found: list[Organization] = []
     for kind in (OrgKind.ENTERPRISE, OrgKind.PROVIDER):
-        page, _ = await uow.orgs.list(
+        page, _ = await uow.orgs.find(
             kind,
             visible=None,
             where=OrganizationFilter(show_deleted=True),
@@ -96,7 +97,7 @@ async def _organizations(uow: IdentityUnitOfWork, offset: int, limit: int) -> li
 
 
 async def _users(uow: IdentityUnitOfWork, offset: int, limit: int):  # type: ignore[no-untyped-def]
-    page, _ = await uow.users.list(
+    page, _ = await uow.users.find(
         orgs=None, where=UserFilter(show_deleted=True), offset=offset, limit=limit
     )
     return page
@@ -118,12 +119,12 @@ async def _publish(
     aggregate: str,
     aggregate_id: str,
     tenant_id: str,
-    payload: events.EnterpriseChanged | object,
+    payload: Message,
     *,
     key: str = "",
 ) -> None:
     envelope = new_envelope(
-        payload=payload,  # type: ignore[arg-type]
+        payload=payload,
         aggregate_type=aggregate,
         aggregate_id=aggregate_id,
         tenant_id=tenant_id,

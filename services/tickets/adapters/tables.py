@@ -28,7 +28,7 @@ outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
 
 
-def _text(name: str) -> Column:
+def _text(name: str) -> Column[str]:
     return Column(name, Text, nullable=False, server_default="")
 
 

@@ -345,8 +345,14 @@ class Ticket:
         return self._move(action, actor, Status.CLOSED)
 
     def _move(
-        self, action: str, actor: Principal | None, target: Status, *, changes=None, note: str = ""
-    ) -> Step:  # type: ignore[no-untyped-def]
+        self,
+        action: str,
+        actor: Principal | None,
+        target: Status,
+        *,
+        changes: dict[str, str] | None = None,
+        note: str = "",
+    ) -> Step:
         before, self.status = self.status, target
         return Step(action, actor, before, target, changes or {}, note)
 

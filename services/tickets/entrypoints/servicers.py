@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from google.protobuf import empty_pb2
 from ticketing.tickets.v1 import (
     catalog_pb2,
@@ -15,8 +17,10 @@ from ticketing.tickets.v1 import (
 from servicekit.authz import require_caller
 from servicekit.idempotency import fingerprint
 from servicekit.proto_values import datetime_of
+from servicekit.rpc.interceptors import Context
 from services.tickets import mapping
 from services.tickets.adapters.repositories.tickets import TicketFilter
+from services.tickets.domain.tickets import Ticket
 from services.tickets.service_layer import attachments, catalog, knowledge, lifecycle, tickets
 from services.tickets.service_layer.deps import Deps
 
@@ -25,19 +29,25 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def CreateServiceType(self, request, context):
+    async def CreateServiceType(
+        self, request: catalog_pb2.CreateServiceTypeRequest, context: Context
+    ) -> catalog_pb2.ServiceType:
         draft = mapping.service_type_draft(request.service_type)
         return mapping.service_type_pb(
             await catalog.create_service_type(self._deps, require_caller(), draft=draft)
         )
 
-    async def GetServiceType(self, request, context):
+    async def GetServiceType(
+        self, request: catalog_pb2.GetServiceTypeRequest, context: Context
+    ) -> catalog_pb2.ServiceType:
         require_caller()
         return mapping.service_type_pb(
             await catalog.get_service_type(self._deps, request.service_type_id)
         )
 
-    async def ListServiceTypes(self, request, context):
+    async def ListServiceTypes(
+        self, request: catalog_pb2.ListServiceTypesRequest, context: Context
+    ) -> catalog_pb2.ListServiceTypesResponse:
         require_caller()
         found = await catalog.list_service_types(
             self._deps,
@@ -48,44 +58,58 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             service_types=[mapping.service_type_pb(t) for t in found]
         )
 
-    async def UpdateServiceType(self, request, context):
+    async def UpdateServiceType(
+        self, request: catalog_pb2.UpdateServiceTypeRequest, context: Context
+    ) -> catalog_pb2.ServiceType:
         draft = mapping.service_type_draft(request.service_type)
         updated = await catalog.update_service_type(
             self._deps, require_caller(), draft=draft, mask=list(request.update_mask.paths)
         )
         return mapping.service_type_pb(updated)
 
-    async def DeleteServiceType(self, request, context):
+    async def DeleteServiceType(
+        self, request: catalog_pb2.DeleteServiceTypeRequest, context: Context
+    ) -> empty_pb2.Empty:
         await catalog.delete_service_type(self._deps, require_caller(), request.service_type_id)
         return empty_pb2.Empty()
 
-    async def CreateServiceLevel(self, request, context):
+    async def CreateServiceLevel(
+        self, request: catalog_pb2.CreateServiceLevelRequest, context: Context
+    ) -> catalog_pb2.ServiceLevel:
         draft = mapping.service_level_draft(request.service_level)
         return mapping.service_level_pb(
             await catalog.create_service_level(self._deps, require_caller(), draft=draft)
         )
 
-    async def GetServiceLevel(self, request, context):
+    async def GetServiceLevel(
+        self, request: catalog_pb2.GetServiceLevelRequest, context: Context
+    ) -> catalog_pb2.ServiceLevel:
         require_caller()
         return mapping.service_level_pb(
             await catalog.get_service_level(self._deps, request.service_level_id)
         )
 
-    async def ListServiceLevels(self, request, context):
+    async def ListServiceLevels(
+        self, request: catalog_pb2.ListServiceLevelsRequest, context: Context
+    ) -> catalog_pb2.ListServiceLevelsResponse:
         require_caller()
         found = await catalog.list_service_levels(self._deps)
         return catalog_pb2.ListServiceLevelsResponse(
             service_levels=[mapping.service_level_pb(x) for x in found]
         )
 
-    async def UpdateServiceLevel(self, request, context):
+    async def UpdateServiceLevel(
+        self, request: catalog_pb2.UpdateServiceLevelRequest, context: Context
+    ) -> catalog_pb2.ServiceLevel:
         draft = mapping.service_level_draft(request.service_level)
         updated = await catalog.update_service_level(
             self._deps, require_caller(), draft=draft, mask=list(request.update_mask.paths)
         )
         return mapping.service_level_pb(updated)
 
-    async def DeleteServiceLevel(self, request, context):
+    async def DeleteServiceLevel(
+        self, request: catalog_pb2.DeleteServiceLevelRequest, context: Context
+    ) -> empty_pb2.Empty:
         await catalog.delete_service_level(self._deps, require_caller(), request.service_level_id)
         return empty_pb2.Empty()
 
@@ -118,7 +142,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def CreateTicket(self, request, context):
+    async def CreateTicket(
+        self, request: tickets_pb2.CreateTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         ticket = await tickets.create_ticket(
             self._deps,
             require_caller(),
@@ -129,12 +155,16 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.ticket_pb(ticket)
 
-    async def GetTicket(self, request, context):
+    async def GetTicket(
+        self, request: tickets_pb2.GetTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return mapping.ticket_pb(
             await tickets.get_ticket(self._deps, require_caller(), request.ticket_id)
         )
 
-    async def ListTickets(self, request, context):
+    async def ListTickets(
+        self, request: tickets_pb2.ListTicketsRequest, context: Context
+    ) -> tickets_pb2.ListTicketsResponse:
         principal = require_caller()
         found, token, total = await tickets.list_tickets(
             self._deps,
@@ -148,7 +178,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             tickets=[mapping.ticket_pb(t) for t in found], next_page_token=token, total_size=total
         )
 
-    async def UpdateTicket(self, request, context):
+    async def UpdateTicket(
+        self, request: tickets_pb2.UpdateTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         updated = await tickets.update_ticket(
             self._deps,
             require_caller(),
@@ -159,13 +191,19 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.ticket_pb(updated)
 
-    async def ApproveTicket(self, request, context):
+    async def ApproveTicket(
+        self, request: tickets_pb2.ApproveTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.approve, request.ticket_id, request.comment)
 
-    async def RejectTicket(self, request, context):
+    async def RejectTicket(
+        self, request: tickets_pb2.RejectTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.reject, request.ticket_id, request.reason)
 
-    async def AssignTicket(self, request, context):
+    async def AssignTicket(
+        self, request: tickets_pb2.AssignTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         ticket = await lifecycle.assign(
             self._deps,
             require_caller(),
@@ -176,10 +214,14 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.ticket_pb(ticket)
 
-    async def ClaimTicket(self, request, context):
+    async def ClaimTicket(
+        self, request: tickets_pb2.ClaimTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.claim, request.ticket_id)
 
-    async def TransferTicket(self, request, context):
+    async def TransferTicket(
+        self, request: tickets_pb2.TransferTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         ticket = await lifecycle.transfer(
             self._deps,
             require_caller(),
@@ -189,27 +231,41 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.ticket_pb(ticket)
 
-    async def StartTicket(self, request, context):
+    async def StartTicket(
+        self, request: tickets_pb2.StartTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.start, request.ticket_id)
 
-    async def ResolveTicket(self, request, context):
+    async def ResolveTicket(
+        self, request: tickets_pb2.ResolveTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(
             lifecycle.resolve, request.ticket_id, request.resolution, list(request.attachment_ids)
         )
 
-    async def ConfirmTicket(self, request, context):
+    async def ConfirmTicket(
+        self, request: tickets_pb2.ConfirmTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.confirm, request.ticket_id)
 
-    async def ReopenTicket(self, request, context):
+    async def ReopenTicket(
+        self, request: tickets_pb2.ReopenTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.reopen, request.ticket_id, request.reason)
 
-    async def CancelTicket(self, request, context):
+    async def CancelTicket(
+        self, request: tickets_pb2.CancelTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.cancel, request.ticket_id, request.reason)
 
-    async def RateTicket(self, request, context):
+    async def RateTicket(
+        self, request: tickets_pb2.RateTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.rate, request.ticket_id, request.score, request.comment)
 
-    async def CreateComment(self, request, context):
+    async def CreateComment(
+        self, request: tickets_pb2.CreateCommentRequest, context: Context
+    ) -> tickets_pb2.Comment:
         comment = await lifecycle.add_comment(
             self._deps,
             require_caller(),
@@ -220,7 +276,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.comment_pb(comment)
 
-    async def ListComments(self, request, context):
+    async def ListComments(
+        self, request: tickets_pb2.ListCommentsRequest, context: Context
+    ) -> tickets_pb2.ListCommentsResponse:
         found, token = await lifecycle.list_comments(
             self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
         )
@@ -228,7 +286,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             comments=[mapping.comment_pb(c) for c in found], next_page_token=token
         )
 
-    async def CreateAttachment(self, request, context):
+    async def CreateAttachment(
+        self, request: tickets_pb2.CreateAttachmentRequest, context: Context
+    ) -> tickets_pb2.Attachment:
         attachment = await attachments.upload(
             self._deps,
             require_caller(),
@@ -238,13 +298,17 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.attachment_pb(attachment)
 
-    async def ListAttachments(self, request, context):
+    async def ListAttachments(
+        self, request: tickets_pb2.ListAttachmentsRequest, context: Context
+    ) -> tickets_pb2.ListAttachmentsResponse:
         found = await attachments.list_attachments(self._deps, require_caller(), request.ticket_id)
         return tickets_pb2.ListAttachmentsResponse(
             attachments=[mapping.attachment_pb(a) for a in found]
         )
 
-    async def GetAttachment(self, request, context):
+    async def GetAttachment(
+        self, request: tickets_pb2.GetAttachmentRequest, context: Context
+    ) -> tickets_pb2.AttachmentContent:
         attachment, content = await attachments.download(
             self._deps, require_caller(), request.ticket_id, request.attachment_id
         )
@@ -252,13 +316,17 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             attachment=mapping.attachment_pb(attachment), content=content
         )
 
-    async def DeleteAttachment(self, request, context):
+    async def DeleteAttachment(
+        self, request: tickets_pb2.DeleteAttachmentRequest, context: Context
+    ) -> empty_pb2.Empty:
         await attachments.remove(
             self._deps, require_caller(), request.ticket_id, request.attachment_id
         )
         return empty_pb2.Empty()
 
-    async def ListTicketHistory(self, request, context):
+    async def ListTicketHistory(
+        self, request: tickets_pb2.ListTicketHistoryRequest, context: Context
+    ) -> tickets_pb2.ListTicketHistoryResponse:
         found, token = await lifecycle.list_history(
             self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
         )
@@ -266,7 +334,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             entries=[mapping.history_pb(h) for h in found], next_page_token=token
         )
 
-    async def GetTicketStats(self, request, context):
+    async def GetTicketStats(
+        self, request: tickets_pb2.GetTicketStatsRequest, context: Context
+    ) -> tickets_pb2.TicketStats:
         groups, months = await tickets.stats(self._deps, require_caller(), months=request.months)
         return tickets_pb2.TicketStats(
             by_status_group={f"STATUS_GROUP_{name}": count for name, count in groups.items()},
@@ -274,7 +344,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             total=sum(groups.values()),
         )
 
-    async def _step(self, use_case, ticket_id: str, *args):  # type: ignore[no-untyped-def]
+    async def _step(
+        self, use_case: Callable[..., Awaitable[Ticket]], ticket_id: str, *args: object
+    ) -> tickets_pb2.Ticket:
         return mapping.ticket_pb(await use_case(self._deps, require_caller(), ticket_id, *args))
 
 
@@ -282,18 +354,24 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
 
-    async def CreateArticle(self, request, context):
+    async def CreateArticle(
+        self, request: knowledge_pb2.CreateArticleRequest, context: Context
+    ) -> knowledge_pb2.Article:
         article = await knowledge.create_article(
             self._deps, require_caller(), draft=mapping.article_draft(request.article)
         )
         return mapping.article_pb(article)
 
-    async def GetArticle(self, request, context):
+    async def GetArticle(
+        self, request: knowledge_pb2.GetArticleRequest, context: Context
+    ) -> knowledge_pb2.Article:
         return mapping.article_pb(
             await knowledge.get_article(self._deps, require_caller(), request.article_id)
         )
 
-    async def ListArticles(self, request, context):
+    async def ListArticles(
+        self, request: knowledge_pb2.ListArticlesRequest, context: Context
+    ) -> knowledge_pb2.ListArticlesResponse:
         found, token = await knowledge.search_articles(
             self._deps,
             require_caller(),
@@ -308,7 +386,9 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):
             articles=[mapping.article_pb(a) for a in found], next_page_token=token
         )
 
-    async def UpdateArticle(self, request, context):
+    async def UpdateArticle(
+        self, request: knowledge_pb2.UpdateArticleRequest, context: Context
+    ) -> knowledge_pb2.Article:
         article = await knowledge.update_article(
             self._deps,
             require_caller(),
@@ -317,11 +397,15 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):
         )
         return mapping.article_pb(article)
 
-    async def DeleteArticle(self, request, context):
+    async def DeleteArticle(
+        self, request: knowledge_pb2.DeleteArticleRequest, context: Context
+    ) -> empty_pb2.Empty:
         await knowledge.delete_article(self._deps, require_caller(), request.article_id)
         return empty_pb2.Empty()
 
-    async def SuggestArticles(self, request, context):
+    async def SuggestArticles(
+        self, request: knowledge_pb2.SuggestArticlesRequest, context: Context
+    ) -> knowledge_pb2.SuggestArticlesResponse:
         found = await knowledge.suggest(
             self._deps,
             require_caller(),
@@ -333,7 +417,9 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):
             articles=[mapping.article_pb(a) for a in found]
         )
 
-    async def SubmitArticleFeedback(self, request, context):
+    async def SubmitArticleFeedback(
+        self, request: knowledge_pb2.SubmitArticleFeedbackRequest, context: Context
+    ) -> knowledge_pb2.Article:
         article = await knowledge.feedback(
             self._deps, require_caller(), request.article_id, helpful=request.helpful
         )

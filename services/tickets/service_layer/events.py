@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from google.protobuf.message import Message
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import ticket_events_pb2 as events
+from ticketing.tickets.v1 import tickets_pb2
 
 from servicekit.events import new_envelope, topic_name
 from services.tickets import mapping
@@ -16,9 +19,11 @@ from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 TOPIC = topic_name("tickets", "ticket")
 
 
-def _payload(step: Step, ticket, comment: Comment | None, attachment: Attachment | None) -> Message:  # type: ignore[no-untyped-def]
+def _payload(
+    step: Step, ticket: tickets_pb2.Ticket, comment: Comment | None, attachment: Attachment | None
+) -> Message:
     changes = step.changes
-    return {
+    builders: dict[str, Callable[[], Message]] = {
         "created": lambda: events.TicketCreated(ticket=ticket),
         "updated": lambda: events.TicketUpdated(ticket=ticket, changes=changes),
         "approved": lambda: events.TicketApproved(
@@ -50,7 +55,8 @@ def _payload(step: Step, ticket, comment: Comment | None, attachment: Attachment
         "auto_closed": lambda: events.TicketClosed(ticket=ticket, auto_closed=True),
         "cancelled": lambda: events.TicketCancelled(ticket=ticket, reason=step.note),
         "rated": lambda: events.TicketRated(ticket=ticket),
-    }[step.action]()
+    }
+    return builders[step.action]()
 
 
 async def record_step(

@@ -112,7 +112,7 @@ async def _insert_numbered(uow: TicketsUnitOfWork, ticket: Ticket, step: Step, d
         payload = envelope.SerializeToString()
         if payload.count(ticket.number.encode()) == 1:  # never also in user text
             break
-    event = {
+    event: dict[str, object] = {
         "event_id": envelope.event_id,
         "topic": TOPIC,
         "key": ticket.id,
@@ -180,7 +180,7 @@ async def list_tickets(
                     "service_type_ids": await _with_descendants(uow, where.service_type_ids),
                 }
             )
-        items, total = await uow.tickets.list(
+        items, total = await uow.tickets.find(
             scope=await scope(uow, principal), where=where, offset=page.offset, limit=page.limit
         )
     return items, page.next_token(len(items), total), total

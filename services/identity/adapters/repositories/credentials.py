@@ -102,7 +102,7 @@ class SecurityLogRepository:
             )
         )
 
-    async def list(
+    async def find(
         self, *, orgs: frozenset[str] | None, where: SecurityLogFilter, offset: int, limit: int
     ) -> list[SecurityEvent]:
         conditions = [within(security_logs.c.organization_id, orgs)]

@@ -44,7 +44,7 @@ class DepartmentRepository:
         ).first()
         return _from_row(row) if row else None
 
-    async def list(self, enterprise_id: str) -> list[Department]:
+    async def find(self, enterprise_id: str) -> list[Department]:
         rows = await self._db.execute(
             select(departments)
             .where(departments.c.enterprise_id == enterprise_id)

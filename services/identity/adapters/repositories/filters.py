@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, false, true
 from sqlalchemy.sql import Select
 
 
-def within(column, visible: frozenset[str] | None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def within(column: ColumnElement[str], visible: frozenset[str] | None) -> ColumnElement[bool]:
     """`column IN visible`; no restriction when visible is None (platform staff)."""
     if visible is None:
         return true()
@@ -15,7 +15,7 @@ def within(column, visible: frozenset[str] | None) -> ColumnElement[bool]:  # ty
     return column.in_(sorted(visible))
 
 
-def contains_text(column, text: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def contains_text(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
 

@@ -78,7 +78,7 @@ class OrganizationRepository:
         ).one()
         return _from_row(row)
 
-    async def list(
+    async def find(
         self,
         kind: OrgKind,
         *,
@@ -151,7 +151,7 @@ class OrganizationRepository:
                 designations.c.provider_id == provider_id,
             )
         )
-        return result.rowcount > 0  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     @staticmethod
     def _values(org: Organization) -> dict[str, object]:

@@ -82,7 +82,7 @@ class UserRepository:
         found = await self.find_by(column, value)
         return found is not None and found.id != excluding
 
-    async def list(
+    async def find(
         self, *, orgs: frozenset[str] | None, where: UserFilter, offset: int, limit: int
     ) -> tuple[list[User], int]:
         query = select(users).where(*self._conditions(orgs, where))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     LargeBinary,
     Row,
@@ -249,7 +250,8 @@ class TicketRepository:
             f"o_{k}": v for k, v in event.items()
         }
         params |= {"day": day, "prefix": f"T{day:%Y%m%d}-", "o_offset": offset}
-        return await self._db.scalar(_numbered_insert(), params)
+        number: str | None = await self._db.scalar(_numbered_insert(), params)
+        return number
 
     async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:
         query = select(tickets).where(
@@ -269,7 +271,7 @@ class TicketRepository:
         ).one()
         return _ticket(row)
 
-    async def list(
+    async def find(
         self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
     ) -> tuple[list[Ticket], int]:
         query = select(tickets).where(scope_clause(scope), *self._conditions(where))
@@ -325,7 +327,7 @@ class TicketRepository:
     @staticmethod
     def _conditions(where: TicketFilter) -> list:  # type: ignore[type-arg]
         c = tickets.c
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if where.statuses:
             conditions.append(c.status.in_([s.value for s in where.statuses]))
         if where.service_type_ids is not None:
