@@ -1,10 +1,12 @@
 """The services the dev stack runs, in start order. A service appears here once it exists;
-adding one is a line: its package, gRPC port, database and the proto services it serves."""
+adding one is a line: its package (also its database and proto package) and gRPC port."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from servicekit.rpc.names import service_names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,10 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 class ServiceSpec:
     name: str  # folder under services/, also its database name
     grpc_port: int  # DESIGN.md §10
-    proto_services: tuple[str, ...]  # full names the gateway routes to it
     consumers: tuple[str, ...] = field(default=())  # modules run as `python -m <module>`
     setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
     snapshot: str = ""  # module re-publishing its state, run when the broker starts empty
+
+    @property
+    def proto_services(self) -> tuple[str, ...]:
+        """Full names of the gRPC services the gateway routes to it: its proto package's."""
+        return service_names(f"ticketing.{self.name}.v1")
 
     @property
     def module(self) -> str:
@@ -31,26 +37,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         name="identity",
         grpc_port=50051,
-        proto_services=tuple(
-            f"ticketing.identity.v1.{name}"
-            for name in (
-                "AuthService",
-                "OrganizationService",
-                "UserService",
-                "AccessService",
-                "SecurityLogService",
-            )
-        ),
         setup=("services.identity.entrypoints.seed_demo",),
         snapshot="services.identity.entrypoints.publish_snapshot",
     ),
     ServiceSpec(
         name="tickets",
         grpc_port=50052,
-        proto_services=(
-            "ticketing.tickets.v1.CatalogService",
-            "ticketing.tickets.v1.TicketService",
-        ),
         consumers=("services.tickets.entrypoints.directory_consumer",),
         setup=("services.tickets.entrypoints.seed_demo",),
         snapshot="services.tickets.entrypoints.publish_snapshot",

@@ -15,7 +15,13 @@ from grpc import aio
 from prometheus_client import Counter, Histogram
 
 from servicekit.auth.tokens import TokenVerifier
-from servicekit.context import new_request_id, principal_var, request_id_var
+from servicekit.context import (
+    ClientAddress,
+    client_var,
+    new_request_id,
+    principal_var,
+    request_id_var,
+)
 from servicekit.errors import DomainError, unauthenticated
 from servicekit.rpc.status import (
     grpc_code,
@@ -107,7 +113,14 @@ class RequestContextInterceptor(ScopedInterceptor):
 
     @contextlib.asynccontextmanager
     async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
-        token = request_id_var.set(_metadata(context).get("x-request-id") or new_request_id())
+        metadata = _metadata(context)
+        token = request_id_var.set(metadata.get("x-request-id") or new_request_id())
+        client = client_var.set(
+            ClientAddress(
+                ip_address=metadata.get("x-client-ip", ""),
+                user_agent=metadata.get("x-client-user-agent", ""),
+            )
+        )
         started = time.perf_counter()
         error: BaseException | None = None
         try:
@@ -125,6 +138,7 @@ class RequestContextInterceptor(ScopedInterceptor):
                 extra={"grpc_method": method, "grpc_code": code, "duration_ms": elapsed * 1000},
             )
             request_id_var.reset(token)
+            client_var.reset(client)
 
 
 class ErrorMappingInterceptor(ScopedInterceptor):

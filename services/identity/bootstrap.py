@@ -14,6 +14,7 @@ from ticketing.identity.v1 import (
 
 from servicekit.auth.tokens import TokenVerifier
 from servicekit.db import create_engine
+from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.wechat import WechatClient
@@ -25,16 +26,7 @@ from services.identity.service_layer.deps import Deps
 from services.identity.settings import IdentitySettings
 
 PACKAGE = "ticketing.identity.v1"
-SERVICE_NAMES = tuple(
-    f"{PACKAGE}.{name}"
-    for name in (
-        "AuthService",
-        "OrganizationService",
-        "UserService",
-        "AccessService",
-        "SecurityLogService",
-    )
-)
+SERVICE_NAMES = service_names(PACKAGE)
 
 
 def build_deps(settings: IdentitySettings) -> Deps:

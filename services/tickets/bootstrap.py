@@ -12,6 +12,7 @@ from servicekit.auth.tokens import KeySource, TokenVerifier
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.read_model import read_model_consumer
+from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from servicekit.transient import is_transient
 from services.tickets.adapters.identity_directory import identity_routes
@@ -28,11 +29,7 @@ from services.tickets.settings import TicketsSettings
 
 log = logging.getLogger(__name__)
 PACKAGE = "ticketing.tickets.v1"
-SERVICE_NAMES = (
-    f"{PACKAGE}.CatalogService",
-    f"{PACKAGE}.TicketService",
-    f"{PACKAGE}.KnowledgeService",
-)
+SERVICE_NAMES = service_names(PACKAGE)
 
 
 def build_deps(settings: TicketsSettings) -> Deps:
@@ -52,17 +49,17 @@ def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
         ServiceBinding(
             catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
             CatalogServicer(deps),
-            SERVICE_NAMES[0],
+            f"{PACKAGE}.CatalogService",
         ),
         ServiceBinding(
             tickets_pb2_grpc.add_TicketServiceServicer_to_server,
             TicketServicer(deps),
-            SERVICE_NAMES[1],
+            f"{PACKAGE}.TicketService",
         ),
         ServiceBinding(
             knowledge_pb2_grpc.add_KnowledgeServiceServicer_to_server,
             KnowledgeServicer(deps),
-            SERVICE_NAMES[2],
+            f"{PACKAGE}.KnowledgeService",
         ),
     ]
     return create_server(bindings=bindings, listen=listen, verifier=verifier)

@@ -3,6 +3,7 @@ schemas, or the vendored Strimzi/CNPG CRDs), and the workloads follow our deploy
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from functools import cache
@@ -107,3 +108,17 @@ def test_entity_topics_are_compacted_and_every_topic_has_a_dead_letter_twin():
         assert f"{name}.dlt" in topics
         policy = topic["spec"]["config"]["cleanup.policy"]
         assert policy == ("compact" if name.startswith("ticketing.identity.") else "delete")
+
+
+def test_gateway_upstreams_route_every_service_of_every_deployed_service():
+    from devstack.catalogue import SERVICES
+
+    config = next(
+        r
+        for r in render("prod")
+        if r["kind"] == "ConfigMap" and "TICKETING_GATEWAY_UPSTREAMS" in r["data"]
+    )
+    upstreams = json.loads(config["data"]["TICKETING_GATEWAY_UPSTREAMS"])
+    for spec in SERVICES:
+        for name in spec.proto_services:
+            assert upstreams.get(name, "").startswith(f"{spec.name}:"), name

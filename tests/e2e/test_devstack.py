@@ -94,6 +94,8 @@ def _demo_admin_signs_in(base: str, expected_enterprises: int | None) -> None:
     assert enterprises.status_code == 200
     if expected_enterprises is not None:  # an external database may hold more than the demo
         assert enterprises.json()["totalSize"] == expected_enterprises
+    articles = httpx.get(f"{base}/v1/articles", headers=headers, timeout=10)
+    assert articles.status_code == 200, articles.text  # every service of tickets is routed
     levels = httpx.get(f"{base}/v1/service-levels", headers=headers, timeout=10)
     assert levels.status_code == 200, levels.text  # tickets verified the token through the JWKS
     assert len(levels.json()["serviceLevels"]) == 3

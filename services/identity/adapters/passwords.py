@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong username as slow as a wrong password. Made on
+    first use, not at import (importing must not cost a hash)."""
+    return _HASHER.hash("not-a-real-password")
 
 
 async def hash_password(password: str) -> str:
@@ -19,7 +25,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str, password: str) -> bool:
     def check() -> bool:
         try:
-            return _HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

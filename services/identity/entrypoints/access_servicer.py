@@ -15,7 +15,7 @@ from servicekit.rpc.interceptors import Context
 from services.identity import mapping
 from services.identity.adapters.repositories.credentials import SecurityLogFilter
 from services.identity.domain.access import Permission, PermissionKind
-from services.identity.entrypoints.request_context import caller_of
+from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import access
 from services.identity.service_layer.deps import Deps
 
@@ -28,7 +28,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.ListPermissionsRequest, context: Context
     ) -> access_pb2.ListPermissionsResponse:
         found = await access.list_permissions(
-            self._deps, caller_of(context), show_disabled=request.show_disabled
+            self._deps, current_caller(), show_disabled=request.show_disabled
         )
         return access_pb2.ListPermissionsResponse(
             permissions=[mapping.permission_pb(p) for p in found]
@@ -46,7 +46,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             sort_order=message.sort_order,
         )
         permission = await access.update_permission(
-            self._deps, caller_of(context), draft=draft, mask=list(request.update_mask.paths)
+            self._deps, current_caller(), draft=draft, mask=list(request.update_mask.paths)
         )
         return mapping.permission_pb(permission)
 
@@ -54,23 +54,21 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.CreateRoleRequest, context: Context
     ) -> access_pb2.Role:
         role = await access.create_role(
-            self._deps, caller_of(context), draft=mapping.role_draft(request.role)
+            self._deps, current_caller(), draft=mapping.role_draft(request.role)
         )
         return mapping.role_pb(role)
 
     async def GetRole(
         self, request: access_pb2.GetRoleRequest, context: Context
     ) -> access_pb2.Role:
-        return mapping.role_pb(
-            await access.get_role(self._deps, caller_of(context), request.role_id)
-        )
+        return mapping.role_pb(await access.get_role(self._deps, current_caller(), request.role_id))
 
     async def ListRoles(
         self, request: access_pb2.ListRolesRequest, context: Context
     ) -> access_pb2.ListRolesResponse:
         roles, token = await access.list_roles(
             self._deps,
-            caller_of(context),
+            current_caller(),
             organization_id=request.organization_id,
             page_size=request.page_size,
             page_token=request.page_token,
@@ -84,7 +82,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     ) -> access_pb2.Role:
         role = await access.update_role(
             self._deps,
-            caller_of(context),
+            current_caller(),
             draft=mapping.role_draft(request.role),
             mask=list(request.update_mask.paths),
         )
@@ -93,7 +91,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def DeleteRole(
         self, request: access_pb2.DeleteRoleRequest, context: Context
     ) -> empty_pb2.Empty:
-        await access.delete_role(self._deps, caller_of(context), request.role_id)
+        await access.delete_role(self._deps, current_caller(), request.role_id)
         return empty_pb2.Empty()
 
 
@@ -113,7 +111,7 @@ class SecurityLogServicer(security_log_pb2_grpc.SecurityLogServiceServicer):
         )
         entries, token = await access.list_security_logs(
             self._deps,
-            caller_of(context),
+            current_caller(),
             where=where,
             page_size=request.page_size,
             page_token=request.page_token,

@@ -7,7 +7,7 @@ from ticketing.identity.v1 import auth_pb2, auth_pb2_grpc
 
 from servicekit.rpc.interceptors import Context
 from services.identity import mapping
-from services.identity.entrypoints.request_context import client_of
+from services.identity.entrypoints.request_context import current_client_info
 from services.identity.service_layer import auth
 from services.identity.service_layer.deps import Deps
 
@@ -20,14 +20,16 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     async def Login(self, request: auth_pb2.LoginRequest, context: Context) -> auth_pb2.TokenPair:
         tokens = await auth.login(
-            self._deps, login=request.login, password=request.password, client=client_of(context)
+            self._deps, login=request.login, password=request.password, client=current_client_info()
         )
         return mapping.token_pair_pb(tokens)
 
     async def WechatLogin(
         self, request: auth_pb2.WechatLoginRequest, context: Context
     ) -> auth_pb2.TokenPair:
-        tokens = await auth.wechat_login(self._deps, code=request.code, client=client_of(context))
+        tokens = await auth.wechat_login(
+            self._deps, code=request.code, client=current_client_info()
+        )
         return mapping.token_pair_pb(tokens)
 
     async def BindWechatPhone(
@@ -37,7 +39,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             self._deps,
             binding_token=request.binding_token,
             phone_code=request.phone_code,
-            client=client_of(context),
+            client=current_client_info(),
         )
         return mapping.token_pair_pb(tokens)
 
@@ -45,13 +47,13 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.RefreshRequest, context: Context
     ) -> auth_pb2.TokenPair:
         tokens = await auth.refresh(
-            self._deps, refresh_token=request.refresh_token, client=client_of(context)
+            self._deps, refresh_token=request.refresh_token, client=current_client_info()
         )
         return mapping.token_pair_pb(tokens)
 
     async def Logout(self, request: auth_pb2.LogoutRequest, context: Context) -> empty_pb2.Empty:
         await auth.logout(
-            self._deps, refresh_token=request.refresh_token, client=client_of(context)
+            self._deps, refresh_token=request.refresh_token, client=current_client_info()
         )
         return empty_pb2.Empty()
 

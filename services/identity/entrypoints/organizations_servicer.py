@@ -11,7 +11,7 @@ from servicekit.rpc.interceptors import Context
 from services.identity import mapping
 from services.identity.adapters.repositories.organizations import OrganizationFilter
 from services.identity.domain.organizations import Organization, OrgKind
-from services.identity.entrypoints.request_context import caller_of
+from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import departments as dept
 from services.identity.service_layer import organizations as orgs
 from services.identity.service_layer.deps import Deps
@@ -135,14 +135,14 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     ) -> Organization:
         return await orgs.create_organization(
             self._deps,
-            caller_of(context),
+            current_caller(),
             draft=draft,
             request_id=request.request_id,
             fingerprint=fingerprint(request),
         )
 
     async def _get(self, kind: OrgKind, org_id: str, context: Context) -> Organization:
-        return await orgs.get_organization(self._deps, caller_of(context), kind, org_id)
+        return await orgs.get_organization(self._deps, current_caller(), kind, org_id)
 
     async def _list(
         self,
@@ -152,7 +152,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     ) -> tuple[list[Organization], str, int]:
         return await orgs.list_organizations(
             self._deps,
-            caller_of(context),
+            current_caller(),
             kind,
             where=_filter(request),
             page_size=request.page_size,
@@ -163,14 +163,14 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         self, draft: Organization, mask: field_mask_pb2.FieldMask, context: Context
     ) -> Organization:
         return await orgs.update_organization(
-            self._deps, caller_of(context), draft=draft, mask=list(mask.paths)
+            self._deps, current_caller(), draft=draft, mask=list(mask.paths)
         )
 
     async def _step(
         self, kind: OrgKind, org_id: str, action: str, context: Context, reason: str = ""
     ) -> Organization:
         return await orgs.change_organization_state(
-            self._deps, caller_of(context), kind, org_id, action=action, reason=reason
+            self._deps, current_caller(), kind, org_id, action=action, reason=reason
         )
 
     async def CreateDepartment(
@@ -178,14 +178,14 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     ) -> pb.Department:
         draft = mapping.department_draft(request.department)
         draft.enterprise_id = request.enterprise_id
-        department = await dept.create_department(self._deps, caller_of(context), draft=draft)
+        department = await dept.create_department(self._deps, current_caller(), draft=draft)
         return mapping.department_pb(department)
 
     async def GetDepartment(
         self, request: pb.GetDepartmentRequest, context: Context
     ) -> pb.Department:
         department = await dept.get_department(
-            self._deps, caller_of(context), request.enterprise_id, request.department_id
+            self._deps, current_caller(), request.enterprise_id, request.department_id
         )
         return mapping.department_pb(department)
 
@@ -193,7 +193,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         self, request: pb.ListDepartmentsRequest, context: Context
     ) -> pb.ListDepartmentsResponse:
         departments = await dept.list_departments(
-            self._deps, caller_of(context), request.enterprise_id
+            self._deps, current_caller(), request.enterprise_id
         )
         return pb.ListDepartmentsResponse(
             departments=[mapping.department_pb(d) for d in departments]
@@ -204,7 +204,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     ) -> pb.Department:
         department = await dept.update_department(
             self._deps,
-            caller_of(context),
+            current_caller(),
             draft=mapping.department_draft(request.department),
             mask=list(request.update_mask.paths),
         )
@@ -214,14 +214,14 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         self, request: pb.DeleteDepartmentRequest, context: Context
     ) -> empty_pb2.Empty:
         await dept.delete_department(
-            self._deps, caller_of(context), request.enterprise_id, request.department_id
+            self._deps, current_caller(), request.enterprise_id, request.department_id
         )
         return empty_pb2.Empty()
 
     async def ListDesignations(
         self, request: pb.ListDesignationsRequest, context: Context
     ) -> pb.ListDesignationsResponse:
-        found = await dept.list_designations(self._deps, caller_of(context), request.enterprise_id)
+        found = await dept.list_designations(self._deps, current_caller(), request.enterprise_id)
         return pb.ListDesignationsResponse(
             designations=[mapping.designation_pb(request.enterprise_id, p, at) for p, at in found]
         )
@@ -231,7 +231,7 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
     ) -> pb.Designation:
         provider, at = await dept.designate(
             self._deps,
-            caller_of(context),
+            current_caller(),
             request.enterprise_id,
             request.designation.provider_id,
             remove=False,
@@ -242,6 +242,6 @@ class OrganizationServicer(organizations_pb2_grpc.OrganizationServiceServicer):
         self, request: pb.DeleteDesignationRequest, context: Context
     ) -> empty_pb2.Empty:
         await dept.designate(
-            self._deps, caller_of(context), request.enterprise_id, request.provider_id, remove=True
+            self._deps, current_caller(), request.enterprise_id, request.provider_id, remove=True
         )
         return empty_pb2.Empty()

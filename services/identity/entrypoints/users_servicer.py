@@ -10,7 +10,7 @@ from servicekit.rpc.interceptors import Context
 from services.identity import mapping
 from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.people import UserKind
-from services.identity.entrypoints.request_context import caller_of
+from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import people
 from services.identity.service_layer.deps import Deps
 from services.identity.service_layer.people import ENGINEERS, USERS
@@ -21,13 +21,13 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         self._deps = deps
 
     async def GetMe(self, request: pb.GetMeRequest, context: Context) -> pb.User:
-        caller = caller_of(context)
+        caller = current_caller()
         user = await people.get_me(self._deps, caller)
         return mapping.user_pb(user, sorted(caller.principal.permissions))
 
     async def UpdateMe(self, request: pb.UpdateMeRequest, context: Context) -> pb.User:
         draft, _ = mapping.user_draft(request.user)
-        caller = caller_of(context)
+        caller = current_caller()
         user = await people.update_me(
             self._deps, caller, draft=draft, mask=list(request.update_mask.paths)
         )
@@ -37,7 +37,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         draft, password = mapping.user_draft(request.user)
         user = await people.create_person(
             self._deps,
-            caller_of(context),
+            current_caller(),
             USERS,
             draft=draft,
             password=password,
@@ -48,7 +48,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     async def GetUser(self, request: pb.GetUserRequest, context: Context) -> pb.User:
         return mapping.user_pb(
-            await people.get_person(self._deps, caller_of(context), USERS, request.user_id)
+            await people.get_person(self._deps, current_caller(), USERS, request.user_id)
         )
 
     async def ListUsers(
@@ -63,7 +63,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         users, token, total = await people.list_people(
             self._deps,
-            caller_of(context),
+            current_caller(),
             USERS,
             where=where,
             page_size=request.page_size,
@@ -77,7 +77,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         draft, password = mapping.user_draft(request.user)
         user = await people.update_person(
             self._deps,
-            caller_of(context),
+            current_caller(),
             USERS,
             draft=draft,
             password=password,
@@ -104,7 +104,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         draft.organization_id = request.provider_id
         engineer = await people.create_person(
             self._deps,
-            caller_of(context),
+            current_caller(),
             ENGINEERS,
             draft=draft,
             password=password,
@@ -115,7 +115,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     async def GetEngineer(self, request: pb.GetEngineerRequest, context: Context) -> pb.Engineer:
         engineer = await people.get_person(
-            self._deps, caller_of(context), ENGINEERS, request.engineer_id, org=request.provider_id
+            self._deps, current_caller(), ENGINEERS, request.engineer_id, org=request.provider_id
         )
         return mapping.engineer_pb(engineer)
 
@@ -130,7 +130,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         engineers, token, _ = await people.list_people(
             self._deps,
-            caller_of(context),
+            current_caller(),
             ENGINEERS,
             where=where,
             page_size=request.page_size,
@@ -146,7 +146,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         draft, password = mapping.engineer_draft(request.engineer)
         engineer = await people.update_person(
             self._deps,
-            caller_of(context),
+            current_caller(),
             ENGINEERS,
             draft=draft,
             password=password,
@@ -168,7 +168,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         self, user_id: str, action: str, context: Context, reason: str = ""
     ) -> pb.User:
         user = await people.change_person_state(
-            self._deps, caller_of(context), USERS, user_id, action=action, reason=reason
+            self._deps, current_caller(), USERS, user_id, action=action, reason=reason
         )
         return mapping.user_pb(user)
 
@@ -180,7 +180,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
     ) -> pb.Engineer:
         engineer = await people.change_person_state(
             self._deps,
-            caller_of(context),
+            current_caller(),
             ENGINEERS,
             request.engineer_id,
             action=action,

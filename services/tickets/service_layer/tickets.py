@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import secrets
-import string
 import uuid
 from datetime import date
+
+from ticketing.events.v1 import envelope_pb2
 
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
@@ -21,7 +21,8 @@ from servicekit.errors import (
 from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
 from servicekit.paging import page_of
-from services.tickets.adapters.repositories.tickets import NUMBER_LENGTH, TicketFilter
+from services.tickets.adapters.numbered_event import with_placeholder
+from services.tickets.adapters.repositories.tickets import TicketFilter
 from services.tickets.adapters.repositories.trail import history_row
 from services.tickets.domain.catalog import Priority, ServiceType, custom_field_violations
 from services.tickets.domain.tickets import Channel, Status, StatusGroup, Step, Ticket
@@ -41,7 +42,6 @@ EDITABLE = {
     "priority",
 }
 OPERATION = "create-ticket"
-_PLACEHOLDER_ALPHABET = string.ascii_letters + string.digits
 
 
 async def scope(uow: TicketsUnitOfWork, principal: Principal) -> TicketScope:
@@ -102,29 +102,27 @@ async def create_ticket(
 async def _insert_numbered(uow: TicketsUnitOfWork, ticket: Ticket, step: Step, day: date) -> None:
     """Numbers are gap-free per day, so the day's counter row stays locked from the moment a
     number is taken until commit: the number, the ticket, its history entry and its event go
-    in one statement. The event is serialised with a placeholder of the number's length, which
-    the database overwrites with the number it takes."""
-    while True:
-        ticket.number = "T" + "".join(
-            secrets.choice(_PLACEHOLDER_ALPHABET) for _ in range(NUMBER_LENGTH - 1)
-        )
-        envelope = envelope_for(ticket, step)
-        payload = envelope.SerializeToString()
-        if payload.count(ticket.number.encode()) == 1:  # never also in user text
-            break
+    in one statement, the event carrying a placeholder the database overwrites with the number
+    it takes (adapters/numbered_event.py)."""
+
+    def envelope_numbered(number: str) -> envelope_pb2.EventEnvelope:
+        ticket.number = number
+        return envelope_for(ticket, step)
+
+    numbered = with_placeholder(envelope_numbered)
     event: dict[str, object] = {
-        "event_id": envelope.event_id,
+        "event_id": numbered.envelope.event_id,
         "topic": TOPIC,
         "key": ticket.id,
-        "event_type": envelope.event_type,
-        "payload": payload,
+        "event_type": numbered.envelope.event_type,
+        "payload": numbered.payload,
     }
     number = await uow.tickets.add_numbered(
         ticket,
         day,
         history=history_row(ticket.id, step),
         event=event,
-        offset=payload.index(ticket.number.encode()) + 1,
+        offset=numbered.offset,
     )
     if number is None:
         raise DomainError(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.tickets.adapters.numbered_event import NUMBER_DIGITS, NUMBER_LENGTH
 from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
 from services.tickets.adapters.tables import day_counters, history, outbox, tickets
 from services.tickets.domain.catalog import Priority
@@ -60,8 +61,6 @@ _PLAIN = (
     "attachment_ids",
     "created_at",
 )
-NUMBER_DIGITS = 6
-NUMBER_LENGTH = len("T20261122-") + NUMBER_DIGITS
 HISTORY_COLUMNS = [
     "ticket_id",
     "action",
