@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from servicekit.errors import failed_precondition
+from services.identity.domain.lifecycle import ActiveState, Lifecycle
 
 
 class UserKind(enum.Enum):
@@ -23,13 +23,11 @@ class UserKind(enum.Enum):
         )
 
 
-class UserState(enum.Enum):
-    ENABLED = "enabled"
-    DISABLED = "disabled"
+UserState = ActiveState
 
 
 @dataclass
-class User:
+class User(Lifecycle):
     id: str
     kind: UserKind
     display_name: str
@@ -56,37 +54,8 @@ class User:
     deleted_at: datetime | None = None
 
     @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_active(self) -> bool:
-        return self.state is UserState.ENABLED and not self.is_deleted
-
-    def disable(self) -> None:
-        self._require_live()
-        if self.state is UserState.DISABLED:
-            raise failed_precondition("USER_ALREADY_DISABLED", "already disabled")
-        self.state = UserState.DISABLED
-
-    def enable(self) -> None:
-        self._require_live()
-        if self.state is UserState.ENABLED:
-            raise failed_precondition("USER_ALREADY_ENABLED", "already enabled")
-        self.state = UserState.ENABLED
-
-    def delete(self, now: datetime) -> None:
-        self._require_live()
-        self.deleted_at = now
-
-    def undelete(self) -> None:
-        if not self.is_deleted:
-            raise failed_precondition("USER_NOT_DELETED", "is not deleted")
-        self.deleted_at = None
-
-    def _require_live(self) -> None:
-        if self.is_deleted:
-            raise failed_precondition("USER_DELETED", "is deleted; undelete it first")
+    def reason_prefix(self) -> str:
+        return "USER"
 
 
 @dataclass(frozen=True)
