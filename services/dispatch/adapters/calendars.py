@@ -1,0 +1,30 @@
+"""Business calendars with China's official schedule: statutory holidays and the make-up
+working days (调休) that the State Council announces, from the `holidays` package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from holidays.countries.china import China
+
+from services.dispatch.domain.sla_clock import BusinessCalendar, Hours
+
+
+def china_calendar(
+    *,
+    weekly: tuple[Hours, ...],
+    years: Iterable[int],
+    timezone: str = "Asia/Shanghai",
+    makeup_hours: Hours = (),
+) -> BusinessCalendar:
+    """`weekly` hours (Monday first), closed on China's public holidays of `years`, open on
+    their make-up working days (with `makeup_hours`, by default Monday's)."""
+    wanted = sorted(set(years))
+    official = China(years=wanted)
+    return BusinessCalendar(
+        timezone=timezone,
+        weekly=weekly,
+        holidays=frozenset(official.keys()),
+        makeup_workdays=frozenset(d for d in official.weekend_workdays if d.year in wanted),
+        makeup_hours=makeup_hours,
+    )
