@@ -20,7 +20,7 @@ def china_calendar(
     """`weekly` hours (Monday first), closed on China's public holidays of `years`, open on
     their make-up working days (with `makeup_hours`, by default Monday's)."""
     wanted = sorted(set(years))
-    official = China(years=wanted)
+    official = China(years=wanted)  # type: ignore[no-untyped-call]  # its __init__ is untyped
     return BusinessCalendar(
         timezone=timezone,
         weekly=weekly,
