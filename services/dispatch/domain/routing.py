@@ -1,0 +1,301 @@
+"""Routing rules as data, and the decision they make for a ticket, with its reasons.
+
+Rules are evaluated in order; the first enabled rule whose conditions all hold and whose
+provider may serve the ticket's enterprise wins. Its strategy then either leaves the ticket in
+the provider's pool (engineers claim), leaves it there for a claim window before choosing, or
+chooses an engineer now (least loaded, round robin). Every engineer of the provider appears in
+the decision: as a candidate with per-factor scores, or as an exclusion with its reason.
+Nothing here reads a clock, a database or a message: callers pass what the rules look at.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+class Strategy(enum.Enum):
+    POOL = "pool"  # the provider's engineers claim it
+    CLAIM_WINDOW = "claim_window"  # pool for a while, then `then` chooses
+    LEAST_LOADED = "least_loaded"
+    ROUND_ROBIN = "round_robin"
+
+
+class Availability(enum.Enum):
+    ON_DUTY = "on_duty"
+    AWAY = "away"  # until `away_until`
+    OFF = "off"
+
+
+class Exclusion(enum.Enum):
+    NOT_DESIGNATED = "provider not designated to the ticket's enterprise"
+    PROVIDER_INACTIVE = "provider disabled or deleted"
+    INACTIVE = "engineer disabled or deleted"
+    SKILL_MISSING = "lacks a required skill"
+    AWAY = "away"
+    OFF_SHIFT = "off duty or outside his shift"
+    AT_CAPACITY = "at capacity"
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Weekdays (0 = Monday) and minutes of the day [start, end) in a time zone."""
+
+    weekdays: frozenset[int] = frozenset(range(7))
+    start_minute: int = 0
+    end_minute: int = 24 * 60
+    timezone: str = "Asia/Shanghai"
+
+    def contains(self, instant: datetime) -> bool:
+        local = instant.astimezone(ZoneInfo(self.timezone))
+        minute = local.hour * 60 + local.minute
+        return local.weekday() in self.weekdays and self.start_minute <= minute < self.end_minute
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """All given conditions must hold; an empty set means "any"."""
+
+    enterprise_ids: frozenset[str] = frozenset()
+    service_type_ids: frozenset[str] = frozenset()  # a node matches its whole subtree
+    service_level_ids: frozenset[str] = frozenset()
+    priorities: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    custom_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    window: TimeWindow | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    version: int
+    name: str
+    conditions: Conditions
+    provider_id: str
+    strategy: Strategy
+    then: Strategy = Strategy.LEAST_LOADED  # after a claim window
+    claim_window: timedelta = timedelta(minutes=15)
+    required_skills: frozenset[str] = frozenset()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What rules look at, from tickets' events."""
+
+    ticket_id: str
+    enterprise_id: str
+    service_type_path: tuple[str, ...]  # root first, the ticket's own type last
+    service_level_id: str
+    priority: str
+    channel: str
+    custom_fields: Mapping[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    active: bool
+    enterprise_ids: frozenset[str]  # designated to
+
+
+@dataclass(frozen=True)
+class Engineer:
+    id: str
+    provider_id: str
+    skills: frozenset[str]
+    active: bool = True
+    availability: Availability = Availability.ON_DUTY
+    away_until: datetime | None = None
+    on_shift: bool = True  # within his weekly shift calendar now
+    capacity: int = 10
+    open_tickets: int = 0
+    last_assigned_seq: int = 0  # round robin: lower goes first
+
+
+@dataclass(frozen=True)
+class Candidate:
+    engineer_id: str
+    scores: Mapping[str, float]  # factor → score in [0, 1], higher is better
+
+
+@dataclass(frozen=True)
+class Excluded:
+    subject_id: str  # engineer, or provider for provider-level exclusions
+    reason: Exclusion
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one ticket, and why."""
+
+    ticket_id: str
+    rule_id: str = ""
+    rule_version: int = 0
+    provider_id: str = ""
+    engineer_id: str = ""
+    strategy: Strategy | None = None
+    claim_until: datetime | None = None
+    candidates: tuple[Candidate, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+    explanation: str = ""
+
+    @property
+    def is_manual(self) -> bool:
+        return not self.provider_id
+
+
+def matches(conditions: Conditions, ticket: TicketFacts) -> bool:
+    c = conditions
+    return (
+        _any_or(c.enterprise_ids, ticket.enterprise_id)
+        and (not c.service_type_ids or bool(c.service_type_ids & set(ticket.service_type_path)))
+        and _any_or(c.service_level_ids, ticket.service_level_id)
+        and _any_or(c.priorities, ticket.priority)
+        and _any_or(c.channels, ticket.channel)
+        and all(ticket.custom_fields.get(k) in v for k, v in c.custom_fields.items())
+        and (c.window is None or c.window.contains(ticket.created_at))
+    )
+
+
+def _any_or(accepted: frozenset[str], value: str) -> bool:
+    return not accepted or value in accepted
+
+
+def decide(
+    ticket: TicketFacts,
+    rules: Sequence[Rule],
+    providers: Mapping[str, Provider],
+    engineers: Sequence[Engineer],
+    now: datetime,
+) -> Decision:
+    """The first applicable rule's decision; manual assignment when none applies."""
+    skipped: list[Excluded] = []
+    for rule in rules:
+        if not (rule.enabled and matches(rule.conditions, ticket)):
+            continue
+        provider = providers.get(rule.provider_id)
+        refusal = _provider_refusal(provider, ticket)
+        if refusal is not None:
+            skipped.append(Excluded(rule.provider_id, refusal))
+            continue
+        return _apply(
+            rule, ticket, [e for e in engineers if e.provider_id == rule.provider_id], now
+        )
+    return Decision(
+        ticket.ticket_id,
+        excluded=tuple(skipped),
+        explanation="no rule applies: left for manual assignment",
+    )
+
+
+def _provider_refusal(provider: Provider | None, ticket: TicketFacts) -> Exclusion | None:
+    if provider is None or not provider.active:
+        return Exclusion.PROVIDER_INACTIVE
+    if ticket.enterprise_id not in provider.enterprise_ids:
+        return Exclusion.NOT_DESIGNATED
+    return None
+
+
+def _apply(
+    rule: Rule, ticket: TicketFacts, engineers: Sequence[Engineer], now: datetime
+) -> Decision:
+    base = Decision(
+        ticket.ticket_id,
+        rule_id=rule.id,
+        rule_version=rule.version,
+        provider_id=rule.provider_id,
+        strategy=rule.strategy,
+    )
+    if rule.strategy is Strategy.POOL:
+        return _with(base, explanation=f"rule {rule.name!r}: in the provider's pool")
+    if rule.strategy is Strategy.CLAIM_WINDOW:
+        until = now + rule.claim_window
+        return _with(
+            base,
+            claim_until=until,
+            explanation=f"rule {rule.name!r}: in the pool until {until.isoformat()}, "
+            f"then {rule.then.value}",
+        )
+    return choose_engineer(base, rule, rule.strategy, engineers, now)
+
+
+def after_claim_window(
+    decision: Decision, rule: Rule, engineers: Sequence[Engineer], now: datetime
+) -> Decision:
+    """The claim window passed unclaimed: the rule's `then` strategy chooses now."""
+    base = _with(decision, strategy=rule.then, claim_until=None)
+    mine = [e for e in engineers if e.provider_id == rule.provider_id]
+    return choose_engineer(base, rule, rule.then, mine, now)
+
+
+def choose_engineer(
+    base: Decision, rule: Rule, strategy: Strategy, engineers: Sequence[Engineer], now: datetime
+) -> Decision:
+    """Scores every eligible engineer, records why the others are not, and picks one."""
+    eligible: list[Engineer] = []
+    excluded: list[Excluded] = []
+    for engineer in engineers:
+        reason = exclusion_of(engineer, rule.required_skills, now)
+        if reason is None:
+            eligible.append(engineer)
+        else:
+            excluded.append(Excluded(engineer.id, reason))
+    candidates = tuple(Candidate(e.id, _scores(e, rule, eligible)) for e in eligible)
+    if not eligible:
+        return _with(
+            base,
+            excluded=tuple(excluded),
+            explanation=f"rule {rule.name!r}: no engineer available; left in the pool",
+        )
+    chosen = min(eligible, key=_order(strategy))
+    return _with(
+        base,
+        engineer_id=chosen.id,
+        candidates=candidates,
+        excluded=tuple(excluded),
+        explanation=f"rule {rule.name!r}: {strategy.value} chose {chosen.id}",
+    )
+
+
+def exclusion_of(engineer: Engineer, skills: frozenset[str], now: datetime) -> Exclusion | None:
+    if not engineer.active:
+        return Exclusion.INACTIVE
+    if not skills <= engineer.skills:
+        return Exclusion.SKILL_MISSING
+    if engineer.availability is Availability.AWAY and (
+        engineer.away_until is None or engineer.away_until > now
+    ):
+        return Exclusion.AWAY
+    if engineer.availability is Availability.OFF or not engineer.on_shift:
+        return Exclusion.OFF_SHIFT
+    if engineer.open_tickets >= engineer.capacity:
+        return Exclusion.AT_CAPACITY
+    return None
+
+
+def _order(strategy: Strategy) -> Callable[[Engineer], tuple[float, int, str]]:
+    if strategy is Strategy.ROUND_ROBIN:
+        return lambda e: (e.last_assigned_seq, 0, e.id)
+    return lambda e: (e.open_tickets / e.capacity, e.last_assigned_seq, e.id)
+
+
+def _scores(engineer: Engineer, rule: Rule, eligible: Sequence[Engineer]) -> dict[str, float]:
+    queue = sorted(eligible, key=lambda e: (e.last_assigned_seq, e.id))
+    position = queue.index(engineer)
+    skills = rule.required_skills
+    return {
+        "skill_match": 1.0 if not skills else len(skills & engineer.skills) / len(skills),
+        "load": 1.0 - engineer.open_tickets / engineer.capacity,
+        "capacity_left": float(engineer.capacity - engineer.open_tickets),
+        "availability": 1.0,
+        "round_robin": 1.0 - position / max(len(queue), 1),
+    }
+
+
+def _with(decision: Decision, **changes: object) -> Decision:
+    return replace(decision, **changes)  # type: ignore[arg-type]
