@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -26,7 +27,7 @@ from gateway.settings import GatewaySettings
 from gateway.transcode import build_request, render_response
 from gateway.upstreams import Upstreams
 from servicekit.context import new_request_id, request_id_var
-from servicekit.errors import DomainError
+from servicekit.errors import DomainError, unauthenticated
 
 log = logging.getLogger(__name__)
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -77,6 +78,7 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
         headers = {"x-request-id": request_id}
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "alt"]
         try:
+            metadata = _forwarded(request, request_id)
             if route.body and is_multipart(request):
                 message = await build_from_form(route, input_class, request)
             else:
@@ -87,13 +89,11 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
                     query=query,
                     body=await request.body() if route.body else b"",
                 )
-            reply = await upstreams.call(
-                route, message, metadata=_forwarded(request, request_id), timeout=timeout
-            )
+            reply = await upstreams.call(route, message, metadata=metadata, timeout=timeout)
         except DomainError as error:
             return domain_error_response(error, headers)
         except grpc.aio.AioRpcError as error:
-            return rpc_error_response(error, headers)
+            return rpc_error_response(error, headers, route.method.input_type)
         if request.query_params.get("alt") == "media" and (media := media_response(reply, headers)):
             return media
         return JSONResponse(render_response(route, reply), headers=headers)
@@ -102,15 +102,27 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
 
 
 def _forwarded(request: Request, request_id: str) -> list[tuple[str, str]]:
+    """gRPC metadata for the call. Metadata values must be printable ASCII: a token that is
+    not is refused (401); other headers are passed on with anything else escaped."""
     metadata = [("x-request-id", request_id)]
     if authorization := request.headers.get("authorization"):
+        if not _printable_ascii(authorization):
+            raise unauthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'")
         metadata.append(("authorization", authorization))
     client_ip = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
     if not client_ip and request.client:
         client_ip = request.client.host
-    metadata.append(("x-client-ip", client_ip))
-    metadata.append(("x-client-user-agent", request.headers.get("user-agent", "")))
+    metadata.append(("x-client-ip", _ascii(client_ip)))
+    metadata.append(("x-client-user-agent", _ascii(request.headers.get("user-agent", ""))))
     return metadata
+
+
+def _printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
+def _ascii(text: str) -> str:
+    return "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in text)[:512]
 
 
 def _add_ops_routes(
@@ -150,7 +162,7 @@ class AccessLog:
             await self._app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
-        token = request_id_var.set(headers.get(b"x-request-id", b"").decode() or new_request_id())
+        token = request_id_var.set(_request_id(headers.get(b"x-request-id", b"")))
         started, status = time.perf_counter(), 500
 
         async def send_with_status(message: dict[str, Any]) -> None:
@@ -177,6 +189,15 @@ class AccessLog:
                         "duration_ms": elapsed * 1000,
                     },
                 )
+
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(given: bytes) -> str:
+    """The caller's request id if it is a plain token, else a new one (it travels in logs
+    and gRPC metadata)."""
+    return given.decode() if _REQUEST_ID.fullmatch(given) else new_request_id()
 
 
 _HTTP_TO_CODE = {

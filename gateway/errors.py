@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 from fastapi.responses import JSONResponse
-from google.protobuf import json_format
+from google.protobuf import descriptor, json_format
 from google.rpc import error_details_pb2, status_pb2
 
 from servicekit.errors import DomainError
@@ -55,11 +55,17 @@ _TRANSPORT_MESSAGES = {
 RETRY_AFTER_SECONDS = "5"
 
 
-def rpc_error_response(error: grpc.aio.AioRpcError, headers: dict[str, str]) -> JSONResponse:
+def rpc_error_response(
+    error: grpc.aio.AioRpcError,
+    headers: dict[str, str],
+    request_type: descriptor.Descriptor | None = None,
+) -> JSONResponse:
     code = error.code()
     status = status_from_metadata(code, error.details() or "", error.trailing_metadata())
     if not status.details and code in _TRANSPORT_MESSAGES:  # not the service's own status
         status = _transport_status(code)
+    if request_type is not None:
+        _name_fields_as_json(status, request_type)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED):
         headers = headers | {"retry-after": RETRY_AFTER_SECONDS}
     return status_response(status, headers)
@@ -75,3 +81,49 @@ def _transport_status(code: grpc.StatusCode) -> status_pb2.Status:
 
 def domain_error_response(error: DomainError, headers: dict[str, str]) -> JSONResponse:
     return status_response(status_from_error(error), headers)
+
+
+def _name_fields_as_json(status: status_pb2.Status, request_type: descriptor.Descriptor) -> None:
+    """Services name fields as in the proto (ticket.service_type_id); clients read JSON names
+    (ticket.serviceTypeId). Map keys and list indexes are kept as they are."""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            for violation in bad_request.field_violations:
+                violation.field = json_field_path(request_type, violation.field)
+            detail.Pack(bad_request)
+    if status.message.startswith("invalid fields: "):
+        names = [v for d in status.details for v in _violation_fields(d)]
+        status.message = "invalid fields: " + ", ".join(names)
+
+
+def _violation_fields(detail: Any) -> list[str]:
+    if not detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+        return []
+    bad_request = error_details_pb2.BadRequest()
+    detail.Unpack(bad_request)
+    return [v.field for v in bad_request.field_violations]
+
+
+def json_field_path(message: Any, path: str) -> str:
+    """ "ticket.custom_fields.floor_no" → "ticket.customFields.floor_no" for a request type."""
+    parts: list[str] = []
+    current, key_next = message, False
+    for part in path.split("."):
+        if key_next:  # a map key: the value's type (if a message) goes on
+            parts.append(part)
+            key_next = False
+            continue
+        name, bracket, index = part.partition("[")
+        field = None if current is None else current.fields_by_name.get(name)
+        if field is None:
+            parts.append(part)
+            current = None
+            continue
+        parts.append(field.json_name + bracket + index)
+        current = field.message_type
+        if current is not None and current.GetOptions().map_entry:
+            key_next = True
+            current = current.fields_by_name["value"].message_type
+    return ".".join(parts)

@@ -67,13 +67,37 @@ def _merge_body(request: Message, body_field: str, raw: bytes) -> set[str]:
     return {body_field} if body_field != "*" else set()
 
 
+MAX_JSON_DEPTH = 32
+
+
 def _json_document(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        document = json.loads(raw, parse_constant=_not_json)
+    except RecursionError:
+        raise bad_request("body", f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise bad_request("body", f"is not valid JSON: {error}") from None
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise bad_request("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    return document
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _depth(document: Any) -> int:
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(value, dict):
+            stack.extend((item, level + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, level + 1) for item in value)
+    return deepest
 
 
 def _merge_query(request: Message, query: Iterable[tuple[str, str]], bound: set[str]) -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from servicekit.errors import FieldViolation, invalid_argument
 
+MAX_OFFSET = 2**31  # beyond any list; also what PostgreSQL's OFFSET accepts comfortably
+
 
 @dataclass(frozen=True)
 class Page:
@@ -41,7 +43,7 @@ def _decode(token: str) -> int:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["o"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         offset = -1
-    if not isinstance(offset, int) or offset < 0:
+    if type(offset) is not int or not 0 <= offset < MAX_OFFSET:
         raise invalid_argument(
             "PAGE_TOKEN_INVALID", [FieldViolation("page_token", "is not a token this list gave")]
         )

@@ -22,7 +22,7 @@ from servicekit.context import (
     principal_var,
     request_id_var,
 )
-from servicekit.errors import DomainError, unauthenticated
+from servicekit.errors import DomainError, ErrorCode, unauthenticated
 from servicekit.rpc.status import (
     grpc_code,
     internal_status,
@@ -30,6 +30,7 @@ from servicekit.rpc.status import (
     trailing_metadata,
     unavailable_status,
 )
+from servicekit.rpc.validation import check_request
 from servicekit.transient import is_transient
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,12 @@ class ErrorMappingInterceptor(ScopedInterceptor):
         except (aio.AbortError, aio.UsageError, GeneratorExit):
             raise
         except Exception as error:
+            if (refused := refusal_by_database(error)) is not None:
+                log.warning("request refused by the database in %s: %r", method, error)
+                status = status_from_error(refused)
+                await context.abort(
+                    grpc_code(refused.code), refused.message, trailing_metadata(status)
+                )
             if is_transient(error):
                 log.warning("dependency unavailable in %s: %r", method, error)
                 status = unavailable_status()
@@ -165,6 +172,57 @@ class ErrorMappingInterceptor(ScopedInterceptor):
             log.exception("unhandled error in %s", method)
             status = internal_status()
             await context.abort(grpc.StatusCode.INTERNAL, status.message, trailing_metadata(status))
+
+
+def refusal_by_database(error: BaseException) -> DomainError | None:
+    """A value the database refused (SQLSTATE class 22, data exception) is the caller's bad
+    input; a constraint it enforced (class 23) is a conflict. Neither is a server error, and
+    neither message shows the database's text."""
+    sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", "") or "")
+    if sqlstate.startswith("22"):
+        return DomainError(
+            "VALUE_INVALID", "a value is malformed or out of range", ErrorCode.INVALID_ARGUMENT
+        )
+    if sqlstate.startswith("23"):
+        return DomainError("CONFLICT", "the change conflicts with existing data", ErrorCode.ABORTED)
+    return None
+
+
+class RequestCheckInterceptor(aio.ServerInterceptor):
+    """Refuses requests holding values no service can store (servicekit.rpc.validation)
+    before the servicer runs; the error-mapping interceptor outside turns that into
+    INVALID_ARGUMENT naming the fields."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
+        details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        if handler.unary_unary:
+            inner: Any = handler.unary_unary
+
+            async def unary(request: Any, context: Context) -> Any:
+                check_request(request)
+                return await inner(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.unary_stream:
+            inner_stream: Any = handler.unary_stream
+
+            async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+                check_request(request)
+                async for item in inner_stream(request, context):
+                    yield item
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
 
 
 class AuthInterceptor(ScopedInterceptor):

@@ -21,6 +21,7 @@ from servicekit.metrics import start_metrics_server
 from servicekit.rpc.interceptors import (
     AuthInterceptor,
     ErrorMappingInterceptor,
+    RequestCheckInterceptor,
     RequestContextInterceptor,
 )
 from servicekit.settings import BaseServiceSettings
@@ -76,6 +77,7 @@ def create_server(
             RequestContextInterceptor(),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier, public),
+            RequestCheckInterceptor(),
         ],
         options=[
             ("grpc.so_reuseport", 0),

@@ -51,7 +51,7 @@ async def test_servicer_validation_error_names_the_field(gateway):
     response = await gateway.post("/v1/shelves/s/things", json={"count": 1})
     assert response.status_code == 400
     assert _reason(response.json()) == "THING_INVALID"
-    assert _violations(response.json()) == ["thing.display_name"]
+    assert _violations(response.json()) == ["thing.displayName"]  # JSON names
 
 
 async def test_unexpected_exception_is_internal_without_its_text(gateway):

@@ -54,7 +54,7 @@ async def test_cyclic_move_is_refused_naming_the_field(identity):
     )
     assert response.status_code == 400
     assert reason(response.json()) == "DEPARTMENT_CYCLE"
-    assert violations(response.json()) == ["department.parent_department_id"]
+    assert violations(response.json()) == ["department.parentDepartmentId"]
 
 
 async def test_delete_is_refused_while_children_or_users_remain(identity):
@@ -88,4 +88,4 @@ async def test_sibling_names_are_unique(identity):
         headers=await admin(identity),
     )
     assert again.status_code == 409
-    assert violations(again.json()) == ["department.display_name"]
+    assert violations(again.json()) == ["department.displayName"]

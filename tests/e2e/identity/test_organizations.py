@@ -81,14 +81,14 @@ async def test_bad_input_names_the_field_and_writes_nothing(identity):
     before = (await ok(await identity.client.get("/v1/enterprises", headers=headers)))["totalSize"]
     missing = await identity.client.post("/v1/enterprises", json={"industry": "x"}, headers=headers)
     assert missing.status_code == 400
-    assert violations(missing.json()) == ["enterprise.display_name"]
+    assert violations(missing.json()) == ["enterprise.displayName"]
     bad_phone = await identity.client.post(
         "/v1/enterprises",
         json={"displayName": unique("e"), "contactPhone": "12345"},
         headers=headers,
     )
     assert bad_phone.status_code == 400
-    assert violations(bad_phone.json()) == ["enterprise.contact_phone"]
+    assert violations(bad_phone.json()) == ["enterprise.contactPhone"]
     after = (await ok(await identity.client.get("/v1/enterprises", headers=headers)))["totalSize"]
     assert after == before
 
@@ -101,7 +101,7 @@ async def test_duplicate_name_is_a_conflict_naming_the_field(identity):
         headers=await admin(identity),
     )
     assert again.status_code == 409
-    assert violations(again.json()) == ["enterprise.display_name"]
+    assert violations(again.json()) == ["enterprise.displayName"]
 
 
 async def test_disabled_enterprise_users_cannot_sign_in_until_enabled(identity):
@@ -184,4 +184,4 @@ async def test_designations_are_listed_added_and_removed(identity):
     assert (await ok(await identity.client.get(path, headers=headers)))["designations"] == []
     unknown = await identity.client.post(path, json={"providerId": "nope"}, headers=headers)
     assert unknown.status_code == 400
-    assert violations(unknown.json()) == ["designation.provider_id"]
+    assert violations(unknown.json()) == ["designation.providerId"]

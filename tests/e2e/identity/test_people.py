@@ -55,7 +55,7 @@ async def test_bad_user_input_names_each_field_and_writes_nothing(identity):
     response = await identity.client.post("/v1/users", json=body, headers=headers)
     assert response.status_code == 400
     assert violations(response.json()) == [
-        "user.display_name",
+        "user.displayName",
         "user.username",
         "user.phone",
         "user.email",
@@ -72,7 +72,7 @@ async def test_bad_user_input_names_each_field_and_writes_nothing(identity):
         headers=headers,
     )
     assert unknown_role.status_code == 400
-    assert violations(unknown_role.json()) == ["user.role_ids"]
+    assert violations(unknown_role.json()) == ["user.roleIds"]
     wrong_kind_role = await identity.client.post(
         "/v1/users",
         json={
@@ -199,4 +199,4 @@ async def test_profile_self_service_with_authorisation_flags(identity):
         headers=headers,
     )
     assert refused.status_code == 400
-    assert violations(refused.json()) == ["update_mask"]
+    assert violations(refused.json()) == ["updateMask"]

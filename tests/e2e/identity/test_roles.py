@@ -44,7 +44,7 @@ async def test_unknown_code_is_refused_naming_the_field(identity):
         "/v1/roles", json=_role("坏角色", ["no.such.code"]), headers=headers
     )
     assert response.status_code == 400
-    assert violations(response.json()) == ["role.permission_codes"]
+    assert violations(response.json()) == ["role.permissionCodes"]
 
 
 async def test_nobody_grants_codes_they_do_not_hold(identity):

@@ -118,7 +118,7 @@ async def test_only_the_uploader_removes_and_references_must_belong_to_the_ticke
         headers=wang,
         json={"body": "x", "attachmentIds": ["nope"]},
     )
-    assert violations(unknown.json()) == ["comment.attachment_ids"]
+    assert violations(unknown.json()) == ["comment.attachmentIds"]
     await ok(
         await tickets.client.post(f"/v1/tickets/{ticket['ticketId']}:start", headers=wang, json={})
     )

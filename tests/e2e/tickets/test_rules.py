@@ -112,20 +112,20 @@ async def test_bad_input_names_each_field_and_writes_nothing(tickets):
     )
     assert response.status_code == 400
     assert sorted(violations(response.json())) == [
-        "ticket.contact_phone",
-        "ticket.custom_fields.building",
-        "ticket.custom_fields.color",
-        "ticket.custom_fields.floor",
+        "ticket.contactPhone",
+        "ticket.customFields.building",
+        "ticket.customFields.color",
+        "ticket.customFields.floor",
         "ticket.title",
     ]
     missing = await tickets.client.post(
         "/v1/tickets", headers=headers, json={"title": "x", "serviceTypeId": type_id}
     )
-    assert violations(missing.json()) == ["ticket.custom_fields.floor"]
+    assert violations(missing.json()) == ["ticket.customFields.floor"]
     unknown_type = await tickets.client.post(
         "/v1/tickets", headers=headers, json={"title": "x", "serviceTypeId": "no"}
     )
-    assert violations(unknown_type.json()) == ["ticket.service_type_id"]
+    assert violations(unknown_type.json()) == ["ticket.serviceTypeId"]
     after = (
         await ok(await tickets.client.get("/v1/tickets", params={"mine": "true"}, headers=headers))
     )["totalSize"]
