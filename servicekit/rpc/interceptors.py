@@ -69,13 +69,17 @@ class ScopedInterceptor(aio.ServerInterceptor, abc.ABC):
         return wrap_handler(handler, details.method, self.scope)
 
 
-def wrap_handler(handler: Handler, method: str, scope: Scope) -> Handler:
+def wrap_handler(
+    handler: Handler, method: str, scope: Scope, check: Callable[[Any], None] = lambda _: None
+) -> Handler:
+    """The handler run inside `scope(method, context)`, after `check(request)`."""
     # grpc's stubs describe synchronous handlers; under grpc.aio they are coroutine functions.
     if handler.unary_unary:
         inner: Any = handler.unary_unary
 
         async def unary(request: Any, context: Context) -> Any:
             async with scope(method, context):
+                check(request)
                 return await inner(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -86,6 +90,7 @@ def wrap_handler(handler: Handler, method: str, scope: Scope) -> Handler:
 
         async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
             async with scope(method, context):
+                check(request)
                 async for item in inner_stream(request, context):
                     yield item
 
@@ -188,10 +193,14 @@ def refusal_by_database(error: BaseException) -> DomainError | None:
     return None
 
 
-class RequestCheckInterceptor(aio.ServerInterceptor):
+class RequestCheckInterceptor(ScopedInterceptor):
     """Refuses requests holding values no service can store (servicekit.rpc.validation)
     before the servicer runs; the error-mapping interceptor outside turns that into
     INVALID_ARGUMENT naming the fields."""
+
+    @contextlib.asynccontextmanager
+    async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
+        yield
 
     async def intercept_service(
         self,
@@ -201,28 +210,7 @@ class RequestCheckInterceptor(aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None:
             return handler
-        if handler.unary_unary:
-            inner: Any = handler.unary_unary
-
-            async def unary(request: Any, context: Context) -> Any:
-                check_request(request)
-                return await inner(request, context)
-
-            return grpc.unary_unary_rpc_method_handler(
-                unary, handler.request_deserializer, handler.response_serializer
-            )
-        if handler.unary_stream:
-            inner_stream: Any = handler.unary_stream
-
-            async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
-                check_request(request)
-                async for item in inner_stream(request, context):
-                    yield item
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream, handler.request_deserializer, handler.response_serializer
-            )
-        return handler
+        return wrap_handler(handler, details.method, self.scope, check_request)
 
 
 class AuthInterceptor(ScopedInterceptor):
