@@ -50,6 +50,7 @@ def up(stack: Stack) -> None:
             f"  API docs  {stack.gateway_url}/docs\n"
             f"  postgres  {stack.database_server_url}\n"
             f"  kafka     {stack.kafka_bootstrap}\n"
+            f"{stack.grpc_addresses()}"
             f"  logs      {stack.logs}\n"
             f"Press Ctrl-C to stop.",
             flush=True,

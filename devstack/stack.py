@@ -133,6 +133,13 @@ class Stack:
         if self.postgres:
             self.postgres.stop()
 
+    def grpc_addresses(self) -> str:
+        """One line per service: its gRPC address (for grpcurl and the like)."""
+        return "".join(
+            f"  {spec.name:<9} 127.0.0.1:{self._port(spec)} (gRPC)\n"
+            for spec in self.options.services
+        )
+
     def child(self, name: str) -> Child:
         return next(c for c in self.children if c.name == name)
 

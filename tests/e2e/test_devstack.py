@@ -64,6 +64,7 @@ def _start_check_and_stop(tmp_path, extra_env: dict[str, str], *, own_servers: b
         output, _ = stack.communicate(timeout=60)
     assert stack.returncode == 0, output
     assert f"http://127.0.0.1:{port}/docs" in output
+    assert "identity  127.0.0.1:" in output and "(gRPC)" in output
     assert "stopped." in output
     logs = {p.name for p in (tmp_path / "data" / "logs").iterdir()}
     assert {"gateway.log", "identity.log", "tickets.log"} <= logs
