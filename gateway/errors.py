@@ -67,7 +67,7 @@ def rpc_error_response(
     if request_type is not None:
         _name_fields_as_json(status, request_type)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED):
-        headers = headers | {"retry-after": RETRY_AFTER_SECONDS}
+        headers = headers | {"retry-after": _retry_after(status)}
     return status_response(status, headers)
 
 
@@ -127,3 +127,15 @@ def json_field_path(message: Any, path: str) -> str:
             key_next = True
             current = current.fields_by_name["value"].message_type
     return ".".join(parts)
+
+
+def _retry_after(status: status_pb2.Status) -> str:
+    """The service's own figure (ErrorInfo metadata `retry_after_seconds`), else the default."""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            seconds: str = info.metadata.get("retry_after_seconds", "")
+            if seconds.isdigit():
+                return seconds
+    return RETRY_AFTER_SECONDS

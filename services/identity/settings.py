@@ -15,8 +15,6 @@ class IdentitySettings(BaseServiceSettings):
     refresh_token_ttl_days: int = 14
     wechat_binding_ttl_seconds: int = 600
     key_encryption_key: str = DEVELOPMENT_KEY_ENCRYPTION_KEY
-    lockout_max_failures: int = 5
-    lockout_minutes: int = 15
     wechat_app_id: str = "wx-development"
     wechat_app_secret: str = "development-secret"
     wechat_api_base: str = "https://api.weixin.qq.com"

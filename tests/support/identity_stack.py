@@ -62,7 +62,6 @@ async def identity(identity_database: str, fake_wechat: FakeWechat) -> AsyncIter
         environment="test",
         database_url=identity_database,
         wechat_api_base=fake_wechat.base_url,
-        lockout_max_failures=3,
     )
     deps = build_deps(settings)
     await seed(deps)

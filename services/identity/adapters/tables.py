@@ -164,6 +164,14 @@ refresh_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+)
+
 signing_keys = Table(
     "signing_keys",
     metadata,

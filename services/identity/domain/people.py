@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from services.identity.domain.lifecycle import ActiveState, Lifecycle
 
@@ -57,27 +57,6 @@ class User(Lifecycle):
     def reason_prefix(self) -> str:
         return "USER"
 
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """After `max_failures` wrong passwords in a row the account locks for `lock_for`."""
-
-    max_failures: int = 5
-    lock_for: timedelta = timedelta(minutes=15)
-
-    def is_locked(self, user: User, now: datetime) -> bool:
-        return user.locked_until is not None and user.locked_until > now
-
-    def record_failure(self, user: User, now: datetime) -> bool:
-        """Counts a failure; True when this failure locks the account."""
-        user.failed_logins += 1
-        if user.failed_logins >= self.max_failures:
-            user.failed_logins = 0
-            user.locked_until = now + self.lock_for
-            return True
-        return False
-
-    def record_success(self, user: User, now: datetime) -> None:
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
+    def signed_in(self, now: datetime) -> None:
+        self.last_login_at = now
+        self.failed_logins, self.locked_until = 0, None  # the old lock-out's columns, unused

@@ -3,15 +3,22 @@ sign-out. Failed attempts are security-logged and committed even though the call
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import jwt
 
-from servicekit.errors import DomainError, not_found, unauthenticated
+from servicekit.errors import DomainError, ErrorCode, not_found, unauthenticated
 from services.identity.adapters.passwords import verify_password
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User
 from services.identity.domain.security import ClientInfo, SecurityEventKind
+from services.identity.domain.throttle import (
+    Attempts,
+    ThrottlePolicy,
+    throttle_keys,
+    wait_before,
+)
 from services.identity.domain.tokens import RefreshVerdict
 from services.identity.service_layer.deps import Deps
 from services.identity.service_layer.events import record
@@ -25,16 +32,24 @@ BINDING_AUDIENCE = "ticketing-wechat-binding"
 
 async def login(deps: Deps, *, login: str, password: str, client: ClientInfo) -> IssuedTokens:
     async with deps.uow() as uow:
+        policies = throttle_keys(login, client.ip_address)
+        attempts = await uow.attempts.of(policies)
+        await _refuse_if_throttled(deps, uow, attempts, policies, login, client)
         user = await uow.users.find_for_login(login.strip())
         failure = await _password_failure(deps, uow, user, login, password, client)
         if failure is None:
             assert user is not None
             failure = await _sign_in_refusal(uow, user)
         if failure is not None:
-            await uow.commit()  # keep the failure count and the security log
+            for key, policy in policies.items():
+                counted = attempts.get(key) or Attempts(key)
+                counted.failed(policy, deps.clock())
+                await uow.attempts.save(counted)
+            await uow.commit()  # keep the failure counts and the security log
             raise failure
         assert user is not None
-        deps.lockout.record_success(user, deps.clock())
+        await uow.attempts.forget(next(iter(policies)))  # this account from this address
+        user.signed_in(deps.clock())
         await uow.users.save(user)
         tokens = await issue_tokens(deps, uow, user)
         await record(
@@ -50,6 +65,28 @@ async def login(deps: Deps, *, login: str, password: str, client: ClientInfo) ->
     return tokens
 
 
+async def _refuse_if_throttled(
+    deps: Deps,
+    uow: IdentityUnitOfWork,
+    attempts: dict[str, Attempts],
+    policies: dict[str, ThrottlePolicy],
+    login: str,
+    client: ClientInfo,
+) -> None:
+    """Too many recent failures under any key: 429 with the wait, whoever the account is."""
+    wait = wait_before(attempts, policies, deps.clock())
+    if wait <= timedelta(0):
+        return
+    await record(uow, SecurityEventKind.LOGIN_FAILED, client, login=login, cause="throttled")
+    await uow.commit()
+    raise DomainError(
+        "SIGN_IN_THROTTLED",
+        "too many failed sign-ins; try again later",
+        ErrorCode.RESOURCE_EXHAUSTED,
+        metadata={"retry_after_seconds": str(math.ceil(wait.total_seconds()))},
+    )
+
+
 async def _password_failure(
     deps: Deps,
     uow: IdentityUnitOfWork,
@@ -58,19 +95,6 @@ async def _password_failure(
     password: str,
     client: ClientInfo,
 ) -> DomainError | None:
-    now = deps.clock()
-    org = user.organization_id if user else ""
-    if user is not None and deps.lockout.is_locked(user, now):
-        await record(
-            uow,
-            SecurityEventKind.LOGIN_FAILED,
-            client,
-            user_id=user.id,
-            login=login,
-            organization_id=org,
-            cause="locked",
-        )
-        return unauthenticated("ACCOUNT_LOCKED", "too many failed sign-ins; try again later")
     if await verify_password(user.password_hash if user else "", password):
         return None
     await record(
@@ -79,20 +103,9 @@ async def _password_failure(
         client,
         user_id=user.id if user else "",
         login=login,
-        organization_id=org,
+        organization_id=user.organization_id if user else "",
         cause="bad_credentials",
     )
-    if user is not None:
-        if deps.lockout.record_failure(user, now):
-            await record(
-                uow,
-                SecurityEventKind.ACCOUNT_LOCKED,
-                client,
-                user_id=user.id,
-                login=login,
-                organization_id=org,
-            )
-        await uow.users.save(user)
     return unauthenticated(LOGIN_FAILED, "wrong username, phone or password")
 
 
@@ -197,7 +210,7 @@ async def _sign_in(
         )
         await uow.commit()
         raise refusal
-    deps.lockout.record_success(user, deps.clock())
+    user.signed_in(deps.clock())
     await uow.users.save(user)
     tokens = await issue_tokens(deps, uow, user)
     await record(

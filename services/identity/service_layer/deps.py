@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.wechat import WechatClient
-from services.identity.domain.people import LockoutPolicy
 from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
 from services.identity.settings import IdentitySettings
 
@@ -29,10 +28,3 @@ class Deps:
 
     def uow(self) -> IdentityUnitOfWork:
         return IdentityUnitOfWork(self.engine)
-
-    @property
-    def lockout(self) -> LockoutPolicy:
-        return LockoutPolicy(
-            max_failures=self.settings.lockout_max_failures,
-            lock_for=timedelta(minutes=self.settings.lockout_minutes),
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from servicekit.uow import UnitOfWork
 from services.identity.adapters.repositories.access import AccessRepository
+from services.identity.adapters.repositories.attempts import AttemptsRepository
 from services.identity.adapters.repositories.credentials import (
     RefreshTokenRepository,
     SecurityLogRepository,
@@ -20,6 +21,7 @@ class IdentityUnitOfWork(UnitOfWork):
     access: AccessRepository
     refresh_tokens: RefreshTokenRepository
     security_log: SecurityLogRepository
+    attempts: AttemptsRepository
 
     async def __aenter__(self) -> IdentityUnitOfWork:
         await super().__aenter__()
@@ -29,4 +31,5 @@ class IdentityUnitOfWork(UnitOfWork):
         self.access = AccessRepository(self.connection)
         self.refresh_tokens = RefreshTokenRepository(self.connection)
         self.security_log = SecurityLogRepository(self.connection)
+        self.attempts = AttemptsRepository(self.connection)
         return self

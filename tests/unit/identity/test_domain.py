@@ -11,7 +11,7 @@ from servicekit.errors import DomainError
 from services.identity.domain.access import DataScope, Role, effective_access
 from services.identity.domain.departments import check_move, subtree
 from services.identity.domain.organizations import Organization, OrgKind, OrgState
-from services.identity.domain.people import LockoutPolicy, User, UserKind
+from services.identity.domain.people import UserKind
 from services.identity.domain.tokens import RefreshToken, RefreshVerdict
 from services.identity.domain.visibility import Viewer, visible_enterprises, visible_providers
 
@@ -41,16 +41,6 @@ def test_unknown_parent_is_refused():
 
 def test_subtree_holds_the_department_and_its_descendants():
     assert subtree("it", TREE) == {"it", "net"}
-
-
-def test_lockout_after_max_failures_then_reset_on_success():
-    policy = LockoutPolicy(max_failures=3, lock_for=timedelta(minutes=15))
-    user = User(id="u", kind=UserKind.ENTERPRISE, display_name="u")
-    assert [policy.record_failure(user, NOW) for _ in range(3)] == [False, False, True]
-    assert policy.is_locked(user, NOW + timedelta(minutes=14))
-    assert not policy.is_locked(user, NOW + timedelta(minutes=16))
-    policy.record_success(user, NOW)
-    assert user.failed_logins == 0 and user.locked_until is None
 
 
 def test_refresh_token_verdicts():
