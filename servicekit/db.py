@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -12,3 +17,10 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, pool_recycle=1800
     )
+
+
+def upsert(table: Table, values: Mapping[str, Any], *, key: Sequence[str]) -> Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE every other given column: write a row's state."""
+    statement = insert(table).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in key}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=changed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from servicekit.db import upsert
 from services.identity.adapters.tables import sign_in_attempts
 from services.identity.domain.throttle import Attempts
 
@@ -23,20 +23,12 @@ class AttemptsRepository:
         return {r.key: Attempts(r.key, r.failures, r.last_failure_at) for r in rows}
 
     async def save(self, attempts: Attempts) -> None:
-        statement = insert(sign_in_attempts).values(
-            key=attempts.key,
-            failures=attempts.failures,
-            last_failure_at=attempts.last_failure_at,
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "failures": statement.excluded.failures,
-                    "last_failure_at": statement.excluded.last_failure_at,
-                },
-            )
-        )
+        values = {
+            "key": attempts.key,
+            "failures": attempts.failures,
+            "last_failure_at": attempts.last_failure_at,
+        }
+        await self._db.execute(upsert(sign_in_attempts, values, key=["key"]))
 
     async def forget(self, key: str) -> None:
         await self._db.execute(delete(sign_in_attempts).where(sign_in_attempts.c.key == key))

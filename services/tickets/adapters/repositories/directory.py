@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from servicekit.db import upsert
 from services.tickets.adapters.tables import (
     directory_departments,
     directory_designations,
@@ -54,13 +55,7 @@ class DirectoryRepository:
         return found is not None
 
     async def upsert_person(self, person: Person) -> None:
-        statement = insert(directory_people).values(**person.__dict__)
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["id"],
-                set_={c.name: c for c in statement.excluded if c.name != "id"},
-            )
-        )
+        await self._db.execute(upsert(directory_people, person.__dict__, key=["id"]))
 
     async def department_subtree(self, department_id: str) -> frozenset[str]:
         """The department and every department below it, as identity last told us."""
@@ -91,18 +86,8 @@ class DirectoryRepository:
                 delete(directory_departments).where(directory_departments.c.id == department_id)
             )
             return
-        statement = insert(directory_departments).values(
-            id=department_id, enterprise_id=enterprise_id, parent_id=parent_id
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["id"],
-                set_={
-                    "enterprise_id": statement.excluded.enterprise_id,
-                    "parent_id": statement.excluded.parent_id,
-                },
-            )
-        )
+        values = {"id": department_id, "enterprise_id": enterprise_id, "parent_id": parent_id}
+        await self._db.execute(upsert(directory_departments, values, key=["id"]))
 
     async def set_designation(self, enterprise_id: str, provider_id: str, *, present: bool) -> None:
         if present:
