@@ -13,6 +13,7 @@ class FakeWechat:
     def __init__(self) -> None:
         self.openids: dict[str, str] = {}  # login code -> openid
         self.phones: dict[str, str] = {}  # phone code -> phone number
+        self.calls = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -28,6 +29,7 @@ class FakeWechat:
         self._server.server_close()
 
     def _answer(self, path: str, query: dict[str, str], body: dict) -> dict:  # type: ignore[type-arg]
+        self.calls += 1
         if path == "/sns/jscode2session":
             openid = self.openids.get(query.get("js_code", ""))
             return (

@@ -8,7 +8,14 @@ from datetime import timedelta
 
 import jwt
 
-from servicekit.errors import DomainError, ErrorCode, not_found, unauthenticated
+from servicekit.errors import (
+    DomainError,
+    ErrorCode,
+    FieldViolation,
+    invalid_argument,
+    not_found,
+    unauthenticated,
+)
 from services.identity.adapters.passwords import verify_password
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User
@@ -167,6 +174,8 @@ async def logout(deps: Deps, *, refresh_token: str, client: ClientInfo) -> None:
 
 
 async def wechat_login(deps: Deps, *, code: str, client: ClientInfo) -> IssuedTokens:
+    if not code.strip():  # WeChat would refuse it too: no need to ask
+        raise invalid_argument("CODE_MISSING", [FieldViolation("code", "is required")])
     openid = await deps.wechat.openid_for(code)
     async with deps.uow() as uow:
         user = await uow.users.find_by("wechat_openid", openid)

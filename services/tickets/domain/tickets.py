@@ -220,6 +220,10 @@ class Ticket:
         return self._move("assigned", actor, target, changes=changes, note=note)
 
     def claim(self, actor: Principal) -> Step:
+        if self.engineer_id and self.engineer_id != actor.user_id:
+            raise DomainError(
+                "TICKET_ALREADY_CLAIMED", "another engineer has this ticket", ErrorCode.ABORTED
+            )
         self._require("claim", Status.PENDING_ASSIGNMENT)
         _require_code(actor, "ticket.claim")
         if (

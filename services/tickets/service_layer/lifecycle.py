@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from servicekit.auth.principal import Principal
+from servicekit.errors import not_found
 from servicekit.paging import page_of
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.tickets import Step, Ticket
@@ -22,9 +23,18 @@ _EVERYTHING = TicketScope(everything=True)
 Decide = Callable[[TicketsUnitOfWork, Ticket], Step | Awaitable[Step]]
 
 
-async def act(deps: Deps, principal: Principal, ticket_id: str, decide: Decide) -> Ticket:
+async def act(
+    deps: Deps,
+    principal: Principal,
+    ticket_id: str,
+    decide: Decide,
+    *,
+    within: TicketScope | None = None,
+) -> Ticket:
+    """One step. `within` widens what the caller may act on beyond what he sees (a claim
+    looks at the whole pool of the engineer's provider, so a lost race is a conflict)."""
     async with deps.uow() as uow:
-        ticket = await load(uow, principal, ticket_id, lock=True)
+        ticket = await _load_within(uow, principal, ticket_id, within)
         decided = decide(uow, ticket)
         step = await decided if inspect.isawaitable(decided) else decided
         saved = await uow.tickets.save(ticket)
@@ -62,7 +72,19 @@ async def assign(
 
 
 async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
-    return await act(deps, p, ticket_id, lambda uow, t: t.claim(p))
+    pool = TicketScope(provider_id=p.organization_id) if p.kind == "engineer" else None
+    return await act(deps, p, ticket_id, lambda uow, t: t.claim(p), within=pool)
+
+
+async def _load_within(
+    uow: TicketsUnitOfWork, principal: Principal, ticket_id: str, within: TicketScope | None
+) -> Ticket:
+    if within is None:
+        return await load(uow, principal, ticket_id, lock=True)
+    ticket = await uow.tickets.get(ticket_id, scope=within, lock=True)
+    if ticket is None:
+        raise not_found("TICKET_NOT_FOUND", f"no ticket {ticket_id!r}")
+    return ticket
 
 
 async def transfer(

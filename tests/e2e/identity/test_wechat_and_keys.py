@@ -6,7 +6,7 @@ from __future__ import annotations
 import jwt
 
 from services.identity.entrypoints import rotate_signing_key
-from tests.e2e.identity.helpers import new_engineer, new_provider, ok, reason
+from tests.e2e.identity.helpers import new_engineer, new_provider, ok, reason, violations
 
 
 async def test_first_wechat_login_binds_by_phone_then_signs_in_directly(identity):
@@ -71,3 +71,11 @@ async def test_key_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_n
         "/v1/users/me", headers={"authorization": f"Bearer {before['accessToken']}"}
     )
     assert old_still_works.status_code == 200
+
+
+async def test_an_empty_wechat_code_is_400_without_asking_wechat(identity, fake_wechat):
+    before = fake_wechat.calls
+    for code in ("", "   "):
+        response = await identity.client.post("/v1/auth:wechatLogin", json={"code": code})
+        assert (response.status_code, violations(response.json())) == (400, ["code"])
+    assert fake_wechat.calls == before

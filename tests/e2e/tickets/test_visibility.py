@@ -177,3 +177,24 @@ async def test_staff_create_on_behalf_of_a_customer(tickets):
         f"/v1/tickets/{ticket['ticketId']}", headers=await tickets.as_user("acme-user")
     )
     assert seen.status_code == 200
+
+
+async def test_a_lost_race_to_claim_is_a_conflict_not_a_missing_ticket(tickets):
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=0)
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    pooled = await new_ticket(tickets, type_id)
+    path = f"/v1/tickets/{pooled['ticketId']}"
+    await ok(
+        await tickets.client.post(
+            f"{path}:assign", headers=admin, json={"providerId": cast.provider_id}
+        )
+    )
+    wang, li = await tickets.as_user("engineer-wang"), await tickets.as_user("engineer-li")
+    won = await tickets.client.post(f"{path}:claim", headers=wang, json={})
+    lost = await tickets.client.post(f"{path}:claim", headers=li, json={})
+    assert won.status_code == 200, won.text
+    assert (lost.status_code, reason(lost.json())) == (409, "TICKET_ALREADY_CLAIMED")
+    assert (await tickets.client.get(path, headers=li)).status_code == 404  # still not his
+    zhao = await tickets.as_user("engineer-zhao")  # another provider's engineer
+    assert (await tickets.client.post(f"{path}:claim", headers=zhao, json={})).status_code == 404
