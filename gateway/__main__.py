@@ -21,6 +21,7 @@ def main() -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        server_header=False,  # no banner naming the server software
     )
 
 

@@ -169,6 +169,7 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *_safety_headers(scope)]
             await send(message)
 
         try:
@@ -189,6 +190,28 @@ class AccessLog:
                         "duration_ms": elapsed * 1000,
                     },
                 )
+
+
+# API answers are data, never pages: nothing may be sniffed, framed or run from them. Swagger
+# UI (/docs) loads its own assets, so it gets a policy that lets it.
+_API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+_DOCS_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    b"https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
+
+
+def _safety_headers(scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    path: str = scope.get("path", "")
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"content-security-policy", _DOCS_POLICY if path == "/docs" else _API_POLICY),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+    if path.startswith("/v1/auth:"):  # tokens must not be kept by caches
+        headers.append((b"cache-control", b"no-store"))
+    return headers
 
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")

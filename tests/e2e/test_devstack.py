@@ -55,6 +55,7 @@ def _start_check_and_stop(tmp_path, extra_env: dict[str, str], *, own_servers: b
         assert time.monotonic() - started < 60
         openapi = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5)
         assert openapi.status_code == 200
+        assert "server" not in openapi.headers  # uvicorn's banner is off
         _demo_admin_signs_in(
             f"http://127.0.0.1:{port}", expected_enterprises=2 if own_servers else None
         )

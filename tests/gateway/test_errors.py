@@ -98,3 +98,17 @@ async def _gateway_for(target: str, *, timeout: float):
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
         yield client
+
+
+async def test_every_answer_carries_the_safety_headers(gateway):
+    answers = [
+        await gateway.get("/v1/shelves/s/things/t"),
+        await gateway.get("/no/such/route"),
+        await gateway.get("/healthz"),
+    ]
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "server" not in answer.headers
+    docs = await gateway.get("/docs")
+    assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]

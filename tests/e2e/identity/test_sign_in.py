@@ -145,3 +145,11 @@ async def _security_logs(identity, **params) -> list[dict]:
     )
     assert response.status_code == 200, response.text
     return response.json()["securityLogs"]
+
+
+async def test_token_answers_are_never_cached(identity):
+    response = await identity.client.post(
+        "/v1/auth:login", json={"login": "admin", "password": "admin-demo-2026"}
+    )
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
