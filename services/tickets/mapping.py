@@ -8,6 +8,7 @@ from google.protobuf import json_format, struct_pb2
 from ticketing.common.v1 import common_pb2
 from ticketing.tickets.v1 import catalog_pb2, knowledge_pb2, tickets_pb2
 
+from servicekit.errors import FieldViolation, invalid_argument
 from servicekit.proto_values import duration, timedelta_of, timestamp
 from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.attachments import Attachment
@@ -269,7 +270,12 @@ def history_pb(h: HistoryEntry) -> tickets_pb2.HistoryEntry:
 
 
 def requested_priority(m: tickets_pb2.Ticket) -> Priority | None:
-    """The priority asked for; None means "the service level's"."""
+    """The priority asked for; None means "the service level's". A number outside the enum
+    (proto3 JSON accepts any) is refused."""
+    if m.priority and m.priority not in PRIORITY_FROM:
+        raise invalid_argument(
+            "TICKET_INVALID", [FieldViolation("ticket.priority", "is not a priority")]
+        )
     return PRIORITY_FROM.get(m.priority)
 
 

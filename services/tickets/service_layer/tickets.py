@@ -83,6 +83,7 @@ async def create_ticket(
         if violations:
             raise invalid_argument("TICKET_INVALID", violations)
         assert level is not None
+        _requester_sets_no_priority_or_channel(principal, draft, priority, level.priority)
         now = deps.clock()
         draft.id = uuid.uuid4().hex
         draft.service_level_id, draft.priority = level.id, priority or level.priority
@@ -296,6 +297,27 @@ async def _service_type(deps: Deps, uow: TicketsUnitOfWork, type_id: str) -> Ser
             [FieldViolation("ticket.service_type_id", "is not an enabled service type")],
         )
     return found
+
+
+def _requester_sets_no_priority_or_channel(
+    principal: Principal, draft: Ticket, asked: Priority | None, levels: Priority
+) -> None:
+    """The service level sets a requester's priority (staff raising a ticket on a customer's
+    behalf may choose it), and only staff tickets come through the staff channel."""
+    raised_by_requester = draft.requester_id == principal.user_id
+    if raised_by_requester and asked is not None and asked != levels:
+        raise permission_denied(
+            "PRIORITY_NOT_YOURS", "the service level sets the priority; staff may change it"
+        )
+    if raised_by_requester and draft.channel is Channel.STAFF:
+        raise invalid_argument(
+            "TICKET_INVALID",
+            [
+                FieldViolation(
+                    "ticket.channel", "is staff only for tickets raised on a customer's behalf"
+                )
+            ],
+        )
 
 
 def _content_violations(ticket: Ticket) -> list[FieldViolation]:

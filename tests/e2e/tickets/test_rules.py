@@ -219,3 +219,31 @@ async def test_same_request_id_with_a_different_request_is_a_conflict(tickets):
     )
     assert changed.status_code == 409
     assert reason(changed.json()) == "REQUEST_ID_REUSED"
+
+
+async def test_the_service_level_sets_a_requesters_priority_and_staff_may_choose(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)  # its level is PRIORITY_HIGH
+    requester = await tickets.as_user("acme-user")
+    body = {"title": f"优先级-{uuid.uuid4().hex[:6]}", "serviceTypeId": type_id}
+    body |= {"customFields": {"floor": 2}}
+
+    async def create(headers, **fields):  # type: ignore[no-untyped-def]
+        return await tickets.client.post("/v1/tickets", json=body | fields, headers=headers)
+
+    raised = await create(requester, priority="PRIORITY_URGENT")
+    assert (raised.status_code, reason(raised.json())) == (403, "PRIORITY_NOT_YOURS")
+    unknown = await create(requester, priority=99)
+    assert (unknown.status_code, violations(unknown.json())) == (400, ["ticket.priority"])
+    staff_channel = await create(requester, channel="CHANNEL_STAFF")
+    assert (staff_channel.status_code, violations(staff_channel.json())) == (
+        400,
+        ["ticket.channel"],
+    )
+    same = await create(requester, priority="PRIORITY_HIGH")
+    assert same.status_code == 200, same.text
+    me = await ok(await tickets.client.get("/v1/users/me", headers=requester))
+    await tickets.known(me["userId"])
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    on_behalf = await create(admin, priority="PRIORITY_URGENT", requesterUserId=me["userId"])
+    assert on_behalf.status_code == 200, on_behalf.text
+    assert on_behalf.json()["priority"] == "PRIORITY_URGENT"
