@@ -22,6 +22,10 @@ class CatalogCache:
     async def service_type(self, uow: TicketsUnitOfWork, type_id: str) -> ServiceType | None:
         return await self._get(("type", type_id), lambda: uow.catalog.get_type(type_id))
 
+    async def has_children(self, uow: TicketsUnitOfWork, type_id: str) -> bool:
+        found = await self._get(("children", type_id), lambda: uow.catalog.has_children(type_id))
+        return bool(found)
+
     async def service_level(self, uow: TicketsUnitOfWork, level_id: str) -> ServiceLevel | None:
         return await self._get(("level", level_id), lambda: uow.catalog.get_level(level_id))
 

@@ -79,7 +79,15 @@ async def create_ticket(
             service_type.form_fields, draft.custom_fields
         )
         if level is None:
-            violations.append(FieldViolation("ticket.service_level_id", "is not a service level"))
+            missing = not (draft.service_level_id or service_type.default_service_level_id)
+            violations.append(
+                FieldViolation(
+                    "ticket.service_level_id",
+                    "is required: the service type has no default level"
+                    if missing
+                    else "is not a service level",
+                )
+            )
         if violations:
             raise invalid_argument("TICKET_INVALID", violations)
         assert level is not None
@@ -295,6 +303,16 @@ async def _service_type(deps: Deps, uow: TicketsUnitOfWork, type_id: str) -> Ser
         raise invalid_argument(
             "TICKET_INVALID",
             [FieldViolation("ticket.service_type_id", "is not an enabled service type")],
+        )
+    if found.level == 1 or await deps.catalog_cache.has_children(uow, found.id):
+        raise invalid_argument(
+            "TICKET_INVALID",
+            [
+                FieldViolation(
+                    "ticket.service_type_id",
+                    "is a category: choose a service type of level 2 or 3 with no sub-types",
+                )
+            ],
         )
     return found
 

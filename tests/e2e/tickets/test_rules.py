@@ -247,3 +247,20 @@ async def test_the_service_level_sets_a_requesters_priority_and_staff_may_choose
     on_behalf = await create(admin, priority="PRIORITY_URGENT", requesterUserId=me["userId"])
     assert on_behalf.status_code == 200, on_behalf.text
     assert on_behalf.json()["priority"] == "PRIORITY_URGENT"
+
+
+async def test_tickets_are_raised_on_a_leaf_service_type_only(tickets):
+    wifi, _ = await catalogue(tickets, approvals=0)
+    headers = await tickets.as_user("acme-user")
+    network = (await ok(await tickets.client.get(f"/v1/service-types/{wifi}", headers=headers)))[
+        "parentServiceTypeId"
+    ]
+    it = (await ok(await tickets.client.get(f"/v1/service-types/{network}", headers=headers)))[
+        "parentServiceTypeId"
+    ]
+    for category in (network, it):
+        body = {"title": "分类不能报修", "serviceTypeId": category, "customFields": {"floor": 1}}
+        refused = await tickets.client.post("/v1/tickets", json=body, headers=headers)
+        assert refused.status_code == 400, refused.text
+        assert violations(refused.json()) == ["ticket.serviceTypeId"]
+        assert "category" in refused.text

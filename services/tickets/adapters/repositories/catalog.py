@@ -101,6 +101,15 @@ class CatalogRepository:
             query = query.where(service_types.c.enabled)
         return [_type(r) for r in await self._db.execute(query)]
 
+    async def has_children(self, type_id: str) -> bool:
+        """Whether any enabled service type sits below this one."""
+        child = await self._db.scalar(
+            select(service_types.c.id)
+            .where(service_types.c.parent_id == type_id, service_types.c.enabled)
+            .limit(1)
+        )
+        return child is not None
+
     async def save_type(self, item: ServiceType) -> ServiceType:
         row = (
             await self._db.execute(
