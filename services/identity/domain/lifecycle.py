@@ -3,6 +3,7 @@ people alike."""
 
 from __future__ import annotations
 
+import abc
 import enum
 from datetime import datetime
 
@@ -14,7 +15,7 @@ class ActiveState(enum.Enum):
     DISABLED = "disabled"
 
 
-class Lifecycle:
+class Lifecycle(abc.ABC):
     """Mixed into a dataclass that has `state` and `deleted_at`; `reason_prefix` names the
     resource in error reasons (e.g. "ENTERPRISE" → ENTERPRISE_ALREADY_DISABLED)."""
 
@@ -22,8 +23,9 @@ class Lifecycle:
     deleted_at: datetime | None
 
     @property
+    @abc.abstractmethod
     def reason_prefix(self) -> str:
-        raise NotImplementedError
+        """The resource's name in error reasons."""
 
     @property
     def is_deleted(self) -> bool:
