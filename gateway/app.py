@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from google.protobuf import message_factory
@@ -65,6 +66,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             name=route.method.full_name,
         )
     _add_ops_routes(app, upstreams, settings, document)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
     app.add_middleware(AccessLog)
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     return app

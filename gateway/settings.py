@@ -19,3 +19,5 @@ class GatewaySettings(BaseSettings):
     log_level: str = "INFO"
     metrics_port: int | None = None  # Prometheus /metrics on its own port, never the public one
     title: str = "Service-ticket suite API"
+    # Browser origins allowed to call the API from another site (CORS); none by default.
+    cors_origins: list[str] = []

@@ -112,3 +112,22 @@ async def test_every_answer_carries_the_safety_headers(gateway):
         assert "server" not in answer.headers
     docs = await gateway.get("/docs")
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+
+
+async def test_cross_site_calls_only_from_the_configured_origins(echo_server):
+    preflight = {
+        "origin": "https://console.example.com",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+    }
+    upstream = {"testing.echo.v1.EchoService": f"127.0.0.1:{echo_server.port}"}
+    for origins, allowed in (([], False), (["https://console.example.com"], True)):
+        app = create_app(GatewaySettings(upstreams=upstream, cors_origins=origins))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            answer = await client.options("/v1/shelves/s/things/t", headers=preflight)
+            other = await client.options(
+                "/v1/shelves/s/things/t", headers=preflight | {"origin": "https://evil.example"}
+            )
+        assert ("access-control-allow-origin" in answer.headers) is allowed
+        assert "access-control-allow-origin" not in other.headers

@@ -48,6 +48,11 @@ SIGNATURES: dict[str, set[str] | None] = {
     "csv": None,
 }
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f\x7f]+")
+# Direction controls make "photo_gpj.exe" show as "photo_exe.jpg": never in a name.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Markup a browser would run if it ever rendered the file as a page.
+_MARKUP = re.compile(rb"<\s*(script|html|svg|iframe|object|embed)\b|<!doctype\s+html", re.I)
+_IMAGES = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp"})
 
 
 @dataclass
@@ -77,8 +82,12 @@ class AttachmentPolicy:
             return "content", "is empty"
         if len(content) > self.max_bytes:
             return "content", f"is larger than {self.max_bytes // (1024 * 1024)} MB"
+        if _BIDI.search(filename):
+            return "filename", "must not contain text-direction control characters"
         if extension not in self.allowed:
             return "filename", "this type of file is not accepted"
+        if extension in _IMAGES and _MARKUP.search(content):
+            return "content", "holds markup or script after its image header"
         expected = SIGNATURES.get(extension)
         if expected is not None and sniffed not in expected:
             return "content", f"does not look like a .{extension} file"

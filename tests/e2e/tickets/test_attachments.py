@@ -134,3 +134,15 @@ async def test_only_the_uploader_removes_and_references_must_belong_to_the_ticke
     await ok(await tickets.client.delete(path, headers=await tickets.as_user("acme-user")))
     gone = await tickets.client.get(path, headers=wang)
     assert gone.status_code == 404
+
+
+async def test_script_behind_an_image_header_and_direction_tricks_in_names_are_refused(tickets):
+    ticket = await _ticket(tickets)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    plain = await _upload(tickets, ticket, "ok.png", png + b"\x00" * 32)
+    assert plain.status_code == 200, plain.text
+    polyglot = await _upload(tickets, ticket, "cat.png", png + b"<script>alert(1)</script>")
+    assert (polyglot.status_code, violations(polyglot.json())) == (400, ["content"])
+    flipped = await _upload(tickets, ticket, "invoice\u202egnp.png", png)
+    assert (flipped.status_code, violations(flipped.json())) == (400, ["filename"])
+    assert "direction" in flipped.text
