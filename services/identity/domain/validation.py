@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from servicekit.errors import DomainError, FieldViolation, invalid_argument
 
@@ -32,6 +33,15 @@ class Checks:
         if len(value) > max_length:
             self.fail(field, f"must be at most {max_length} characters")
 
+    def https_url(self, field: str, value: str, *, max_length: int = 1000) -> None:
+        """Empty, or an https: URL with a host (no javascript:, data: or plain http:)."""
+        if not value:
+            return
+        if len(value) > max_length:
+            self.fail(field, f"must be at most {max_length} characters")
+        elif not _is_https_url(value):
+            self.fail(field, "must be an https:// address")
+
     def phone(self, field: str, value: str, *, required: bool = False) -> None:
         if not value:
             if required:
@@ -57,6 +67,16 @@ class Checks:
     def raise_if_any(self, reason: str) -> None:
         if self.violations:
             raise invalid_argument(reason, self.violations)
+
+
+def _is_https_url(value: str) -> bool:
+    if not value.isprintable() or " " in value:
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return False
 
 
 def one_field_error(reason: str, field: str, description: str) -> DomainError:

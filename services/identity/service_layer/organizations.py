@@ -91,7 +91,7 @@ def validate(org: Organization) -> None:
     checks.phone("contact_phone", org.contact_phone)
     checks.optional_text("address", org.address)
     checks.optional_text("industry", org.industry, max_length=50)
-    checks.optional_text("logo_url", org.logo_url, max_length=1000)
+    checks.https_url("logo_url", org.logo_url)
     checks.raise_if_any(f"{org.kind.value.upper()}_INVALID")
 
 

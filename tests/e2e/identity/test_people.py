@@ -200,3 +200,24 @@ async def test_profile_self_service_with_authorisation_flags(identity):
     )
     assert refused.status_code == 400
     assert violations(refused.json()) == ["updateMask"]
+
+
+async def test_an_avatar_or_logo_address_must_be_https(identity):
+    enterprise = await new_enterprise(identity)
+    user = await new_user(identity, enterprise["enterpriseId"])
+    refused = await identity.client.patch(
+        "/v1/users/me",
+        params={"updateMask": "avatarUrl"},
+        json={"avatarUrl": "javascript:alert(document.cookie)"},
+        headers=await identity.as_user(user["username"]),
+    )
+    assert (refused.status_code, violations(refused.json())) == (400, ["user.avatarUrl"])
+    logo = await identity.client.post(
+        "/v1/enterprises",
+        json={
+            "displayName": f"企业-{enterprise['enterpriseId'][:6]}-b",
+            "logoUrl": "http://x.example/l.png",
+        },
+        headers=await identity.as_user("admin", "admin-demo-2026"),
+    )
+    assert (logo.status_code, violations(logo.json())) == (400, ["enterprise.logoUrl"])

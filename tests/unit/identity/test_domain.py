@@ -86,3 +86,15 @@ def test_visibility_by_kind():
     assert visible_enterprises(enterprise) == {"E1"}
     assert visible_providers(enterprise) == {"P1"}
     assert visible_enterprises(platform) is None
+
+
+def test_urls_must_be_https_with_a_host():
+    from services.identity.domain.validation import Checks
+
+    checks = Checks("user")
+    for bad in ("javascript:alert(1)", "http://img.example/a.png", "data:image/png;base64,AA",
+                "https://", "https://[::1", "https://img.example/a b.png"):  # fmt: skip
+        checks.https_url("avatar_url", bad)
+    checks.https_url("avatar_url", "https://img.example/a.png")
+    checks.https_url("avatar_url", "")
+    assert [v.field for v in checks.violations] == ["user.avatar_url"] * 6
