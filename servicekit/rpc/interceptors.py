@@ -51,8 +51,15 @@ Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # a stub-only generic
 Scope = Callable[[str, Context], contextlib.AbstractAsyncContextManager[None]]
 
 
+def _accept(request: Any) -> None:
+    """The default request check: every request may proceed."""
+
+
 class ScopedInterceptor(aio.ServerInterceptor, abc.ABC):
-    """Runs `scope(method, context)` around every call of every method."""
+    """Runs `scope(method, context)` around every call of every method, and `check(request)`
+    inside it before the servicer."""
+
+    check: Callable[[Any], None] = staticmethod(_accept)
 
     @abc.abstractmethod
     def scope(self, method: str, context: Context) -> Any:
@@ -66,7 +73,7 @@ class ScopedInterceptor(aio.ServerInterceptor, abc.ABC):
         handler = await continuation(details)
         if handler is None:
             return handler
-        return wrap_handler(handler, details.method, self.scope)
+        return wrap_handler(handler, details.method, self.scope, self.check)
 
 
 def wrap_handler(
@@ -198,19 +205,11 @@ class RequestCheckInterceptor(ScopedInterceptor):
     before the servicer runs; the error-mapping interceptor outside turns that into
     INVALID_ARGUMENT naming the fields."""
 
+    check = staticmethod(check_request)
+
     @contextlib.asynccontextmanager
     async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
         yield
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
-        details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(details)
-        if handler is None:
-            return handler
-        return wrap_handler(handler, details.method, self.scope, check_request)
 
 
 class AuthInterceptor(ScopedInterceptor):

@@ -15,14 +15,13 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from ticketing.events.v1 import identity_events_pb2 as events
 
-from servicekit.events import new_envelope, topic_name
 from services.identity import mapping
 from services.identity.adapters.repositories.organizations import OrganizationFilter
 from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.people import UserKind
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import designation_key
+from services.identity.service_layer.events import designation_key, publish
 from services.identity.service_layer.organizations import RULES
 from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -37,8 +36,13 @@ async def publish_snapshot(deps: Deps) -> int:
     async with deps.uow() as uow:
         published = 0
         async for org in _pages(lambda o, n: _organizations(uow, o, n)):
-            await _publish(
-                uow, RULES[org.kind].name, org.id, org.id, RULES[org.kind].event(SNAPSHOT, org)
+            rules = RULES[org.kind]
+            await publish(
+                uow,
+                rules.event(SNAPSHOT, org),
+                aggregate=rules.name,
+                aggregate_id=org.id,
+                tenant_id=org.id,
             )
             published += 1
             if org.kind is OrgKind.ENTERPRISE:
@@ -50,15 +54,25 @@ async def publish_snapshot(deps: Deps) -> int:
                 if engineer
                 else events.UserChanged(change=SNAPSHOT, user=mapping.user_pb(user))
             )
-            await _publish(
-                uow, "engineer" if engineer else "user", user.id, user.organization_id, payload
+            await publish(
+                uow,
+                payload,
+                aggregate="engineer" if engineer else "user",
+                aggregate_id=user.id,
+                tenant_id=user.organization_id,
             )
             published += 1
         async for role in _pages(
             lambda o, n: uow.access.list_roles(organization_id=None, kinds=None, offset=o, limit=n)
         ):
             role_payload = events.RoleChanged(change=SNAPSHOT, role=mapping.role_pb(role))
-            await _publish(uow, "role", role.id, role.organization_id, role_payload)
+            await publish(
+                uow,
+                role_payload,
+                aggregate="role",
+                aggregate_id=role.id,
+                tenant_id=role.organization_id,
+            )
             published += 1
         await uow.commit()
     log.info("identity snapshot published", extra={"events": published})
@@ -71,15 +85,29 @@ async def _enterprise_parts(uow: IdentityUnitOfWork, enterprise: Organization) -
         payload: Message = events.DepartmentChanged(
             change=SNAPSHOT, department=mapping.department_pb(department)
         )
-        await _publish(uow, "enterprise", enterprise.id, enterprise.id, payload, key=department.id)
+        await _on_enterprise_topic(uow, enterprise, payload, key=department.id)
         published += 1
     for provider, designated_at in await uow.orgs.designations_of(enterprise.id):
         designation = mapping.designation_pb(enterprise.id, provider, designated_at)
         payload = events.DesignationChanged(change=SNAPSHOT, designation=designation)
         key = designation_key(enterprise.id, provider.id)
-        await _publish(uow, "enterprise", enterprise.id, enterprise.id, payload, key=key)
+        await _on_enterprise_topic(uow, enterprise, payload, key=key)
         published += 1
     return published
+
+
+async def _on_enterprise_topic(
+    uow: IdentityUnitOfWork, enterprise: Organization, payload: Message, *, key: str
+) -> None:
+    """Departments and designations travel with their enterprise, each under its own key."""
+    await publish(
+        uow,
+        payload,
+        aggregate="enterprise",
+        aggregate_id=enterprise.id,
+        tenant_id=enterprise.id,
+        key=key,
+    )
 
 
 async def _organizations(uow: IdentityUnitOfWork, offset: int, limit: int) -> list[Organization]:
@@ -112,21 +140,3 @@ async def _pages(fetch: Callable[[int, int], Awaitable[list[T]]]) -> AsyncIterat
         if not page:
             return
         offset += PAGE
-
-
-async def _publish(
-    uow: IdentityUnitOfWork,
-    aggregate: str,
-    aggregate_id: str,
-    tenant_id: str,
-    payload: Message,
-    *,
-    key: str = "",
-) -> None:
-    envelope = new_envelope(
-        payload=payload,
-        aggregate_type=aggregate,
-        aggregate_id=aggregate_id,
-        tenant_id=tenant_id,
-    )
-    await uow.publish(topic_name("identity", aggregate), envelope, key=key)
