@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from google.protobuf.message import Message
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
@@ -78,13 +79,18 @@ async def remembered(db: AsyncConnection, key: RequestKey) -> str | None:
     ).first()
     if row is None:
         return None
-    if row.fingerprint and key.fingerprint and row.fingerprint != key.fingerprint:
+    return earlier_result(key, fingerprint=row.fingerprint, resource_id=str(row.resource_id))
+
+
+def earlier_result(key: RequestKey, *, fingerprint: str, resource_id: str) -> str:
+    """The resource an earlier call with `key` made, unless it sent a different request."""
+    if fingerprint and key.fingerprint and fingerprint != key.fingerprint:
         raise DomainError(
             "REQUEST_ID_REUSED",
             "this request_id was used for a different request",
             ErrorCode.ALREADY_EXISTS,
         )
-    return str(row.resource_id)
+    return resource_id
 
 
 async def remember(db: AsyncConnection, key: RequestKey, *, resource_id: str) -> bool:
@@ -104,3 +110,26 @@ async def remember(db: AsyncConnection, key: RequestKey, *, resource_id: str) ->
         .returning(_KEYS.c.request_id)
     )
     return inserted is not None
+
+
+class RequestLog(Protocol):
+    """The port use cases remember request ids through (`uow.requests`)."""
+
+    async def remembered(self, key: RequestKey) -> str | None:
+        """The resource id an earlier call with this key created, if any."""
+
+    async def remember(self, key: RequestKey, *, resource_id: str) -> bool:
+        """Records the key; False when a concurrent call recorded it first."""
+
+
+class SqlRequestLog:
+    """`RequestLog` on the service's `idempotency_keys` table, in the unit's transaction."""
+
+    def __init__(self, db: AsyncConnection):
+        self._db = db
+
+    async def remembered(self, key: RequestKey) -> str | None:
+        return await remembered(self._db, key)
+
+    async def remember(self, key: RequestKey, *, resource_id: str) -> bool:
+        return await remember(self._db, key, resource_id=resource_id)

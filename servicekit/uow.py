@@ -8,6 +8,7 @@ from sqlalchemy import MetaData, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketing.events.v1 import envelope_pb2
 
+from servicekit.idempotency import SqlRequestLog
 from servicekit.messaging_tables import define_messaging_tables
 
 _OUTBOX, _ = define_messaging_tables(MetaData())
@@ -21,10 +22,12 @@ class UnitOfWork:
     def __init__(self, engine: AsyncEngine):
         self._engine = engine
         self.connection: AsyncConnection
+        self.requests: SqlRequestLog
 
     async def __aenter__(self) -> UnitOfWork:
         self.connection = await self._engine.connect()
         await self.connection.begin()
+        self.requests = SqlRequestLog(self.connection)
         return self
 
     async def __aexit__(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.tickets.v1 import catalog_pb2_grpc, knowledge_pb2_grpc, tickets_pb2_grpc
 
 from servicekit.auth.tokens import KeySource, TokenVerifier
@@ -17,6 +19,7 @@ from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from servicekit.transient import is_transient
 from services.tickets.adapters.identity_directory import identity_routes
 from services.tickets.adapters.storage import FilesystemStore
+from services.tickets.adapters.unit_of_work import TicketsUnitOfWork
 from services.tickets.entrypoints.servicers import (
     CatalogServicer,
     KnowledgeServicer,
@@ -32,9 +35,19 @@ PACKAGE = "ticketing.tickets.v1"
 SERVICE_NAMES = service_names(PACKAGE)
 
 
-def build_deps(settings: TicketsSettings) -> Deps:
-    return Deps(
-        engine=create_engine(settings.database_url),
+@dataclass
+class Runtime(Deps):
+    """The use cases' Deps with the database engine they run on (for the health check, the
+    directory consumer and closing the pool)."""
+
+    engine: AsyncEngine = field(kw_only=True)
+
+
+def build_deps(settings: TicketsSettings) -> Runtime:
+    engine = create_engine(settings.database_url)
+    return Runtime(
+        uow=lambda: TicketsUnitOfWork(engine),
+        engine=engine,
         settings=settings,
         store=FilesystemStore(Path(settings.attachments_dir)),
         catalog_cache=CatalogCache(settings.catalog_cache_seconds),
@@ -65,7 +78,7 @@ def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
     return create_server(bindings=bindings, listen=listen, verifier=verifier)
 
 
-def directory_consumer(deps: Deps) -> IdempotentConsumer:
+def directory_consumer(deps: Runtime) -> IdempotentConsumer:
     return read_model_consumer(
         name="tickets-identity-directory",
         topics=list(deps.settings.identity_topics),

@@ -10,7 +10,6 @@ from ticketing.tickets.v1 import catalog_pb2, knowledge_pb2, tickets_pb2
 
 from servicekit.errors import FieldViolation, invalid_argument
 from servicekit.proto_values import duration, timedelta_of, timestamp
-from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
 from services.tickets.domain.attachments import Attachment
 from services.tickets.domain.catalog import (
     ApprovalStep,
@@ -21,8 +20,10 @@ from services.tickets.domain.catalog import (
     ServiceLevel,
     ServiceType,
 )
+from services.tickets.domain.events import Comment, HistoryEntry
 from services.tickets.domain.knowledge import Article, ArticleState
-from services.tickets.domain.tickets import Channel, Status, StatusGroup, Ticket
+from services.tickets.domain.status import Status, StatusGroup
+from services.tickets.domain.tickets import Channel, Ticket
 
 
 def _enum_map(domain_enum, proto_enum, prefix: str) -> dict:  # type: ignore[no-untyped-def, type-arg]

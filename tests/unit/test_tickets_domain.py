@@ -11,7 +11,8 @@ from servicekit.errors import DomainError
 from services.tickets.domain.attachments import AttachmentPolicy, sanitize_filename
 from services.tickets.domain.catalog import FieldType, FormField, custom_field_violations
 from services.tickets.domain.knowledge import terms
-from services.tickets.domain.tickets import Status, Ticket
+from services.tickets.domain.status import Status
+from services.tickets.domain.tickets import Ticket
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 REQUESTER = Principal("u1", "enterprise", "e1", permissions=frozenset({"ticket.create"}))

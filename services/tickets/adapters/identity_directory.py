@@ -10,7 +10,8 @@ from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as events
 
 from servicekit.read_model import EventRoutes
-from services.tickets.adapters.repositories.directory import DirectoryRepository, Person
+from services.tickets.adapters.repositories.directory import DirectoryRepository
+from services.tickets.service_layer.ports import Person
 
 Envelope = envelope_pb2.EventEnvelope
 _KINDS = {

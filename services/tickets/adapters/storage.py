@@ -1,6 +1,6 @@
 """Where attachment bytes live: content-addressed (SHA-256) so identical files are stored
 once. The filesystem store serves one machine or a shared volume; an object store (S3, OSS)
-implements the same two methods."""
+implements the same two methods (`service_layer.ports.AttachmentStore`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,6 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
-
-
-class AttachmentStore(Protocol):
-    async def put(self, content: bytes) -> str:
-        """Stores the bytes; returns their SHA-256 (hex), the key to read them back."""
-        ...
-
-    async def get(self, sha256: str) -> bytes: ...
 
 
 class FilesystemStore:

@@ -1,5 +1,5 @@
 """The ticket and its lifecycle (DESIGN.md §3). Every transition checks who may do it and
-from which state, and returns the history entry describing it."""
+from which state, and returns what happened as a typed event (domain/events.py)."""
 
 from __future__ import annotations
 
@@ -10,45 +10,9 @@ from typing import Any
 
 from servicekit.auth.principal import Principal
 from servicekit.errors import DomainError, ErrorCode, FieldViolation, permission_denied
+from services.tickets.domain import events as ev
 from services.tickets.domain.catalog import ApprovalStep, ApproverSide, Priority
-
-
-class Status(enum.Enum):
-    PENDING_APPROVAL = "pending_approval"
-    PENDING_ASSIGNMENT = "pending_assignment"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-    @property
-    def group(self) -> StatusGroup:
-        return _GROUPS[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (Status.CLOSED, Status.REJECTED, Status.CANCELLED)
-
-
-class StatusGroup(enum.Enum):
-    PENDING = "pending"  # 待处理
-    IN_PROGRESS = "in_progress"  # 进行中
-    DONE = "done"  # 已完成
-    CANCELLED = "cancelled"  # 已取消
-
-
-_GROUPS = {
-    Status.PENDING_APPROVAL: StatusGroup.PENDING,
-    Status.PENDING_ASSIGNMENT: StatusGroup.PENDING,
-    Status.ASSIGNED: StatusGroup.IN_PROGRESS,
-    Status.IN_PROGRESS: StatusGroup.IN_PROGRESS,
-    Status.RESOLVED: StatusGroup.DONE,
-    Status.CLOSED: StatusGroup.DONE,
-    Status.REJECTED: StatusGroup.DONE,
-    Status.CANCELLED: StatusGroup.CANCELLED,
-}
+from services.tickets.domain.status import Status
 
 
 class Channel(enum.Enum):
@@ -72,19 +36,6 @@ class Rating:
     score: int
     comment: str
     rated_at: datetime
-
-
-@dataclass
-class Step:
-    """What a transition did, for the history and the event."""
-
-    action: str
-    actor: Principal | None
-    from_status: Status
-    to_status: Status
-    changes: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    internal: bool = False
 
 
 @dataclass
@@ -128,7 +79,9 @@ class Ticket:
 
     # --- creation -------------------------------------------------------------------------
 
-    def open(self, now: datetime, response: timedelta | None, resolution: timedelta | None) -> Step:
+    def open(
+        self, now: datetime, response: timedelta | None, resolution: timedelta | None
+    ) -> ev.TicketEvent:
         """First status: approval if the level has steps, else straight to assignment."""
         self.created_at = now
         self.response_due_at = now + response if response else None
@@ -137,11 +90,11 @@ class Ticket:
             self.status, self.pending_approval_level = Status.PENDING_APPROVAL, 1
         else:
             self.status = Status.PENDING_ASSIGNMENT
-        return Step("created", None, self.status, self.status)
+        return ev.TicketCreated(None, self.status, self.status)
 
     # --- approval ---------------------------------------------------------------------------
 
-    def approve(self, actor: Principal, comment: str, now: datetime) -> Step:
+    def approve(self, actor: Principal, comment: str, now: datetime) -> ev.TicketEvent:
         step = self._approval_step(actor, "approve")
         before = self.status
         self.approvals.append(Approval(step.level, actor.user_id, True, comment, now))
@@ -149,15 +102,19 @@ class Ticket:
             self.pending_approval_level = step.level + 1
         else:
             self.pending_approval_level, self.status = 0, Status.PENDING_ASSIGNMENT
-        return Step("approved", actor, before, self.status, {"level": str(step.level)}, comment)
+        return ev.TicketApproved(actor, before, self.status, {"level": str(step.level)}, comment)
 
-    def reject(self, actor: Principal, reason: str, now: datetime) -> Step:
+    def reject(self, actor: Principal, reason: str, now: datetime) -> ev.TicketEvent:
         _require_text("reason", reason)
         step = self._approval_step(actor, "reject")
         self.approvals.append(Approval(step.level, actor.user_id, False, reason, now))
         self.pending_approval_level, self.cancel_reason = 0, reason
         return self._move(
-            "rejected", actor, Status.REJECTED, note=reason, changes={"level": str(step.level)}
+            ev.TicketRejected,
+            actor,
+            Status.REJECTED,
+            note=reason,
+            changes={"level": str(step.level)},
         )
 
     def _approval_step(self, actor: Principal, verb: str) -> ApprovalStep:
@@ -188,7 +145,7 @@ class Ticket:
         engineer_provider: str,
         designated: bool,
         note: str = "",
-    ) -> Step:
+    ) -> ev.TicketEvent:
         """Platform staff hand the ticket to a provider (and optionally an engineer); a provider
         admin hands their provider's ticket to one of their engineers."""
         self._require("assign", Status.PENDING_ASSIGNMENT, Status.ASSIGNED, Status.IN_PROGRESS)
@@ -217,9 +174,9 @@ class Ticket:
             "engineer_id": engineer_id,
             "previous_engineer_id": before_engineer,
         }
-        return self._move("assigned", actor, target, changes=changes, note=note)
+        return self._move(ev.TicketAssigned, actor, target, changes=changes, note=note)
 
-    def claim(self, actor: Principal) -> Step:
+    def claim(self, actor: Principal) -> ev.TicketEvent:
         if self.engineer_id and self.engineer_id != actor.user_id:
             raise DomainError(
                 "TICKET_ALREADY_CLAIMED", "another engineer has this ticket", ErrorCode.ABORTED
@@ -235,11 +192,13 @@ class Ticket:
                 "TICKET_NOT_IN_YOUR_POOL", "only an engineer of the ticket's provider claims it"
             )
         self.engineer_id = actor.user_id
-        return self._move("claimed", actor, Status.ASSIGNED, changes={"engineer_id": actor.user_id})
+        return self._move(
+            ev.TicketClaimed, actor, Status.ASSIGNED, changes={"engineer_id": actor.user_id}
+        )
 
     def transfer(
         self, actor: Principal, *, engineer_id: str, engineer_provider: str, reason: str
-    ) -> Step:
+    ) -> ev.TicketEvent:
         self._require("transfer", Status.ASSIGNED, Status.IN_PROGRESS)
         _require_code(actor, "ticket.transfer" if actor.kind == "engineer" else "ticket.assign")
         is_engineer = actor.kind == "engineer" and actor.user_id == self.engineer_id
@@ -263,45 +222,47 @@ class Ticket:
             raise _invalid("engineer_id", "is already assigned")
         previous, self.engineer_id = self.engineer_id, engineer_id
         changes = {"engineer_id": engineer_id, "previous_engineer_id": previous}
-        return self._move("transferred", actor, Status.ASSIGNED, changes=changes, note=reason)
+        return self._move(
+            ev.TicketTransferred, actor, Status.ASSIGNED, changes=changes, note=reason
+        )
 
     # --- work -----------------------------------------------------------------------------
 
-    def start(self, actor: Principal, now: datetime) -> Step:
+    def start(self, actor: Principal, now: datetime) -> ev.TicketEvent:
         self._require("start", Status.ASSIGNED)
         self._require_engineer(actor)
         self.first_response_at = self.first_response_at or now
-        return self._move("started", actor, Status.IN_PROGRESS)
+        return self._move(ev.TicketStarted, actor, Status.IN_PROGRESS)
 
-    def resolve(self, actor: Principal, resolution: str, now: datetime) -> Step:
+    def resolve(self, actor: Principal, resolution: str, now: datetime) -> ev.TicketEvent:
         _require_text("resolution", resolution)
         self._require("resolve", Status.IN_PROGRESS)
         self._require_engineer(actor)
         self.resolution, self.resolved_at = resolution, now
         self.auto_close_at = now + self.auto_close_delay
-        return self._move("resolved", actor, Status.RESOLVED, note=resolution)
+        return self._move(ev.TicketResolved, actor, Status.RESOLVED, note=resolution)
 
-    def confirm(self, actor: Principal, now: datetime) -> Step:
+    def confirm(self, actor: Principal, now: datetime) -> ev.TicketEvent:
         self._require("confirm", Status.RESOLVED)
         self._require_requester(actor)
-        return self._close(actor, now, "closed")
+        return self._close(actor, now, ev.TicketClosed)
 
-    def reopen(self, actor: Principal, reason: str) -> Step:
+    def reopen(self, actor: Principal, reason: str) -> ev.TicketEvent:
         _require_text("reason", reason)
         self._require("reopen", Status.RESOLVED)
         self._require_requester(actor)
         self.auto_close_at = None
-        return self._move("reopened", actor, Status.IN_PROGRESS, note=reason)
+        return self._move(ev.TicketReopened, actor, Status.IN_PROGRESS, note=reason)
 
-    def auto_close(self, now: datetime) -> Step:
+    def auto_close(self, now: datetime) -> ev.TicketEvent:
         self._require("auto-close", Status.RESOLVED)
         if self.auto_close_at is None or self.auto_close_at > now:
             raise DomainError(
                 "TICKET_NOT_DUE", "the auto-close time has not come", ErrorCode.FAILED_PRECONDITION
             )
-        return self._close(None, now, "auto_closed")
+        return self._close(None, now, ev.TicketAutoClosed)
 
-    def cancel(self, actor: Principal, reason: str) -> Step:
+    def cancel(self, actor: Principal, reason: str) -> ev.TicketEvent:
         _require_text("reason", reason)
         if self.status in (Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.CANCELLED):
             raise _transition("cancel", self.status)
@@ -315,9 +276,9 @@ class Ticket:
                 "TICKET_NOT_YOURS", "only the requester or their admins cancel it"
             )
         self.cancel_reason = reason
-        return self._move("cancelled", actor, Status.CANCELLED, note=reason)
+        return self._move(ev.TicketCancelled, actor, Status.CANCELLED, note=reason)
 
-    def rate(self, actor: Principal, score: int, comment: str, now: datetime) -> Step:
+    def rate(self, actor: Principal, score: int, comment: str, now: datetime) -> ev.TicketEvent:
         if not 1 <= score <= 5:
             raise _invalid("score", "must be from 1 to 5")
         self._require("rate", Status.RESOLVED, Status.CLOSED)
@@ -327,9 +288,11 @@ class Ticket:
                 "TICKET_ALREADY_RATED", "the ticket is rated already", ErrorCode.FAILED_PRECONDITION
             )
         self.rating = Rating(score, comment, now)
-        return Step("rated", actor, self.status, self.status, {"score": str(score)}, comment)
+        return ev.TicketRated(actor, self.status, self.status, {"score": str(score)}, comment)
 
-    def comment(self, actor: Principal, body: str, *, internal: bool, now: datetime) -> Step:
+    def comment(
+        self, actor: Principal, body: str, *, internal: bool, now: datetime
+    ) -> ev.TicketCommented:
         _require_text("comment.body", body, limit=5000)
         if internal and (actor.kind == "enterprise" or not actor.has("ticket.comment.internal")):
             raise permission_denied(
@@ -340,25 +303,27 @@ class Ticket:
             self.created_by,
         ):
             self.first_response_at = now
-        return Step("commented", actor, self.status, self.status, note=body, internal=internal)
+        return ev.TicketCommented(actor, self.status, self.status, note=body, internal=internal)
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _close(self, actor: Principal | None, now: datetime, action: str) -> Step:
+    def _close(
+        self, actor: Principal | None, now: datetime, kind: type[ev.TicketClosed]
+    ) -> ev.TicketEvent:
         self.closed_at, self.auto_close_at = now, None
-        return self._move(action, actor, Status.CLOSED)
+        return self._move(kind, actor, Status.CLOSED)
 
     def _move(
         self,
-        action: str,
+        kind: type[ev.TicketEvent],
         actor: Principal | None,
         target: Status,
         *,
         changes: dict[str, str] | None = None,
         note: str = "",
-    ) -> Step:
+    ) -> ev.TicketEvent:
         before, self.status = self.status, target
-        return Step(action, actor, before, target, changes or {}, note)
+        return kind(actor, before, target, changes or {}, note)
 
     def _require(self, verb: str, *allowed: Status) -> None:
         if self.status not in allowed:

@@ -19,10 +19,10 @@ from servicekit.idempotency import fingerprint
 from servicekit.proto_values import datetime_of
 from servicekit.rpc.interceptors import Context
 from services.tickets import mapping
-from services.tickets.adapters.repositories.tickets import TicketFilter
 from services.tickets.domain.tickets import Ticket
 from services.tickets.service_layer import attachments, catalog, knowledge, lifecycle, tickets
 from services.tickets.service_layer.deps import Deps
+from services.tickets.service_layer.ports import TicketFilter
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):

@@ -17,11 +17,10 @@ from servicekit.errors import (
     permission_denied,
 )
 from services.tickets.domain.attachments import Attachment, sanitize_filename
-from services.tickets.domain.tickets import Step
+from services.tickets.domain.events import TicketAttachmentAdded, TicketAttachmentRemoved
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import record_step
+from services.tickets.service_layer.ports import TicketsUnit
 from services.tickets.service_layer.tickets import load
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 
 
 async def upload(
@@ -53,14 +52,14 @@ async def upload(
             )
         )
         saved = await uow.tickets.save(ticket)
-        step = Step(
-            "attachment_added",
+        added = TicketAttachmentAdded(
             p,
             ticket.status,
             ticket.status,
             {"attachment_id": attachment.id, "filename": name},
+            attachment=attachment,
         )
-        await record_step(uow, saved, step, attachment=attachment)
+        await uow.record(saved, added)
         await uow.commit()
     return attachment
 
@@ -90,15 +89,15 @@ async def remove(deps: Deps, p: Principal, ticket_id: str, attachment_id: str) -
             )
         await uow.attachments.remove(attachment.id, deps.clock())
         saved = await uow.tickets.save(ticket)
-        step = Step(
-            "attachment_removed", p, ticket.status, ticket.status, {"attachment_id": attachment.id}
+        removed = TicketAttachmentRemoved(
+            p, ticket.status, ticket.status, {"attachment_id": attachment.id}, attachment=attachment
         )
-        await record_step(uow, saved, step, attachment=attachment)
+        await uow.record(saved, removed)
         await uow.commit()
 
 
 async def require_attached(
-    uow: TicketsUnitOfWork, ticket_id: str, attachment_ids: list[str], field: str
+    uow: TicketsUnit, ticket_id: str, attachment_ids: list[str], field: str
 ) -> None:
     """Attachment ids given with a comment or resolution must belong to the ticket."""
     known = {a.id for a in await uow.attachments.of_ticket(ticket_id)}
@@ -111,7 +110,7 @@ async def require_attached(
 
 
 async def _attachment(
-    uow: TicketsUnitOfWork, p: Principal, ticket_id: str, attachment_id: str
+    uow: TicketsUnit, p: Principal, ticket_id: str, attachment_id: str
 ) -> Attachment:
     ticket = await load(uow, p, ticket_id)
     attachment = await uow.attachments.get(ticket.id, attachment_id)

@@ -17,7 +17,7 @@ from servicekit.errors import (
 from servicekit.field_mask import copy_fields, fields_to_update
 from services.tickets.domain.catalog import MAX_DEPTH, ServiceLevel, ServiceType, form_violations
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.service_layer.ports import TicketsUnit
 
 TYPE_MASK = {
     "display_name": "display_name",
@@ -143,21 +143,21 @@ async def delete_service_level(deps: Deps, principal: Principal, level_id: str) 
     deps.catalog_cache.invalidate()
 
 
-async def _type(uow: TicketsUnitOfWork, type_id: str) -> ServiceType:
+async def _type(uow: TicketsUnit, type_id: str) -> ServiceType:
     found = await uow.catalog.get_type(type_id)
     if found is None:
         raise not_found("SERVICE_TYPE_NOT_FOUND", f"no service type {type_id!r}")
     return found
 
 
-async def _level(uow: TicketsUnitOfWork, level_id: str) -> ServiceLevel:
+async def _level(uow: TicketsUnit, level_id: str) -> ServiceLevel:
     found = await uow.catalog.get_level(level_id)
     if found is None:
         raise not_found("SERVICE_LEVEL_NOT_FOUND", f"no service level {level_id!r}")
     return found
 
 
-async def _validate_type(uow: TicketsUnitOfWork, item: ServiceType) -> None:
+async def _validate_type(uow: TicketsUnit, item: ServiceType) -> None:
     violations = form_violations(item.form_fields)
     if not item.display_name.strip():
         violations.insert(0, FieldViolation("service_type.display_name", "is required"))
@@ -195,7 +195,7 @@ async def _validate_type(uow: TicketsUnitOfWork, item: ServiceType) -> None:
         )
 
 
-async def _ancestors(uow: TicketsUnitOfWork, type_id: str) -> set[str]:
+async def _ancestors(uow: TicketsUnit, type_id: str) -> set[str]:
     found: set[str] = set()
     while type_id and type_id not in found:
         found.add(type_id)
@@ -204,7 +204,7 @@ async def _ancestors(uow: TicketsUnitOfWork, type_id: str) -> set[str]:
     return found
 
 
-async def _validate_level(uow: TicketsUnitOfWork, item: ServiceLevel) -> None:
+async def _validate_level(uow: TicketsUnit, item: ServiceLevel) -> None:
     violations = []
     if not item.display_name.strip():
         violations.append(FieldViolation("service_level.display_name", "is required"))

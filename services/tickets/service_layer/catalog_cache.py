@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from services.tickets.domain.catalog import ServiceLevel, ServiceType
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.service_layer.ports import TicketsUnit
 
 T = TypeVar("T")
 
@@ -19,14 +19,14 @@ class CatalogCache:
         self._ttl = ttl_seconds
         self._entries: dict[tuple[str, str], tuple[float, object]] = {}
 
-    async def service_type(self, uow: TicketsUnitOfWork, type_id: str) -> ServiceType | None:
+    async def service_type(self, uow: TicketsUnit, type_id: str) -> ServiceType | None:
         return await self._get(("type", type_id), lambda: uow.catalog.get_type(type_id))
 
-    async def has_children(self, uow: TicketsUnitOfWork, type_id: str) -> bool:
+    async def has_children(self, uow: TicketsUnit, type_id: str) -> bool:
         found = await self._get(("children", type_id), lambda: uow.catalog.has_children(type_id))
         return bool(found)
 
-    async def service_level(self, uow: TicketsUnitOfWork, level_id: str) -> ServiceLevel | None:
+    async def service_level(self, uow: TicketsUnit, level_id: str) -> ServiceLevel | None:
         return await self._get(("level", level_id), lambda: uow.catalog.get_level(level_id))
 
     def invalidate(self) -> None:

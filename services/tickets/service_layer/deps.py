@@ -1,4 +1,5 @@
-"""What tickets' use cases need from outside, wired once in the entrypoint."""
+"""What tickets' use cases need from outside, wired once in the entrypoint (bootstrap.py) or
+from fakes in unit tests."""
 
 from __future__ import annotations
 
@@ -7,12 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.tickets.adapters.storage import AttachmentStore
 from services.tickets.domain.attachments import AttachmentPolicy
 from services.tickets.service_layer.catalog_cache import CatalogCache
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.service_layer.ports import AttachmentStore, TicketsUnit
 from services.tickets.settings import TicketsSettings
 
 
@@ -22,14 +20,11 @@ def utc_now() -> datetime:
 
 @dataclass
 class Deps:
-    engine: AsyncEngine
+    uow: Callable[[], TicketsUnit]
     settings: TicketsSettings
     store: AttachmentStore
     clock: Callable[[], datetime] = field(default=utc_now)
     catalog_cache: CatalogCache = field(default_factory=lambda: CatalogCache(0))
-
-    def uow(self) -> TicketsUnitOfWork:
-        return TicketsUnitOfWork(self.engine)
 
     @property
     def attachment_policy(self) -> AttachmentPolicy:

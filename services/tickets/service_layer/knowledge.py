@@ -12,7 +12,7 @@ from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.paging import page_of
 from services.tickets.domain.knowledge import Article, ArticleState, terms
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.service_layer.ports import TicketsUnit
 
 EDITABLE = {"title", "body", "category", "tags", "service_type_ids", "state"}
 
@@ -115,7 +115,7 @@ async def feedback(deps: Deps, p: Principal, article_id: str, *, helpful: bool) 
     return article
 
 
-async def _get(uow: TicketsUnitOfWork, p: Principal, article_id: str) -> Article:
+async def _get(uow: TicketsUnit, p: Principal, article_id: str) -> Article:
     require_permission(p, "knowledge.read")
     article = await uow.knowledge.get(article_id, published_only=not _editor(p))
     if article is None:

@@ -10,17 +10,16 @@ from collections.abc import Awaitable, Callable
 from servicekit.auth.principal import Principal
 from servicekit.errors import not_found
 from servicekit.paging import page_of
-from services.tickets.adapters.repositories.trail import Comment, HistoryEntry
-from services.tickets.domain.tickets import Step, Ticket
+from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
+from services.tickets.domain.tickets import Ticket
 from services.tickets.domain.visibility import TicketScope, is_requester_side
 from services.tickets.service_layer.attachments import require_attached
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import record_step
+from services.tickets.service_layer.ports import TicketsUnit
 from services.tickets.service_layer.tickets import load
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
 
 _EVERYTHING = TicketScope(everything=True)
-Decide = Callable[[TicketsUnitOfWork, Ticket], Step | Awaitable[Step]]
+Decide = Callable[[TicketsUnit, Ticket], TicketEvent | Awaitable[TicketEvent]]
 
 
 async def act(
@@ -36,9 +35,9 @@ async def act(
     async with deps.uow() as uow:
         ticket = await _load_within(uow, principal, ticket_id, within)
         decided = decide(uow, ticket)
-        step = await decided if inspect.isawaitable(decided) else decided
+        event = await decided if inspect.isawaitable(decided) else decided
         saved = await uow.tickets.save(ticket)
-        await record_step(uow, saved, step)
+        await uow.record(saved, event)
         await uow.commit()
     return saved
 
@@ -54,7 +53,7 @@ async def reject(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticke
 async def assign(
     deps: Deps, p: Principal, ticket_id: str, *, provider_id: str, engineer_id: str, note: str
 ) -> Ticket:
-    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+    async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
         provider = provider_id or t.provider_id
         return t.assign(
             p,
@@ -77,7 +76,7 @@ async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
 
 
 async def _load_within(
-    uow: TicketsUnitOfWork, principal: Principal, ticket_id: str, within: TicketScope | None
+    uow: TicketsUnit, principal: Principal, ticket_id: str, within: TicketScope | None
 ) -> Ticket:
     if within is None:
         return await load(uow, principal, ticket_id, lock=True)
@@ -90,7 +89,7 @@ async def _load_within(
 async def transfer(
     deps: Deps, p: Principal, ticket_id: str, *, engineer_id: str, reason: str
 ) -> Ticket:
-    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+    async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
         target_provider = await uow.directory.provider_of_engineer(engineer_id)
         return t.transfer(
             p, engineer_id=engineer_id, engineer_provider=target_provider, reason=reason
@@ -106,11 +105,11 @@ async def start(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
 async def resolve(
     deps: Deps, p: Principal, ticket_id: str, resolution: str, attachment_ids: list[str]
 ) -> Ticket:
-    async def decide(uow: TicketsUnitOfWork, t: Ticket) -> Step:
+    async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
         await require_attached(uow, t.id, attachment_ids, "attachment_ids")
-        step = t.resolve(p, resolution, deps.clock())
-        step.changes["attachment_ids"] = ",".join(attachment_ids)
-        return step
+        event = t.resolve(p, resolution, deps.clock())
+        event.changes["attachment_ids"] = ",".join(attachment_ids)
+        return event
 
     return await act(deps, p, ticket_id, decide)
 
@@ -143,7 +142,7 @@ async def add_comment(
     async with deps.uow() as uow:
         ticket = await load(uow, p, ticket_id, lock=True)
         await require_attached(uow, ticket.id, attachment_ids, "comment.attachment_ids")
-        step = ticket.comment(p, body, internal=internal, now=deps.clock())
+        event = ticket.comment(p, body, internal=internal, now=deps.clock())
         saved = await uow.tickets.save(ticket)
         comment = await uow.trail.add_comment(
             Comment(
@@ -157,7 +156,8 @@ async def add_comment(
                 attachment_ids=attachment_ids,
             )
         )
-        await record_step(uow, saved, step, comment=comment)
+        event.comment = comment
+        await uow.record(saved, event)
         await uow.commit()
     return comment
 
@@ -197,8 +197,8 @@ async def close_due(deps: Deps) -> int:
         for ticket_id in await uow.tickets.due_for_auto_close(now, deps.settings.auto_close_batch):
             ticket = await uow.tickets.get(ticket_id, scope=_EVERYTHING)
             assert ticket is not None
-            step = ticket.auto_close(now)
-            await record_step(uow, await uow.tickets.save(ticket), step)
+            event = ticket.auto_close(now)
+            await uow.record(await uow.tickets.save(ticket), event)
             closed += 1
         await uow.commit()
     return closed

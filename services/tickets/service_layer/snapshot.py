@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ticketing.events.v1 import ticket_events_pb2
-
-from servicekit.events import new_envelope
-from services.tickets import mapping
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +21,7 @@ async def publish_snapshot(deps: Deps, *, page_size: int = 500) -> int:
         async with deps.uow() as uow:
             page = await uow.tickets.page_by_id(after=after, limit=page_size)
             for ticket in page:
-                envelope = new_envelope(
-                    payload=ticket_events_pb2.TicketSnapshot(ticket=mapping.ticket_pb(ticket)),
-                    aggregate_type="ticket",
-                    aggregate_id=ticket.id,
-                    tenant_id=ticket.enterprise_id,
-                    aggregate_version=ticket.version,
-                )
-                await uow.publish(TOPIC, envelope)
+                await uow.publish_state(ticket)
             await uow.commit()
         published += len(page)
         if len(page) < page_size:

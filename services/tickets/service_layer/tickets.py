@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
-
-from ticketing.events.v1 import envelope_pb2
 
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
@@ -19,17 +16,15 @@ from servicekit.errors import (
     permission_denied,
 )
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.tickets.adapters.numbered_event import with_placeholder
-from services.tickets.adapters.repositories.tickets import TicketFilter
-from services.tickets.adapters.repositories.trail import history_row
 from services.tickets.domain.catalog import Priority, ServiceType, custom_field_violations
-from services.tickets.domain.tickets import Channel, Status, StatusGroup, Step, Ticket
+from services.tickets.domain.events import TicketUpdated
+from services.tickets.domain.status import Status, StatusGroup
+from services.tickets.domain.tickets import Channel, Ticket
 from services.tickets.domain.visibility import TicketScope, scope_of
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.events import TOPIC, envelope_for, record_step
-from services.tickets.service_layer.unit_of_work import TicketsUnitOfWork
+from services.tickets.service_layer.ports import TicketFilter, TicketsUnit
 
 _PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EDITABLE = {
@@ -44,7 +39,7 @@ EDITABLE = {
 OPERATION = "create-ticket"
 
 
-async def scope(uow: TicketsUnitOfWork, principal: Principal) -> TicketScope:
+async def scope(uow: TicketsUnit, principal: Principal) -> TicketScope:
     """What the caller sees; data scope "department" covers their department's whole subtree."""
     departments = None
     if (
@@ -68,7 +63,7 @@ async def create_ticket(
     scope = caller_scope(principal.organization_id, principal.user_id)
     key = RequestKey(scope, OPERATION, request_id, fingerprint)
     async with deps.uow() as uow:
-        if existing := await remembered(uow.connection, key):
+        if existing := await uow.requests.remembered(key):
             return await load(uow, principal, existing)
         await _set_requester(uow, principal, draft)
         service_type = await _service_type(deps, uow, draft.service_type_id)
@@ -97,47 +92,20 @@ async def create_ticket(
         draft.service_level_id, draft.priority = level.id, priority or level.priority
         draft.approval_steps = list(level.approval_steps)
         draft.auto_close_delay = level.auto_close_delay
-        step = draft.open(now, level.response_target, level.resolution_target)
+        event = draft.open(now, level.response_target, level.resolution_target)
         draft.updated_at = now
-        if not await remember(uow.connection, key, resource_id=draft.id):
+        if not await uow.requests.remember(key, resource_id=draft.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )
-        await _insert_numbered(uow, draft, step, deps.local_day(now))
+        if await uow.tickets.add_numbered(draft, deps.local_day(now), event) is None:
+            raise DomainError(
+                "TICKET_NUMBERS_EXHAUSTED",
+                "no ticket numbers left today",
+                ErrorCode.RESOURCE_EXHAUSTED,
+            )
         await uow.commit()
     return draft
-
-
-async def _insert_numbered(uow: TicketsUnitOfWork, ticket: Ticket, step: Step, day: date) -> None:
-    """Numbers are gap-free per day, so the day's counter row stays locked from the moment a
-    number is taken until commit: the number, the ticket, its history entry and its event go
-    in one statement, the event carrying a placeholder the database overwrites with the number
-    it takes (adapters/numbered_event.py)."""
-
-    def envelope_numbered(number: str) -> envelope_pb2.EventEnvelope:
-        ticket.number = number
-        return envelope_for(ticket, step)
-
-    numbered = with_placeholder(envelope_numbered)
-    event: dict[str, object] = {
-        "event_id": numbered.envelope.event_id,
-        "topic": TOPIC,
-        "key": ticket.id,
-        "event_type": numbered.envelope.event_type,
-        "payload": numbered.payload,
-    }
-    number = await uow.tickets.add_numbered(
-        ticket,
-        day,
-        history=history_row(ticket.id, step),
-        event=event,
-        offset=numbered.offset,
-    )
-    if number is None:
-        raise DomainError(
-            "TICKET_NUMBERS_EXHAUSTED", "no ticket numbers left today", ErrorCode.RESOURCE_EXHAUSTED
-        )
-    ticket.number = number
 
 
 async def get_ticket(deps: Deps, principal: Principal, ticket_id: str) -> Ticket:
@@ -146,7 +114,7 @@ async def get_ticket(deps: Deps, principal: Principal, ticket_id: str) -> Ticket
 
 
 async def load(
-    uow: TicketsUnitOfWork,
+    uow: TicketsUnit,
     principal: Principal,
     ticket_id: str,
     *,
@@ -231,9 +199,7 @@ async def update_ticket(
             raise invalid_argument("TICKET_INVALID", violations)
         saved = await uow.tickets.save(ticket)
         changes = {n: str(getattr(saved, n)) for n in names if str(getattr(saved, n)) != before[n]}
-        await record_step(
-            uow, saved, Step("updated", principal, saved.status, saved.status, changes)
-        )
+        await uow.record(saved, TicketUpdated(principal, saved.status, saved.status, changes))
         await uow.commit()
     return saved
 
@@ -269,7 +235,7 @@ async def stats(
     return groups, [(f"{m:%Y-%m}", by_month.get(f"{m:%Y-%m}", 0)) for m in month_starts]
 
 
-async def _set_requester(uow: TicketsUnitOfWork, principal: Principal, draft: Ticket) -> None:
+async def _set_requester(uow: TicketsUnit, principal: Principal, draft: Ticket) -> None:
     """Raised by the requester themself, or by staff on a customer's behalf (代客创建)."""
     on_behalf = draft.requester_id and draft.requester_id != principal.user_id
     if not on_behalf:
@@ -297,7 +263,7 @@ async def _set_requester(uow: TicketsUnitOfWork, principal: Principal, draft: Ti
     draft.created_by, draft.channel = principal.user_id, Channel.STAFF
 
 
-async def _service_type(deps: Deps, uow: TicketsUnitOfWork, type_id: str) -> ServiceType:
+async def _service_type(deps: Deps, uow: TicketsUnit, type_id: str) -> ServiceType:
     found = await deps.catalog_cache.service_type(uow, type_id) if type_id else None
     if found is None or not found.enabled:
         raise invalid_argument(
@@ -351,7 +317,7 @@ def _content_violations(ticket: Ticket) -> list[FieldViolation]:
     return found
 
 
-async def _with_descendants(uow: TicketsUnitOfWork, roots: frozenset[str]) -> frozenset[str]:
+async def _with_descendants(uow: TicketsUnit, roots: frozenset[str]) -> frozenset[str]:
     everything = await uow.catalog.list_types(parent_id="", show_disabled=True)
     children: dict[str, list[str]] = {}
     for item in everything:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,16 +12,7 @@ from services.tickets.adapters.tables import (
     directory_designations,
     directory_people,
 )
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    kind: str
-    organization_id: str
-    department_id: str
-    display_name: str
-    active: bool
+from services.tickets.service_layer.ports import Person
 
 
 class DirectoryRepository:

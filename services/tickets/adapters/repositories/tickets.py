@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -24,13 +23,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from ticketing.events.v1 import envelope_pb2
 
-from services.tickets.adapters.numbered_event import NUMBER_DIGITS, NUMBER_LENGTH
+from services.tickets.adapters.events import TOPIC, envelope_for
+from services.tickets.adapters.numbered_event import NUMBER_DIGITS, NUMBER_LENGTH, with_placeholder
 from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
+from services.tickets.adapters.repositories.trail import history_row
 from services.tickets.adapters.tables import day_counters, history, outbox, tickets
 from services.tickets.domain.catalog import Priority
-from services.tickets.domain.tickets import Approval, Channel, Rating, Status, Ticket
+from services.tickets.domain.events import TicketEvent
+from services.tickets.domain.status import Status
+from services.tickets.domain.tickets import Approval, Channel, Rating, Ticket
 from services.tickets.domain.visibility import TicketScope
+from services.tickets.service_layer.ports import TicketFilter
 
 _PLAIN = (
     "id",
@@ -79,25 +84,6 @@ ORDERS = {
     "update_time_desc": (tickets.c.updated_at.desc(),),
     "priority_desc": (tickets.c.priority.desc(), tickets.c.created_at.asc()),
 }
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    statuses: tuple[Status, ...] = ()
-    service_type_ids: frozenset[str] | None = None
-    service_level_id: str = ""
-    priority: Priority | None = None
-    enterprise_id: str = ""
-    provider_id: str = ""
-    engineer_id: str = ""
-    requester_id: str = ""
-    pool_of_provider: str = ""
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    updated_from: datetime | None = None
-    updated_to: datetime | None = None
-    query: str = ""
-    order: str = "create_time_desc"
 
 
 def _ticket(row: Row) -> Ticket:  # type: ignore[type-arg]
@@ -230,26 +216,33 @@ class TicketRepository:
     def __init__(self, db: AsyncConnection):
         self._db = db
 
-    async def add_numbered(
-        self,
-        ticket: Ticket,
-        day: date,
-        *,
-        history: dict[str, object],
-        event: dict[str, object],
-        offset: int,
-    ) -> str | None:
+    async def add_numbered(self, ticket: Ticket, day: date, event: TicketEvent) -> str | None:
         """Takes the day's next number and, in the same single statement, inserts the ticket,
-        its history entry and its outbox event. `event["payload"]` carries a 16-byte
-        placeholder at `offset` that the number replaces. One statement matters: the day's
-        counter row stays locked until commit, and every round trip after it queues the next
-        create. None when the day ran out of numbers (nothing is written then)."""
-        params = {k: v for k, v in _values(ticket).items() if k != "number"}
-        params |= {f"h_{k}": v for k, v in history.items()} | {
-            f"o_{k}": v for k, v in event.items()
+        its history entry and its outbox event. The serialised event carries a 16-byte
+        placeholder the number replaces (adapters/numbered_event.py). One statement matters:
+        the day's counter row stays locked until commit, and every round trip after it queues
+        the next create. None when the day ran out of numbers (nothing is written then)."""
+
+        def envelope_numbered(number: str) -> envelope_pb2.EventEnvelope:
+            ticket.number = number
+            return envelope_for(ticket, event)
+
+        numbered = with_placeholder(envelope_numbered)
+        outbox = {
+            "event_id": numbered.envelope.event_id,
+            "topic": TOPIC,
+            "key": ticket.id,
+            "event_type": numbered.envelope.event_type,
+            "payload": numbered.payload,
         }
-        params |= {"day": day, "prefix": f"T{day:%Y%m%d}-", "o_offset": offset}
+        params = {k: v for k, v in _values(ticket).items() if k != "number"}
+        params |= {f"h_{k}": v for k, v in history_row(ticket.id, event).items()} | {
+            f"o_{k}": v for k, v in outbox.items()
+        }
+        params |= {"day": day, "prefix": f"T{day:%Y%m%d}-", "o_offset": numbered.offset}
         number: str | None = await self._db.scalar(_numbered_insert(), params)
+        if number is not None:
+            ticket.number = number
         return number
 
     async def get(self, ticket_id: str, *, scope: TicketScope, lock: bool = False) -> Ticket | None:

@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tickets.adapters.tables import comments, history
-from services.tickets.domain.tickets import Status, Step
+from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
+from services.tickets.domain.status import Status
 
 
-@dataclass
-class Comment:
-    id: str
-    ticket_id: str
-    body: str
-    internal: bool
-    author_id: str
-    author_kind: str
-    author_organization_id: str = ""
-    attachment_ids: list[str] | None = None
-    created_at: datetime | None = None
-
-
-@dataclass
-class HistoryEntry:
-    id: int
-    ticket_id: str
-    action: str
-    actor_id: str
-    actor_kind: str
-    actor_organization_id: str
-    from_status: Status
-    to_status: Status
-    changes: dict[str, str]
-    note: str
-    internal: bool
-    created_at: datetime
-
-
-def history_row(ticket_id: str, step: Step) -> dict[str, object]:
+def history_row(ticket_id: str, step: TicketEvent) -> dict[str, object]:
     actor = step.actor
     return {
         "ticket_id": ticket_id,
@@ -61,7 +30,7 @@ class TrailRepository:
     def __init__(self, db: AsyncConnection):
         self._db = db
 
-    async def record(self, ticket_id: str, step: Step) -> None:
+    async def record(self, ticket_id: str, step: TicketEvent) -> None:
         await self._db.execute(insert(history), history_row(ticket_id, step))
 
     async def history(

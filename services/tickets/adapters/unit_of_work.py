@@ -1,14 +1,18 @@
-"""Tickets' unit of work: one transaction with every repository on it."""
+"""Tickets' unit of work on PostgreSQL: one transaction with every repository on it, the
+history and the outbox written in it (implements `service_layer.ports.TicketsUnit`)."""
 
 from __future__ import annotations
 
 from servicekit.uow import UnitOfWork
+from services.tickets.adapters.events import TOPIC, envelope_for, snapshot_envelope
 from services.tickets.adapters.repositories.attachments import AttachmentRepository
 from services.tickets.adapters.repositories.catalog import CatalogRepository
 from services.tickets.adapters.repositories.directory import DirectoryRepository
 from services.tickets.adapters.repositories.knowledge import KnowledgeRepository
 from services.tickets.adapters.repositories.tickets import TicketRepository
 from services.tickets.adapters.repositories.trail import TrailRepository
+from services.tickets.domain.events import TicketEvent
+from services.tickets.domain.tickets import Ticket
 
 
 class TicketsUnitOfWork(UnitOfWork):
@@ -28,3 +32,10 @@ class TicketsUnitOfWork(UnitOfWork):
         self.attachments = AttachmentRepository(self.connection)
         self.knowledge = KnowledgeRepository(self.connection)
         return self
+
+    async def record(self, ticket: Ticket, event: TicketEvent) -> None:
+        await self.trail.record(ticket.id, event)
+        await self.publish(TOPIC, envelope_for(ticket, event))
+
+    async def publish_state(self, ticket: Ticket) -> None:
+        await self.publish(TOPIC, snapshot_envelope(ticket))

@@ -1,0 +1,226 @@
+"""Every lifecycle step through the service layer, on fakes: what it saves, the history entry
+and the typed event it records, and that a refused step changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from servicekit.errors import DomainError, ErrorCode
+from services.tickets.domain.events import TicketAutoClosed, TicketCommented
+from services.tickets.domain.status import Status
+from services.tickets.domain.tickets import Ticket
+from services.tickets.service_layer import attachments, lifecycle
+from tests.unit.tickets.conftest import (
+    ENGINEER,
+    ENGINEER_2,
+    ENT_ADMIN,
+    OTHER_ENGINEER,
+    PLATFORM,
+    PROVIDER_ADMIN,
+    REQUESTER,
+    actions,
+    event_names,
+    raise_ticket,
+)
+from tests.unit.tickets.fakes import World
+
+
+async def _assigned(w: World, engineer: str = "eng") -> Ticket:
+    ticket = await raise_ticket(w)
+    return await lifecycle.assign(
+        w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id=engineer, note=""
+    )
+
+
+async def _in_progress(w: World) -> Ticket:
+    ticket = await _assigned(w)
+    return await lifecycle.start(w.deps, ENGINEER, ticket.id)
+
+
+async def _resolved(w: World) -> Ticket:
+    ticket = await _in_progress(w)
+    return await lifecycle.resolve(w.deps, ENGINEER, ticket.id, "Replaced the roller", [])
+
+
+async def test_approve_moves_on_and_reject_ends(w: World):
+    ticket = await raise_ticket(w, approval=True)
+    approved = await lifecycle.approve(w.deps, ENT_ADMIN, ticket.id, "ok")
+    assert approved.status is Status.PENDING_ASSIGNMENT
+    other = await raise_ticket(w, approval=True)
+    rejected = await lifecycle.reject(w.deps, ENT_ADMIN, other.id, "not needed")
+    assert rejected.status is Status.REJECTED
+    assert event_names(w)[-1] == "TicketRejected"
+    with pytest.raises(DomainError):
+        await lifecycle.reject(w.deps, ENT_ADMIN, other.id, "again")
+
+
+async def test_assign_checks_designation_and_the_engineers_provider(w: World):
+    ticket = await raise_ticket(w)
+    assigned = await lifecycle.assign(
+        w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id="eng", note="urgent"
+    )
+    assert (assigned.provider_id, assigned.engineer_id, assigned.status) == (
+        "prov",
+        "eng",
+        Status.ASSIGNED,
+    )
+    other = await raise_ticket(w)
+    for provider, engineer, field in (
+        ("prov-2", "", "provider_id"),
+        ("prov", "eng3", "engineer_id"),
+        ("prov", "gone", "engineer_id"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await lifecycle.assign(
+                w.deps, PLATFORM, other.id, provider_id=provider, engineer_id=engineer, note=""
+            )
+        assert refused.value.violations[0].field == field
+    assert w.state.tickets[other.id].provider_id == ""
+
+
+async def test_provider_admin_assigns_to_own_engineer(w: World):
+    ticket = await raise_ticket(w)
+    await lifecycle.assign(w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id="", note="")
+    assigned = await lifecycle.assign(
+        w.deps, PROVIDER_ADMIN, ticket.id, provider_id="", engineer_id="eng2", note=""
+    )
+    assert assigned.engineer_id == "eng2"
+
+
+async def test_claim_from_the_pool_and_a_lost_race(w: World):
+    ticket = await raise_ticket(w)
+    await lifecycle.assign(w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id="", note="")
+    claimed = await lifecycle.claim(w.deps, ENGINEER, ticket.id)
+    assert (claimed.engineer_id, claimed.status) == ("eng", Status.ASSIGNED)
+    with pytest.raises(DomainError) as lost:
+        await lifecycle.claim(w.deps, ENGINEER_2, ticket.id)
+    assert lost.value.reason == "TICKET_ALREADY_CLAIMED"
+    with pytest.raises(DomainError) as hidden:
+        await lifecycle.claim(w.deps, OTHER_ENGINEER, ticket.id)
+    assert hidden.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_transfer_within_the_provider_only(w: World):
+    ticket = await _assigned(w)
+    moved = await lifecycle.transfer(
+        w.deps, ENGINEER, ticket.id, engineer_id="eng2", reason="leave"
+    )
+    assert moved.engineer_id == "eng2"
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.transfer(w.deps, ENGINEER_2, ticket.id, engineer_id="eng3", reason="x")
+    assert refused.value.reason == "TICKET_TRANSFER_OUTSIDE_PROVIDER"
+
+
+async def test_start_resolve_confirm(w: World):
+    ticket = await _in_progress(w)
+    assert ticket.status is Status.IN_PROGRESS and ticket.first_response_at == w.clock()
+    resolved = await lifecycle.resolve(w.deps, ENGINEER, ticket.id, "fixed", [])
+    assert resolved.status is Status.RESOLVED and resolved.auto_close_at is not None
+    closed = await lifecycle.confirm(w.deps, REQUESTER, ticket.id)
+    assert closed.status is Status.CLOSED
+    assert actions(w, ticket.id) == [
+        "created",
+        "assigned",
+        "started",
+        "resolved",
+        "closed",
+    ]
+
+
+async def test_resolve_refuses_attachments_of_another_ticket(w: World):
+    ticket = await _in_progress(w)
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.resolve(w.deps, ENGINEER, ticket.id, "fixed", ["not-here"])
+    assert refused.value.violations[0].field == "attachment_ids"
+    assert w.state.tickets[ticket.id].status is Status.IN_PROGRESS  # nothing changed
+
+
+async def test_only_the_assigned_engineer_starts(w: World):
+    ticket = await _assigned(w)
+    with pytest.raises(DomainError) as hidden:  # another engineer does not even see it
+        await lifecycle.start(w.deps, ENGINEER_2, ticket.id)
+    assert hidden.value.code is ErrorCode.NOT_FOUND
+    with pytest.raises(DomainError) as refused:  # his admin sees it but does not start it
+        await lifecycle.start(w.deps, PROVIDER_ADMIN, ticket.id)
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_reopen_and_rate(w: World):
+    ticket = await _resolved(w)
+    reopened = await lifecycle.reopen(w.deps, REQUESTER, ticket.id, "still jams")
+    assert reopened.status is Status.IN_PROGRESS and reopened.auto_close_at is None
+    await lifecycle.resolve(w.deps, ENGINEER, ticket.id, "really fixed", [])
+    rated = await lifecycle.rate(w.deps, REQUESTER, ticket.id, 5, "quick")
+    assert rated.rating is not None and rated.rating.score == 5
+    with pytest.raises(DomainError) as twice:
+        await lifecycle.rate(w.deps, REQUESTER, ticket.id, 4, "")
+    assert twice.value.reason == "TICKET_ALREADY_RATED"
+
+
+async def test_cancel_by_requester_and_not_after_resolution(w: World):
+    ticket = await raise_ticket(w)
+    cancelled = await lifecycle.cancel(w.deps, REQUESTER, ticket.id, "solved myself")
+    assert cancelled.status is Status.CANCELLED and cancelled.cancel_reason == "solved myself"
+    done = await _resolved(w)
+    with pytest.raises(DomainError):
+        await lifecycle.cancel(w.deps, REQUESTER, done.id, "late")
+
+
+async def test_comments_carry_the_comment_and_hide_internal_notes(w: World):
+    ticket = await _assigned(w)
+    await lifecycle.add_comment(
+        w.deps, ENGINEER, ticket.id, body="Ordered a part", internal=False, attachment_ids=[]
+    )
+    await lifecycle.add_comment(
+        w.deps, ENGINEER, ticket.id, body="Customer is slow", internal=True, attachment_ids=[]
+    )
+    _, event = w.state.events[-1]
+    assert isinstance(event, TicketCommented) and event.comment is not None
+    assert event.comment.body == "Customer is slow"
+    seen, _ = await lifecycle.list_comments(w.deps, REQUESTER, ticket.id, 10, "")
+    assert [c.body for c in seen] == ["Ordered a part"]
+    staff, _ = await lifecycle.list_comments(w.deps, PROVIDER_ADMIN, ticket.id, 10, "")
+    assert len(staff) == 2
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.add_comment(
+            w.deps, REQUESTER, ticket.id, body="psst", internal=True, attachment_ids=[]
+        )
+    assert refused.value.reason == "TICKET_INTERNAL_NOTE_REFUSED"
+
+
+async def test_history_hides_internal_entries_from_the_requester(w: World):
+    ticket = await _assigned(w)
+    await lifecycle.add_comment(
+        w.deps, ENGINEER, ticket.id, body="internal", internal=True, attachment_ids=[]
+    )
+    mine, _ = await lifecycle.list_history(w.deps, REQUESTER, ticket.id, 100, "")
+    theirs, _ = await lifecycle.list_history(w.deps, ENGINEER, ticket.id, 100, "")
+    assert [h.action for h in mine] == ["created", "assigned"]
+    assert [h.action for h in theirs] == ["created", "assigned", "commented"]
+
+
+async def test_close_due_closes_only_what_is_due(w: World):
+    ticket = await _resolved(w)
+    assert await lifecycle.close_due(w.deps) == 0
+    w.clock.now += timedelta(days=3, seconds=1)
+    assert await lifecycle.close_due(w.deps) == 1
+    assert w.state.tickets[ticket.id].status is Status.CLOSED
+    _, event = w.state.events[-1]
+    assert isinstance(event, TicketAutoClosed) and event.actor is None
+    assert await lifecycle.close_due(w.deps) == 0
+
+
+async def test_attachment_on_a_comment_must_be_the_tickets(w: World):
+    ticket = await _assigned(w)
+    other = await _assigned(w)
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    elsewhere = await attachments.upload(
+        w.deps, ENGINEER, other.id, filename="report.pdf", content=pdf
+    )
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.add_comment(
+            w.deps, ENGINEER, ticket.id, body="see", internal=False, attachment_ids=[elsewhere.id]
+        )
+    assert refused.value.violations[0].field == "comment.attachment_ids"
