@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.identity.v1 import (
     access_pb2_grpc,
     auth_pb2_grpc,
@@ -16,7 +18,9 @@ from servicekit.auth.tokens import TokenVerifier
 from servicekit.db import create_engine
 from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from services.identity.adapters.passwords import Argon2Hasher
 from services.identity.adapters.signing_keys import KeyRing
+from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.adapters.wechat import WechatClient
 from services.identity.entrypoints.access_servicer import AccessServicer, SecurityLogServicer
 from services.identity.entrypoints.auth_servicer import PUBLIC, AuthServicer
@@ -29,7 +33,16 @@ PACKAGE = "ticketing.identity.v1"
 SERVICE_NAMES = service_names(PACKAGE)
 
 
-def build_deps(settings: IdentitySettings) -> Deps:
+@dataclass
+class Runtime(Deps):
+    """The use cases' Deps with what only the entrypoints touch: the database engine (health
+    check, closing the pool) and the concrete key ring (rotation)."""
+
+    engine: AsyncEngine = field(kw_only=True)
+    key_ring: KeyRing = field(kw_only=True)
+
+
+def build_deps(settings: IdentitySettings) -> Runtime:
     engine = create_engine(settings.database_url)
     keys = KeyRing(
         engine,
@@ -41,7 +54,15 @@ def build_deps(settings: IdentitySettings) -> Deps:
         app_id=settings.wechat_app_id,
         app_secret=settings.wechat_app_secret,
     )
-    return Deps(engine=engine, keys=keys, wechat=wechat, settings=settings)
+    return Runtime(
+        uow=lambda: IdentityUnitOfWork(engine),
+        keys=keys,
+        wechat=wechat,
+        passwords=Argon2Hasher(),
+        settings=settings,
+        engine=engine,
+        key_ring=keys,
+    )
 
 
 def build_server(deps: Deps, *, listen: str) -> GrpcServer:

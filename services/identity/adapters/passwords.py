@@ -30,3 +30,13 @@ async def verify_password(password_hash: str, password: str) -> bool:
             return False
 
     return await asyncio.to_thread(check)
+
+
+class Argon2Hasher:
+    """`service_layer.ports.PasswordHasher` with argon2id."""
+
+    async def hash(self, password: str) -> str:
+        return await hash_password(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await verify_password(password_hash, password)

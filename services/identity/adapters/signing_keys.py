@@ -56,6 +56,21 @@ class KeyRing:
         kid, key = await self._signing_key()
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
+    async def verified(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+        """The claims of a token this ring signed; ValueError when it is not valid."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", "")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                await self.key_for(kid),
+                algorithms=[ALGORITHM],
+                issuer=issuer,
+                audience=audience,
+            )
+        except jwt.PyJWTError as error:
+            raise ValueError(str(error)) from error
+        return claims
+
     async def jwks(self) -> list[dict[str, str]]:
         await self._refresh_if_stale()
         return self._jwks

@@ -13,11 +13,11 @@ from ticketing.identity.v1 import (
 from servicekit.proto_values import datetime_of
 from servicekit.rpc.interceptors import Context
 from services.identity import mapping
-from services.identity.adapters.repositories.credentials import SecurityLogFilter
 from services.identity.domain.access import Permission, PermissionKind
 from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import access
 from services.identity.service_layer.deps import Deps
+from services.identity.service_layer.ports import SecurityLogFilter
 
 
 class AccessServicer(access_pb2_grpc.AccessServiceServicer):

@@ -9,12 +9,12 @@ from ticketing.identity.v1 import organizations_pb2_grpc
 from servicekit.idempotency import fingerprint
 from servicekit.rpc.interceptors import Context
 from services.identity import mapping
-from services.identity.adapters.repositories.organizations import OrganizationFilter
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import departments as dept
 from services.identity.service_layer import organizations as orgs
 from services.identity.service_layer.deps import Deps
+from services.identity.service_layer.ports import OrganizationFilter
 
 E, P = OrgKind.ENTERPRISE, OrgKind.PROVIDER
 

@@ -17,7 +17,7 @@ async def main() -> None:
     settings = IdentitySettings()
     configure_logging(service="identity-keys", level=settings.log_level)
     deps = build_deps(settings)
-    kid = await deps.keys.rotate(deps.clock())
+    kid = await deps.key_ring.rotate(deps.clock())
     log.info("signing with a new key", extra={"kid": kid})
 
 

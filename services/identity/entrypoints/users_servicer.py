@@ -8,12 +8,12 @@ from ticketing.identity.v1 import users_pb2_grpc
 from servicekit.idempotency import fingerprint
 from servicekit.rpc.interceptors import Context
 from services.identity import mapping
-from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.people import UserKind
 from services.identity.entrypoints.request_context import current_caller
 from services.identity.service_layer import people
 from services.identity.service_layer.deps import Deps
 from services.identity.service_layer.people import ENGINEERS, USERS
+from services.identity.service_layer.ports import UserFilter
 
 
 class UserServicer(users_pb2_grpc.UserServiceServicer):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from ticketing.events.v1 import identity_events_pb2 as events
-
 from servicekit.authz import require_permission
 from servicekit.errors import (
     DomainError,
@@ -17,18 +15,16 @@ from servicekit.errors import (
 )
 from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.paging import page_of
-from services.identity import mapping
-from services.identity.adapters.repositories.credentials import SecurityLogFilter
 from services.identity.domain.access import ALL_CODES, Permission, Role
+from services.identity.domain.events import Change, RoleChanged
 from services.identity.domain.people import UserKind
 from services.identity.domain.security import SecurityEvent, SecurityEventKind
 from services.identity.domain.validation import Checks, one_field_error
 from services.identity.domain.visibility import Viewer
+from services.identity.service_layer.audit import record
 from services.identity.service_layer.caller import Caller, viewer_of
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import publish, record
-from services.identity.service_layer.organizations import CHANGES
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit, SecurityLogFilter
 
 ROLE_EDITABLE = frozenset({"display_name", "permission_codes", "data_scope"})
 PERMISSION_EDITABLE = frozenset({"display_name", "enabled", "sort_order"})
@@ -201,7 +197,7 @@ def _validate(viewer: Viewer, role: Role) -> None:
             )
 
 
-async def _get(uow: IdentityUnitOfWork, viewer: Viewer, role_id: str) -> Role:
+async def _get(uow: IdentityUnit, viewer: Viewer, role_id: str) -> Role:
     role = await uow.access.role(
         role_id, organization_id=None if viewer.is_platform else viewer.org_id
     )
@@ -220,7 +216,7 @@ def _require_editable(viewer: Viewer, role: Role) -> None:
         raise permission_denied("NOT_YOUR_ORGANIZATION", "you do not manage this role")
 
 
-async def _require_unique_name(uow: IdentityUnitOfWork, role: Role) -> None:
+async def _require_unique_name(uow: IdentityUnit, role: Role) -> None:
     if await uow.access.role_name_taken(role.organization_id, role.display_name, excluding=role.id):
         raise DomainError(
             "ROLE_NAME_TAKEN",
@@ -230,12 +226,5 @@ async def _require_unique_name(uow: IdentityUnitOfWork, role: Role) -> None:
         )
 
 
-async def _changed(uow: IdentityUnitOfWork, caller: Caller, change: str, role: Role) -> None:
-    await publish(
-        uow,
-        events.RoleChanged(change=CHANGES[change], role=mapping.role_pb(role)),
-        aggregate="role",
-        aggregate_id=role.id,
-        tenant_id=role.organization_id,
-        actor=caller.principal,
-    )
+async def _changed(uow: IdentityUnit, caller: Caller, change: str, role: Role) -> None:
+    await uow.emit(RoleChanged(Change(change), role, caller.principal))

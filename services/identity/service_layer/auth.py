@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-import jwt
-
 from servicekit.errors import (
     DomainError,
     ErrorCode,
@@ -16,7 +14,6 @@ from servicekit.errors import (
     not_found,
     unauthenticated,
 )
-from services.identity.adapters.passwords import verify_password
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User
 from services.identity.domain.security import ClientInfo, SecurityEventKind
@@ -27,10 +24,10 @@ from services.identity.domain.throttle import (
     wait_before,
 )
 from services.identity.domain.tokens import RefreshVerdict
+from services.identity.service_layer.audit import record
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import record
+from services.identity.service_layer.ports import IdentityUnit
 from services.identity.service_layer.tokens import IssuedTokens, issue_tokens
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 LOGIN_FAILED = "LOGIN_FAILED"
 BINDING_PURPOSE = "wechat-phone-binding"
@@ -74,7 +71,7 @@ async def login(deps: Deps, *, login: str, password: str, client: ClientInfo) ->
 
 async def _refuse_if_throttled(
     deps: Deps,
-    uow: IdentityUnitOfWork,
+    uow: IdentityUnit,
     attempts: dict[str, Attempts],
     policies: dict[str, ThrottlePolicy],
     login: str,
@@ -96,13 +93,13 @@ async def _refuse_if_throttled(
 
 async def _password_failure(
     deps: Deps,
-    uow: IdentityUnitOfWork,
+    uow: IdentityUnit,
     user: User | None,
     login: str,
     password: str,
     client: ClientInfo,
 ) -> DomainError | None:
-    if await verify_password(user.password_hash if user else "", password):
+    if await deps.passwords.verify(user.password_hash if user else "", password):
         return None
     await record(
         uow,
@@ -116,7 +113,7 @@ async def _password_failure(
     return unauthenticated(LOGIN_FAILED, "wrong username, phone or password")
 
 
-async def _sign_in_refusal(uow: IdentityUnitOfWork, user: User) -> DomainError | None:
+async def _sign_in_refusal(uow: IdentityUnit, user: User) -> DomainError | None:
     """Disabled or deleted users, and users of disabled or deleted organisations."""
     if not user.is_active:
         return unauthenticated("USER_DISABLED", "this account is disabled")
@@ -204,7 +201,7 @@ async def bind_wechat_phone(
 
 
 async def _sign_in(
-    deps: Deps, uow: IdentityUnitOfWork, user: User, client: ClientInfo, *, method: str
+    deps: Deps, uow: IdentityUnit, user: User, client: ClientInfo, *, method: str
 ) -> IssuedTokens:
     refusal = await _sign_in_refusal(uow, user)
     if refusal is not None:
@@ -253,16 +250,10 @@ async def _binding_token(deps: Deps, openid: str) -> str:
 async def _openid_of(deps: Deps, binding_token: str) -> str:
     invalid = unauthenticated("BINDING_TOKEN_INVALID", "binding token is invalid or expired")
     try:
-        kid = jwt.get_unverified_header(binding_token).get("kid", "")
-        key = await deps.keys.key_for(kid)
-        claims = jwt.decode(
-            binding_token,
-            key,
-            algorithms=["EdDSA"],
-            issuer=deps.settings.jwt_issuer,
-            audience=BINDING_AUDIENCE,
+        claims = await deps.keys.verified(
+            binding_token, issuer=deps.settings.jwt_issuer, audience=BINDING_AUDIENCE
         )
-    except (jwt.PyJWTError, ValueError) as error:
+    except ValueError as error:
         raise invalid from error
     if claims.get("purpose") != BINDING_PURPOSE:
         raise invalid

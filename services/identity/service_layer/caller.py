@@ -10,7 +10,7 @@ from servicekit.errors import unauthenticated
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.security import ClientInfo
 from services.identity.domain.visibility import Viewer
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Caller:
         return self.principal.user_id
 
 
-async def viewer_of(uow: IdentityUnitOfWork, caller: Caller) -> Viewer:
+async def viewer_of(uow: IdentityUnit, caller: Caller) -> Viewer:
     principal = caller.principal
     user = await uow.users.get(principal.user_id, orgs=None)
     if user is None or not user.is_active:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from ticketing.events.v1 import identity_events_pb2 as events
-
 from servicekit.authz import require_permission
 from servicekit.errors import (
     DomainError,
@@ -17,16 +15,14 @@ from servicekit.errors import (
     permission_denied,
 )
 from servicekit.field_mask import copy_fields, fields_to_update
-from services.identity import mapping
 from services.identity.domain.departments import Department, check_move
+from services.identity.domain.events import Change, DepartmentChanged, DesignationChanged
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.validation import Checks
 from services.identity.domain.visibility import Viewer, manages_organization, visible_enterprises
 from services.identity.service_layer.caller import Caller, viewer_of
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import designation_key, publish
-from services.identity.service_layer.organizations import CHANGES
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit
 
 EDITABLE = frozenset({"display_name", "parent_id", "sort_order"})
 MASK_NAMES = {
@@ -144,31 +140,22 @@ async def designate(
                 at for p, at in await uow.orgs.designations_of(enterprise_id) if p.id == provider_id
             )
         if changed:
-            designation = mapping.designation_pb(enterprise_id, provider, designated_at)
-            change = CHANGES["delete" if remove else "created"]
-            await publish(
-                uow,
-                events.DesignationChanged(change=change, designation=designation),
-                aggregate="enterprise",
-                aggregate_id=enterprise_id,
-                tenant_id=enterprise_id,
-                actor=caller.principal,
-                key=designation_key(enterprise_id, provider.id),
+            change = Change.DELETED if remove else Change.CREATED
+            await uow.emit(
+                DesignationChanged(change, enterprise_id, provider, designated_at, caller.principal)
             )
         await uow.commit()
     return provider, designated_at
 
 
-async def _enterprise(uow: IdentityUnitOfWork, viewer: Viewer, enterprise_id: str) -> Organization:
+async def _enterprise(uow: IdentityUnit, viewer: Viewer, enterprise_id: str) -> Organization:
     org = await uow.orgs.get(OrgKind.ENTERPRISE, enterprise_id, visible=visible_enterprises(viewer))
     if org is None or (org.is_deleted and not viewer.is_platform):
         raise not_found("ENTERPRISE_NOT_FOUND", f"no enterprise {enterprise_id!r}")
     return org
 
 
-async def _readable_enterprise(
-    uow: IdentityUnitOfWork, caller: Caller, enterprise_id: str
-) -> Viewer:
+async def _readable_enterprise(uow: IdentityUnit, caller: Caller, enterprise_id: str) -> Viewer:
     """Departments are visible to the enterprise's own users and to platform staff."""
     viewer = await viewer_of(uow, caller)
     if not (viewer.is_platform or viewer.org_id == enterprise_id):
@@ -177,14 +164,14 @@ async def _readable_enterprise(
     return viewer
 
 
-async def _writable_enterprise(uow: IdentityUnitOfWork, caller: Caller, enterprise_id: str) -> None:
+async def _writable_enterprise(uow: IdentityUnit, caller: Caller, enterprise_id: str) -> None:
     viewer = await _readable_enterprise(uow, caller, enterprise_id)
     require_permission(caller.principal, "org.department.write")
     if not manages_organization(viewer, enterprise_id):
         raise permission_denied("NOT_YOUR_ORGANIZATION", "you do not manage this enterprise")
 
 
-async def _get(uow: IdentityUnitOfWork, enterprise_id: str, department_id: str) -> Department:
+async def _get(uow: IdentityUnit, enterprise_id: str, department_id: str) -> Department:
     department = await uow.departments.get(enterprise_id, department_id)
     if department is None:
         raise not_found("DEPARTMENT_NOT_FOUND", f"no department {department_id!r}")
@@ -197,7 +184,7 @@ def _validate(department: Department) -> None:
     checks.raise_if_any("DEPARTMENT_INVALID")
 
 
-async def _require_unique_name(uow: IdentityUnitOfWork, department: Department) -> None:
+async def _require_unique_name(uow: IdentityUnit, department: Department) -> None:
     siblings = await uow.departments.find(department.enterprise_id)
     if any(
         d.display_name == department.display_name
@@ -225,18 +212,5 @@ def _parents_first(departments: list[Department]) -> list[Department]:
     return ordered
 
 
-async def _publish(
-    uow: IdentityUnitOfWork, change: str, department: Department, caller: Caller
-) -> None:
-    payload = events.DepartmentChanged(
-        change=CHANGES[change], department=mapping.department_pb(department)
-    )
-    await publish(
-        uow,
-        payload,
-        aggregate="enterprise",
-        aggregate_id=department.enterprise_id,
-        tenant_id=department.enterprise_id,
-        actor=caller.principal,
-        key=department.id,
-    )
+async def _publish(uow: IdentityUnit, change: str, department: Department, caller: Caller) -> None:
+    await uow.emit(DepartmentChanged(Change(change), department, caller.principal))

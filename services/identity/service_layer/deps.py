@@ -1,4 +1,5 @@
-"""What identity's use cases need from outside, wired once in the entrypoint."""
+"""What identity's use cases need from outside, wired once in the entrypoint (bootstrap.py) or
+from fakes in unit tests."""
 
 from __future__ import annotations
 
@@ -6,11 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.identity.adapters.signing_keys import KeyRing
-from services.identity.adapters.wechat import WechatClient
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit, KeyRing, PasswordHasher, Wechat
 from services.identity.settings import IdentitySettings
 
 
@@ -20,11 +17,9 @@ def utc_now() -> datetime:
 
 @dataclass
 class Deps:
-    engine: AsyncEngine
+    uow: Callable[[], IdentityUnit]
     keys: KeyRing
-    wechat: WechatClient
+    wechat: Wechat
+    passwords: PasswordHasher
     settings: IdentitySettings
     clock: Callable[[], datetime] = field(default=utc_now)
-
-    def uow(self) -> IdentityUnitOfWork:
-        return IdentityUnitOfWork(self.engine)

@@ -6,16 +6,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from google.protobuf.message import Message
-from ticketing.events.v1 import identity_events_pb2 as events
-
 from servicekit.authz import require_permission
 from servicekit.errors import DomainError, ErrorCode, FieldViolation, not_found, permission_denied
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.identity import mapping
-from services.identity.adapters.repositories.organizations import OrganizationFilter
+from services.identity.domain.events import Change, OrganizationChanged
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.security import SecurityEventKind
 from services.identity.domain.validation import Checks
@@ -25,20 +21,10 @@ from services.identity.domain.visibility import (
     visible_enterprises,
     visible_providers,
 )
+from services.identity.service_layer.audit import record
 from services.identity.service_layer.caller import Caller, viewer_of
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import publish, record
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
-
-CHANGES: dict[str, events.ChangeKind.ValueType] = {
-    "created": events.CHANGE_KIND_CREATED,
-    "updated": events.CHANGE_KIND_UPDATED,
-    "disable": events.CHANGE_KIND_DISABLED,
-    "enable": events.CHANGE_KIND_ENABLED,
-    "delete": events.CHANGE_KIND_DELETED,
-    "undelete": events.CHANGE_KIND_UNDELETED,
-    "snapshot": events.CHANGE_KIND_SNAPSHOT,
-}
+from services.identity.service_layer.ports import IdentityUnit, OrganizationFilter
 
 
 @dataclass(frozen=True)
@@ -48,7 +34,6 @@ class OrgRules:
     write_code: str
     editable: frozenset[str]
     visible: Callable[[Viewer], frozenset[str] | None]
-    event: Callable[[events.ChangeKind.ValueType, Organization], Message]
 
     @property
     def name(self) -> str:
@@ -67,9 +52,6 @@ RULES = {
         "org.enterprise.write",
         frozenset(_COMMON | {"industry", "logo_url"}),
         visible_enterprises,
-        lambda change, org: events.EnterpriseChanged(
-            change=change, enterprise=mapping.enterprise_pb(org)
-        ),
     ),
     OrgKind.PROVIDER: OrgRules(
         OrgKind.PROVIDER,
@@ -77,9 +59,6 @@ RULES = {
         "org.provider.write",
         frozenset(_COMMON | {"tags"}),
         visible_providers,
-        lambda change, org: events.ProviderChanged(
-            change=change, provider=mapping.provider_pb(org)
-        ),
     ),
 }
 
@@ -104,17 +83,17 @@ async def create_organization(
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         _require_platform_writer(viewer, rules)
-        if existing := await remembered(uow.connection, key):
+        if existing := await uow.requests.remembered(key):
             return await _get(uow, rules, existing, visible=None)
         validate(draft)
         await _require_unique_name(uow, rules, draft)
         draft.id = uuid.uuid4().hex
         org = await uow.orgs.add(draft)
-        if not await remember(uow.connection, key, resource_id=org.id):
+        if not await uow.requests.remember(key, resource_id=org.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )
-        await _publish(uow, rules, "created", org, caller)
+        await _publish(uow, "created", org, caller)
         await uow.commit()
     return org
 
@@ -164,7 +143,7 @@ async def update_organization(
         validate(org)
         await _require_unique_name(uow, rules, org)
         org = await uow.orgs.save(org)
-        await _publish(uow, rules, "updated", org, caller)
+        await _publish(uow, "updated", org, caller)
         await uow.commit()
     return org
 
@@ -196,13 +175,13 @@ async def change_organization_state(
                 action=action,
                 reason=reason,
             )
-        await _publish(uow, rules, action, org, caller)
+        await _publish(uow, action, org, caller)
         await uow.commit()
     return org
 
 
 async def _get(
-    uow: IdentityUnitOfWork,
+    uow: IdentityUnit,
     rules: OrgRules,
     org_id: str,
     *,
@@ -233,7 +212,7 @@ def _require_manager(viewer: Viewer, rules: OrgRules, org: Organization) -> None
         raise permission_denied("NOT_YOUR_ORGANIZATION", f"you do not manage this {rules.name}")
 
 
-async def _require_unique_name(uow: IdentityUnitOfWork, rules: OrgRules, org: Organization) -> None:
+async def _require_unique_name(uow: IdentityUnit, rules: OrgRules, org: Organization) -> None:
     if await uow.orgs.name_taken(rules.kind, org.display_name, excluding=org.id):
         raise DomainError(
             f"{rules.reason}_NAME_TAKEN",
@@ -243,14 +222,5 @@ async def _require_unique_name(uow: IdentityUnitOfWork, rules: OrgRules, org: Or
         )
 
 
-async def _publish(
-    uow: IdentityUnitOfWork, rules: OrgRules, change: str, org: Organization, caller: Caller
-) -> None:
-    await publish(
-        uow,
-        rules.event(CHANGES[change], org),
-        aggregate=rules.name,
-        aggregate_id=org.id,
-        tenant_id=org.id,
-        actor=caller.principal,
-    )
+async def _publish(uow: IdentityUnit, change: str, org: Organization, caller: Caller) -> None:
+    await uow.emit(OrganizationChanged(Change(change), org, caller.principal))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ticketing.events.v1 import identity_events_pb2 as events
-
 from servicekit.authz import require_permission
 from servicekit.errors import (
     DomainError,
@@ -18,23 +16,20 @@ from servicekit.errors import (
     permission_denied,
 )
 from servicekit.field_mask import copy_fields, fields_to_update
-from servicekit.idempotency import RequestKey, caller_scope, remember, remembered
+from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.identity import mapping
-from services.identity.adapters.passwords import hash_password
-from services.identity.adapters.repositories.users import UserFilter
 from services.identity.domain.access import DEFAULT_ROLE
 from services.identity.domain.departments import subtree
+from services.identity.domain.events import Change, PersonChanged
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User, UserKind
 from services.identity.domain.security import SecurityEventKind
 from services.identity.domain.validation import Checks, one_field_error
 from services.identity.domain.visibility import Viewer
+from services.identity.service_layer.audit import record
 from services.identity.service_layer.caller import Caller, viewer_of
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import publish, record
-from services.identity.service_layer.organizations import CHANGES
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit, UserFilter
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,7 @@ async def create_person(
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         require_permission(caller.principal, rules.write_code)
-        if existing := await remembered(uow.connection, key):
+        if existing := await uow.requests.remembered(key):
             return await _get(uow, rules, viewer, existing)
         if not viewer.is_platform and not draft.organization_id:
             draft.organization_id = viewer.org_id
@@ -111,13 +106,13 @@ async def create_person(
         draft.role_ids = draft.role_ids or [DEFAULT_ROLE[draft.kind]]
         await _validate(uow, viewer, rules, draft, password, creating=True)
         draft.id = uuid.uuid4().hex
-        draft.password_hash = await hash_password(password) if password else ""
+        draft.password_hash = await deps.passwords.hash(password) if password else ""
         user = await uow.users.add(draft)
-        if not await remember(uow.connection, key, resource_id=user.id):
+        if not await uow.requests.remember(key, resource_id=user.id):
             raise DomainError(
                 "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
             )
-        await _publish(uow, rules, "created", user, caller)
+        await _publish(uow, "created", user, caller)
         await uow.commit()
     return user
 
@@ -171,7 +166,7 @@ async def update_person(
         new_password = password if "password" in names else ""
         await _validate(uow, viewer, rules, user, new_password, creating=False)
         if new_password:
-            user.password_hash = await hash_password(new_password)
+            user.password_hash = await deps.passwords.hash(new_password)
         user = await uow.users.save(user)
         if sorted(roles_before) != sorted(user.role_ids):
             await record(
@@ -184,7 +179,7 @@ async def update_person(
                 roles_before=",".join(sorted(roles_before)),
                 roles_after=",".join(sorted(user.role_ids)),
             )
-        await _publish(uow, rules, "updated", user, caller)
+        await _publish(uow, "updated", user, caller)
         await uow.commit()
     return user
 
@@ -224,7 +219,7 @@ async def change_person_state(
                 action=action,
                 reason=reason,
             )
-        await _publish(uow, rules, action, user, caller)
+        await _publish(uow, action, user, caller)
         await uow.commit()
     return user
 
@@ -252,13 +247,13 @@ async def update_me(deps: Deps, caller: Caller, *, draft: User, mask: list[str])
         checks.raise_if_any("USER_INVALID")
         await _require_unique(uow, USERS, user)
         user = await uow.users.save(user)
-        await _publish(uow, USERS, "updated", user, caller)
+        await _publish(uow, "updated", user, caller)
         await uow.commit()
     return user
 
 
 async def _get(
-    uow: IdentityUnitOfWork,
+    uow: IdentityUnit,
     rules: PersonRules,
     viewer: Viewer,
     user_id: str,
@@ -282,7 +277,7 @@ def _in_scope(user: User, where: UserFilter) -> bool:
     return where.department_ids is None or user.department_id in where.department_ids
 
 
-async def _scoped(uow: IdentityUnitOfWork, viewer: Viewer, where: UserFilter):  # type: ignore[no-untyped-def]
+async def _scoped(uow: IdentityUnit, viewer: Viewer, where: UserFilter):  # type: ignore[no-untyped-def]
     """The organisations and the narrowing the caller's data scope allows."""
     principal = viewer.principal
     if viewer.is_platform:
@@ -306,7 +301,7 @@ def _require_manager(viewer: Viewer, user: User) -> None:
 
 
 async def _validate(
-    uow: IdentityUnitOfWork,
+    uow: IdentityUnit,
     viewer: Viewer,
     rules: PersonRules,
     user: User,
@@ -328,7 +323,7 @@ async def _validate(
     await _require_unique(uow, rules, user)
 
 
-async def _check_organization(uow: IdentityUnitOfWork, rules: PersonRules, user: User) -> None:
+async def _check_organization(uow: IdentityUnit, rules: PersonRules, user: User) -> None:
     field = f"{rules.noun}.organization_id" if rules is USERS else "provider_id"
     kind = user.kind.organization_kind
     if not kind:
@@ -346,9 +341,7 @@ async def _check_organization(uow: IdentityUnitOfWork, rules: PersonRules, user:
             )
 
 
-async def _check_roles(
-    uow: IdentityUnitOfWork, viewer: Viewer, rules: PersonRules, user: User
-) -> None:
+async def _check_roles(uow: IdentityUnit, viewer: Viewer, rules: PersonRules, user: User) -> None:
     roles = {r.id: r for r in await uow.access.roles(user.role_ids)}
     field = f"{rules.noun}.role_ids"
     for role_id in user.role_ids:
@@ -368,7 +361,7 @@ async def _check_roles(
             )
 
 
-async def _require_unique(uow: IdentityUnitOfWork, rules: PersonRules, user: User) -> None:
+async def _require_unique(uow: IdentityUnit, rules: PersonRules, user: User) -> None:
     for column in ("username", "phone", "wechat_openid"):
         value = getattr(user, column)
         if value and await uow.users.taken(column, value, excluding=user.id):
@@ -384,20 +377,5 @@ def _not_found(rules: PersonRules, user_id: str) -> DomainError:
     return not_found(f"{rules.noun.upper()}_NOT_FOUND", f"no {rules.noun} {user_id!r}")
 
 
-async def _publish(
-    uow: IdentityUnitOfWork, rules: PersonRules, change: str, user: User, caller: Caller
-) -> None:
-    payload = (
-        events.EngineerChanged(change=CHANGES[change], engineer=mapping.engineer_pb(user))
-        if user.kind is UserKind.ENGINEER
-        else events.UserChanged(change=CHANGES[change], user=mapping.user_pb(user))
-    )
-    aggregate = "engineer" if user.kind is UserKind.ENGINEER else "user"
-    await publish(
-        uow,
-        payload,
-        aggregate=aggregate,
-        aggregate_id=user.id,
-        tenant_id=user.organization_id,
-        actor=caller.principal,
-    )
+async def _publish(uow: IdentityUnit, change: str, user: User, caller: Caller) -> None:
+    await uow.emit(PersonChanged(Change(change), user, caller.principal))

@@ -12,21 +12,21 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from google.protobuf.message import Message
-from ticketing.events.v1 import identity_events_pb2 as events
-
-from services.identity import mapping
-from services.identity.adapters.repositories.organizations import OrganizationFilter
-from services.identity.adapters.repositories.users import UserFilter
+from services.identity.domain.events import (
+    Change,
+    DepartmentChanged,
+    DesignationChanged,
+    OrganizationChanged,
+    PersonChanged,
+    RoleChanged,
+)
 from services.identity.domain.organizations import Organization, OrgKind
-from services.identity.domain.people import UserKind
+from services.identity.domain.people import User
 from services.identity.service_layer.deps import Deps
-from services.identity.service_layer.events import designation_key, publish
-from services.identity.service_layer.organizations import RULES
-from services.identity.service_layer.unit_of_work import IdentityUnitOfWork
+from services.identity.service_layer.ports import IdentityUnit, OrganizationFilter, UserFilter
 
 log = logging.getLogger(__name__)
-SNAPSHOT = events.CHANGE_KIND_SNAPSHOT
+SNAPSHOT = Change.SNAPSHOT
 PAGE = 500
 T = TypeVar("T")
 
@@ -36,81 +36,36 @@ async def publish_snapshot(deps: Deps) -> int:
     async with deps.uow() as uow:
         published = 0
         async for org in _pages(lambda o, n: _organizations(uow, o, n)):
-            rules = RULES[org.kind]
-            await publish(
-                uow,
-                rules.event(SNAPSHOT, org),
-                aggregate=rules.name,
-                aggregate_id=org.id,
-                tenant_id=org.id,
-            )
+            await uow.emit(OrganizationChanged(SNAPSHOT, org))
             published += 1
             if org.kind is OrgKind.ENTERPRISE:
                 published += await _enterprise_parts(uow, org)
         async for user in _pages(lambda o, n: _users(uow, o, n)):
-            engineer = user.kind is UserKind.ENGINEER
-            payload: Message = (
-                events.EngineerChanged(change=SNAPSHOT, engineer=mapping.engineer_pb(user))
-                if engineer
-                else events.UserChanged(change=SNAPSHOT, user=mapping.user_pb(user))
-            )
-            await publish(
-                uow,
-                payload,
-                aggregate="engineer" if engineer else "user",
-                aggregate_id=user.id,
-                tenant_id=user.organization_id,
-            )
+            await uow.emit(PersonChanged(SNAPSHOT, user))
             published += 1
         async for role in _pages(
             lambda o, n: uow.access.list_roles(organization_id=None, kinds=None, offset=o, limit=n)
         ):
-            role_payload = events.RoleChanged(change=SNAPSHOT, role=mapping.role_pb(role))
-            await publish(
-                uow,
-                role_payload,
-                aggregate="role",
-                aggregate_id=role.id,
-                tenant_id=role.organization_id,
-            )
+            await uow.emit(RoleChanged(SNAPSHOT, role))
             published += 1
         await uow.commit()
     log.info("identity snapshot published", extra={"events": published})
     return published
 
 
-async def _enterprise_parts(uow: IdentityUnitOfWork, enterprise: Organization) -> int:
+async def _enterprise_parts(uow: IdentityUnit, enterprise: Organization) -> int:
+    """Departments and designations travel with their enterprise, each under its own key."""
     published = 0
     for department in await uow.departments.find(enterprise.id):
-        payload: Message = events.DepartmentChanged(
-            change=SNAPSHOT, department=mapping.department_pb(department)
-        )
-        await _on_enterprise_topic(uow, enterprise, payload, key=department.id)
+        await uow.emit(DepartmentChanged(SNAPSHOT, department))
         published += 1
     for provider, designated_at in await uow.orgs.designations_of(enterprise.id):
-        designation = mapping.designation_pb(enterprise.id, provider, designated_at)
-        payload = events.DesignationChanged(change=SNAPSHOT, designation=designation)
-        key = designation_key(enterprise.id, provider.id)
-        await _on_enterprise_topic(uow, enterprise, payload, key=key)
+        await uow.emit(DesignationChanged(SNAPSHOT, enterprise.id, provider, designated_at))
         published += 1
     return published
 
 
-async def _on_enterprise_topic(
-    uow: IdentityUnitOfWork, enterprise: Organization, payload: Message, *, key: str
-) -> None:
-    """Departments and designations travel with their enterprise, each under its own key."""
-    await publish(
-        uow,
-        payload,
-        aggregate="enterprise",
-        aggregate_id=enterprise.id,
-        tenant_id=enterprise.id,
-        key=key,
-    )
-
-
-async def _organizations(uow: IdentityUnitOfWork, offset: int, limit: int) -> list[Organization]:
+async def _organizations(uow: IdentityUnit, offset: int, limit: int) -> list[Organization]:
     found: list[Organization] = []
     for kind in (OrgKind.ENTERPRISE, OrgKind.PROVIDER):
         page, _ = await uow.orgs.find(
@@ -124,7 +79,7 @@ async def _organizations(uow: IdentityUnitOfWork, offset: int, limit: int) -> li
     return found
 
 
-async def _users(uow: IdentityUnitOfWork, offset: int, limit: int):  # type: ignore[no-untyped-def]
+async def _users(uow: IdentityUnit, offset: int, limit: int) -> list[User]:
     page, _ = await uow.users.find(
         orgs=None, where=UserFilter(show_deleted=True), offset=offset, limit=limit
     )

@@ -12,6 +12,8 @@ from servicekit.auth.tokens import claims_for
 from services.identity.domain.access import effective_access
 from services.identity.domain.people import User
 from services.identity.domain.tokens import RefreshToken
+from services.identity.service_layer.deps import Deps
+from services.identity.service_layer.ports import IdentityUnit
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class IssuedTokens:
     binding_token: str = ""
 
 
-async def principal_of(uow, user: User) -> Principal:  # type: ignore[no-untyped-def]
+async def principal_of(uow: IdentityUnit, user: User) -> Principal:
     roles = await uow.access.roles(user.role_ids)
     codes, scope = effective_access(roles, await uow.access.enabled_codes())
     return Principal(
@@ -39,7 +41,9 @@ async def principal_of(uow, user: User) -> Principal:  # type: ignore[no-untyped
     )
 
 
-async def issue_tokens(deps, uow, user: User, *, family_id: str = "") -> IssuedTokens:  # type: ignore[no-untyped-def]
+async def issue_tokens(
+    deps: Deps, uow: IdentityUnit, user: User, *, family_id: str = ""
+) -> IssuedTokens:
     """A new access token and a new refresh token (in `family_id`, or a new family)."""
     now = deps.clock()
     settings = deps.settings

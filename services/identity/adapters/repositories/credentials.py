@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, func, insert, select, update
@@ -13,6 +12,7 @@ from services.identity.adapters.repositories.filters import paged, within
 from services.identity.adapters.tables import refresh_tokens, security_logs
 from services.identity.domain.security import SecurityEvent, SecurityEventKind
 from services.identity.domain.tokens import RefreshToken
+from services.identity.service_layer.ports import SecurityLogFilter
 
 
 def token_hash(token: str) -> str:
@@ -73,15 +73,6 @@ class RefreshTokenRepository:
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-
-
-@dataclass(frozen=True)
-class SecurityLogFilter:
-    user_id: str = ""
-    kind: SecurityEventKind | None = None
-    organization_id: str = ""
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 class SecurityLogRepository:

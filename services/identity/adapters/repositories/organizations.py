@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, delete, func, insert, select, update
@@ -12,17 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.identity.adapters.repositories.filters import contains_text, paged, within
 from services.identity.adapters.tables import designations, organizations
 from services.identity.domain.organizations import Organization, OrgKind, OrgState
+from services.identity.service_layer.ports import OrganizationFilter
 
 _FIELDS = ("display_name", "industry", "contact_name", "contact_phone", "address", "logo_url",
            "tags")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class OrganizationFilter:
-    display_name: str = ""
-    industry: str = ""
-    state: OrgState | None = None
-    show_deleted: bool = False
 
 
 def _from_row(row: Row) -> Organization:  # type: ignore[type-arg]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 from sqlalchemy import Row, any_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.identity.adapters.repositories.filters import contains_text, paged, within
 from services.identity.adapters.tables import user_roles, users
 from services.identity.domain.people import User, UserKind, UserState
+from services.identity.service_layer.ports import UserFilter
 
 _NULLABLE_UNIQUE = ("username", "phone", "wechat_openid")
 _PLAIN = (
@@ -17,18 +18,6 @@ _PLAIN = (
     "phone_authorized", "skills", "password_hash", "failed_logins", "locked_until",
     "last_login_at", "deleted_at",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class UserFilter:
-    organization_id: str = ""
-    department_ids: frozenset[str] | None = None
-    kind: UserKind | None = None
-    query: str = ""
-    only_user_id: str = ""  # data scope "self"
-    skill: str = ""
-    state: UserState | None = None
-    show_deleted: bool = False
 
 
 def _from_row(row: Row, role_ids: list[str]) -> User:  # type: ignore[type-arg]

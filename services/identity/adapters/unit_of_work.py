@@ -1,8 +1,10 @@
-"""Identity's unit of work: one transaction with every repository on it."""
+"""Identity's unit of work on PostgreSQL: one transaction with every repository on it, events
+written to the outbox in it (implements `service_layer.ports.IdentityUnit`)."""
 
 from __future__ import annotations
 
 from servicekit.uow import UnitOfWork
+from services.identity.adapters.events import outgoing
 from services.identity.adapters.repositories.access import AccessRepository
 from services.identity.adapters.repositories.attempts import AttemptsRepository
 from services.identity.adapters.repositories.credentials import (
@@ -12,6 +14,7 @@ from services.identity.adapters.repositories.credentials import (
 from services.identity.adapters.repositories.departments import DepartmentRepository
 from services.identity.adapters.repositories.organizations import OrganizationRepository
 from services.identity.adapters.repositories.users import UserRepository
+from services.identity.domain.events import IdentityEvent
 
 
 class IdentityUnitOfWork(UnitOfWork):
@@ -33,3 +36,7 @@ class IdentityUnitOfWork(UnitOfWork):
         self.security_log = SecurityLogRepository(self.connection)
         self.attempts = AttemptsRepository(self.connection)
         return self
+
+    async def emit(self, event: IdentityEvent) -> None:
+        out = outgoing(event)
+        await self.publish(out.topic, out.envelope, key=out.key)
