@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
@@ -21,6 +22,16 @@ class BaseState:
 
 
 S = TypeVar("S", bound=BaseState)
+
+
+class FakeClock:
+    """A clock the test moves by hand (`clock.now += timedelta(...)`)."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class FakeDatabase(Generic[S]):

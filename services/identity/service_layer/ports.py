@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from servicekit.idempotency import RequestLog
+from servicekit.ports import UnitPort
 from services.identity.domain.access import Permission, Role
 from services.identity.domain.departments import Department
 from services.identity.domain.events import IdentityEvent
@@ -202,10 +201,7 @@ class Wechat(Protocol):
     async def phone_for(self, phone_code: str) -> str: ...
 
 
-class IdentityUnit(Protocol):
-    """One transaction: `async with deps.uow() as uow: ...; await uow.commit()`. Leaving the
-    block without commit changes nothing, events included."""
-
+class IdentityUnit(UnitPort, Protocol):
     @property
     def orgs(self) -> Organizations: ...
     @property
@@ -220,19 +216,6 @@ class IdentityUnit(Protocol):
     def security_log(self) -> SecurityLog: ...
     @property
     def attempts(self) -> SignInAttempts: ...
-    @property
-    def requests(self) -> RequestLog: ...
 
     async def emit(self, event: IdentityEvent) -> None:
         """The event goes out through the outbox when this transaction commits."""
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...

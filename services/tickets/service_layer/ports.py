@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from servicekit.idempotency import RequestLog
+from servicekit.ports import UnitPort
 from services.tickets.domain.attachments import Attachment
 from services.tickets.domain.catalog import Priority, ServiceLevel, ServiceType
 from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
@@ -156,10 +155,7 @@ class AttachmentStore(Protocol):
     async def get(self, sha256: str) -> bytes: ...
 
 
-class TicketsUnit(Protocol):
-    """One transaction: `async with deps.uow() as uow: ...; await uow.commit()`. Leaving the
-    block without commit changes nothing, events included."""
-
+class TicketsUnit(UnitPort, Protocol):
     @property
     def tickets(self) -> Tickets: ...
     @property
@@ -172,22 +168,9 @@ class TicketsUnit(Protocol):
     def attachments(self) -> Attachments: ...
     @property
     def knowledge(self) -> Knowledge: ...
-    @property
-    def requests(self) -> RequestLog: ...
 
     async def record(self, ticket: Ticket, event: TicketEvent) -> None:
         """The event's history entry and its outbox event, in this transaction."""
 
     async def publish_state(self, ticket: Ticket) -> None:
         """The ticket's current state as a snapshot event (for late-joining consumers)."""
-
-    async def commit(self) -> None: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...

@@ -24,7 +24,7 @@ from services.identity.domain.tokens import RefreshToken
 from services.identity.service_layer.deps import Deps
 from services.identity.service_layer.ports import OrganizationFilter, SecurityLogFilter, UserFilter
 from services.identity.settings import IdentitySettings
-from tests.support.fakes import BaseState, FakeDatabase, FakeUnit
+from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ids = itertools.count(1)
@@ -364,14 +364,6 @@ class FakeAttempts(_Repo):
 
     async def forget(self, key: str) -> None:
         self._s.attempts.pop(key, None)
-
-
-class FakeClock:
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class FakeIdentityUnit(FakeUnit[IdentityState]):

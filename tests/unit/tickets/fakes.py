@@ -20,7 +20,7 @@ from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.ports import Person, TicketFilter
 from services.tickets.settings import TicketsSettings
-from tests.support.fakes import BaseState, FakeDatabase, FakeUnit
+from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
 _FINAL = (Status.CLOSED, Status.REJECTED, Status.CANCELLED)
 _ids = itertools.count(1)
@@ -403,16 +403,6 @@ class FakeKnowledge:
         return replace(
             article, helpful_count=votes.count(True), not_helpful_count=votes.count(False)
         )
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class FakeTicketsUnit(FakeUnit[TicketsState]):
