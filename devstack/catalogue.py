@@ -47,4 +47,10 @@ SERVICES: tuple[ServiceSpec, ...] = (
         setup=("services.tickets.entrypoints.seed_demo",),
         snapshot="services.tickets.entrypoints.publish_snapshot",
     ),
+    ServiceSpec(
+        name="dispatch",
+        grpc_port=50053,
+        consumers=("services.dispatch.entrypoints.dispatcher",),
+        setup=("services.dispatch.entrypoints.seed_demo",),
+    ),
 )

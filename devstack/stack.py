@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -54,6 +55,11 @@ class Stack:
     health_ports: dict[str, int] = field(default_factory=dict)  # workers' gRPC health
     kafka_bootstrap: str = ""
     resyncs: int = 0
+    # The service accounts' client secrets (identity keeps the accounts; each service signs in
+    # with its own), made afresh for every stack.
+    service_secrets: dict[str, str] = field(
+        default_factory=lambda: {"dispatch": secrets.token_urlsafe(24)}
+    )
     _next_topic_check: float = 0.0
     _resync_pending: bool = False
 
@@ -227,13 +233,23 @@ class Stack:
         raise TimeoutError(f"gateway not ready after {timeout:.0f}s")
 
     def _env(self, **extra: str) -> dict[str, str]:
-        return os.environ | {
-            "TICKETING_ENVIRONMENT": "development",
-            "TICKETING_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
-            "TICKETING_JWKS_URL": f"{self.gateway_url}/.well-known/jwks.json",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "gen")]),
-            **extra,
+        addresses = {
+            f"TICKETING_{spec.name.upper()}_ADDRESS": f"127.0.0.1:{self._port(spec)}"
+            for spec in self.options.services
         }
+        return (
+            os.environ
+            | addresses
+            | {
+                "TICKETING_ENVIRONMENT": "development",
+                "TICKETING_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                "TICKETING_JWKS_URL": f"{self.gateway_url}/.well-known/jwks.json",
+                "TICKETING_SERVICE_ACCOUNTS": json.dumps(self.service_secrets),
+                "TICKETING_SERVICE_ACCOUNT_SECRET": self.service_secrets["dispatch"],
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "gen")]),
+                **extra,
+            }
+        )
 
     def _port(self, spec: ServiceSpec) -> int:
         """DESIGN.md §10's port, or a free one when asked (tests beside a running stack)."""

@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from ticketing.events.v1 import envelope_pb2
+from ticketing.common.v1 import common_pb2
+from ticketing.events.v1 import envelope_pb2, identity_events_pb2
 
 from servicekit.consumer import ConsumerOptions, IdempotentConsumer
 
@@ -77,3 +78,13 @@ def read_model_consumer(
         handler=routes,
         options=options,
     )
+
+
+_RETIRING = (identity_events_pb2.CHANGE_KIND_DELETED, identity_events_pb2.CHANGE_KIND_DISABLED)
+
+
+def active_after(change: int, state: int, stamps: common_pb2.AuditStamps) -> bool:
+    """Whether an identity entity is active after a `…Changed` event: not when the change
+    retires it, nor when its state (a snapshot's) says it is disabled or deleted."""
+    deleted = stamps.HasField("delete_time")
+    return change not in _RETIRING and not deleted and state != common_pb2.ACTIVE_STATE_DISABLED

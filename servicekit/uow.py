@@ -19,14 +19,20 @@ class UnitOfWork:
     Leaving the block without commit rolls everything back, events included. Repositories
     work on `uow.connection` (SQLAlchemy Core; no ORM session, which costs CPU per statement)."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine | None, *, joining: AsyncConnection | None = None):
+        """`joining`: a transaction someone else owns (a consumer's, beside its inbox row);
+        the unit works inside it and leaves commit and rollback to the owner."""
         self._engine = engine
-        self.connection: AsyncConnection
+        self._joined = joining is not None
+        if joining is not None:
+            self.connection = joining
         self.requests: SqlRequestLog
 
     async def __aenter__(self) -> UnitOfWork:
-        self.connection = await self._engine.connect()
-        await self.connection.begin()
+        if not self._joined:
+            assert self._engine is not None
+            self.connection = await self._engine.connect()
+            await self.connection.begin()
         self.requests = SqlRequestLog(self.connection)
         return self
 
@@ -36,6 +42,8 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._joined:
+            return
         if self.connection.in_transaction():
             await self.connection.rollback()
         await self.connection.close()
@@ -57,4 +65,5 @@ class UnitOfWork:
         )
 
     async def commit(self) -> None:
-        await self.connection.commit()
+        if not self._joined:
+            await self.connection.commit()

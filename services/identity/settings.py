@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from servicekit.settings import BaseServiceSettings
 
@@ -18,6 +18,9 @@ class IdentitySettings(BaseServiceSettings):
     wechat_app_id: str = "wx-development"
     wechat_app_secret: str = "development-secret"
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Service accounts to keep, name → client secret (JSON in TICKETING_SERVICE_ACCOUNTS):
+    # each is the platform user svc-<name> with the built-in role service-<name>.
+    service_accounts: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> IdentitySettings:

@@ -204,6 +204,7 @@ def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
         resolve_time=timestamp(t.resolved_at),
         close_time=timestamp(t.closed_at),
         attachment_ids=t.attachment_ids,
+        service_type_path=t.service_type_path,
         stamps=common_pb2.AuditStamps(
             create_time=timestamp(t.created_at), update_time=timestamp(t.updated_at)
         ),

@@ -59,7 +59,7 @@ def _start_check_and_stop(tmp_path, extra_env: dict[str, str], *, own_servers: b
         _demo_admin_signs_in(
             f"http://127.0.0.1:{port}", expected_enterprises=2 if own_servers else None
         )
-        _ticket_flows_through_every_process(f"http://127.0.0.1:{port}")
+        _ticket_flows_through_every_process(f"http://127.0.0.1:{port}", dispatched=own_servers)
     finally:
         stack.send_signal(signal.SIGINT)
         output, _ = stack.communicate(timeout=60)
@@ -111,9 +111,11 @@ def _sign_in(base: str, login: str, password: str = "demo-2026") -> dict[str, st
     return {"authorization": f"Bearer {response.json()['accessToken']}"}
 
 
-def _ticket_flows_through_every_process(base: str) -> None:
+def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
     """A requester's ticket assigned to an engineer: tickets learns of the engineer from
-    identity's events (identity's relay → broker → tickets' directory consumer)."""
+    identity's events (identity's relay → broker → tickets' directory consumer). With the demo
+    rules (a fresh database), dispatch assigns it first with nobody acting: tickets' relay →
+    dispatch's consumer decides → dispatch calls tickets as its service account."""
     requester, admin = _sign_in(base, "acme-user"), _sign_in(base, "admin", "admin-demo-2026")
     types = httpx.get(f"{base}/v1/service-types", headers=requester, timeout=10).json()[
         "serviceTypes"
@@ -125,6 +127,8 @@ def _ticket_flows_through_every_process(base: str) -> None:
         timeout=10,
         json={"title": "会议室断网", "serviceTypeId": wifi, "customFields": {"floor": 3}},
     ).json()
+    if dispatched:
+        _wait_dispatched(base, ticket["ticketId"], admin)
     providers = httpx.get(
         f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
     ).json()
@@ -148,3 +152,18 @@ def _ticket_flows_through_every_process(base: str) -> None:
         response.text if response else "no answer"
     )
     assert response.json()["status"] == "TICKET_STATUS_ASSIGNED"
+
+
+def _wait_dispatched(base: str, ticket_id: str, admin: dict[str, str]) -> None:
+    deadline = time.monotonic() + 45  # the dispatcher may still be joining its group
+    while time.monotonic() < deadline:
+        ticket = httpx.get(f"{base}/v1/tickets/{ticket_id}", headers=admin, timeout=10).json()
+        if ticket.get("engineerId"):
+            decisions = httpx.get(
+                f"{base}/v1/tickets/{ticket_id}/dispatch-decisions", headers=admin, timeout=10
+            ).json()["dispatchDecisions"]
+            kinds = [d["kind"] for d in decisions]  # provider first, when engineers were unknown
+            assert kinds[-1] == "DECISION_KIND_ENGINEER_CHOSEN", decisions
+            return
+        time.sleep(0.3)
+    raise AssertionError("the demo ticket was never dispatched")

@@ -7,6 +7,8 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
 - 0 acknowledged-but-lost and 0 duplicate effects: every acknowledged create exists once;
 - every event on its topic (after the broker lost its log, through the re-sync snapshot);
 - tickets' directory (a read model fed by identity's events) equals identity's users;
+- every ticket was routed by dispatch exactly once and assigned by it exactly once (its
+  dispatcher — consumer and applier — and its relay are killed too);
 - 0 dead-lettered events, and every topic keeps its declared partition count;
 - while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
 - every killed process was restarted by the supervisor.
@@ -48,6 +50,10 @@ ROUNDS = 3 if LONG else 1
 DB_OUTAGE_SECONDS = 20.0 if LONG else 8.0
 BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
 CLIENTS = 4
+KILLED = (
+    "identity", "identity-outbox-relay", "directory_consumer", "tickets",
+    "dispatcher", "dispatch-outbox-relay",
+)  # fmt: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
@@ -137,9 +143,10 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_nothing_lost_or_duplicated(fault_stack, outcome)
     _assert_only_503_during_outages(outcome)
     await _assert_read_models_complete(fault_stack, outcome)
+    await _assert_dispatched_once(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
-    for name in ("identity", "identity-outbox-relay", "directory_consumer", "tickets"):
+    for name in KILLED:
         assert fault_stack.stack.child(name).restarts >= ROUNDS, name
     assert fault_stack.stack.resyncs >= ROUNDS + 1  # at start, and after each broker restart
 
@@ -241,7 +248,7 @@ def _ticket_body(service_type_id: str) -> Callable[[str], dict]:
 async def _chaos(fault_stack: FaultStack, client: httpx.AsyncClient, outcome: Outcome) -> None:
     stack = fault_stack.stack
     for _ in range(ROUNDS):
-        for name in ("identity", "identity-outbox-relay", "directory_consumer", "tickets"):
+        for name in KILLED:
             await asyncio.sleep(1.5)
             _kill(stack.child(name).process, outcome, name)
         await asyncio.sleep(2)
@@ -347,6 +354,43 @@ async def _assert_read_models_complete(fault_stack: FaultStack, outcome: Outcome
             return
         assert time.monotonic() < deadline, f"{len(missing)} users never reached the directory"
         await asyncio.sleep(1)
+
+
+async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """The demo rules route every acme-user ticket: each has one routing decision (and at
+    most one later engineer choice), every decision applied, and exactly as many assignments
+    by svc-dispatch in its history as it has decisions — none lost, none applied twice."""
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        decided = {
+            r[0]: r[1:]
+            for r in fault_stack.query(
+                "dispatch",
+                "SELECT ticket_id, count(*), bool_and(state = 'applied') FROM decisions "
+                "GROUP BY ticket_id",
+            )
+        }
+        assigned = dict(
+            fault_stack.query(
+                "tickets",
+                "SELECT ticket_id, count(*) FROM ticket_history "
+                "WHERE action = 'assigned' AND actor_id = 'svc-dispatch' GROUP BY ticket_id",
+            )
+        )
+        settled = {t for t, (total, applied) in decided.items() if applied
+                   and assigned.get(t) == total}  # fmt: skip
+        if expected <= settled:
+            break
+        assert time.monotonic() < deadline, (
+            f"{len(expected - settled)} tickets not dispatched: "
+            f"{sorted((t, decided.get(t), assigned.get(t)) for t in expected - settled)[:5]}"
+        )
+        await asyncio.sleep(1)
+    for ticket in expected:
+        total, _ = decided[ticket]
+        assert total <= 2, f"{ticket}: {total} decisions"
+        assert assigned[ticket] == total, f"{ticket}: assigned {assigned[ticket]}x"
 
 
 async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:

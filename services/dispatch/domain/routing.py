@@ -80,6 +80,8 @@ class Rule:
     claim_window: timedelta = timedelta(minutes=15)
     required_skills: frozenset[str] = frozenset()
     enabled: bool = True
+    position: int = 0  # lower first
+    escalate_after: timedelta | None = None  # re-dispatch when nobody starts in time
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,27 @@ def decide(
         excluded=tuple(skipped),
         explanation="no rule applies: left for manual assignment",
     )
+
+
+def unseen_provider(
+    ticket: TicketFacts, rules: Sequence[Rule], providers: Mapping[str, Provider], chosen: Decision
+) -> str:
+    """A provider that a rule ahead of the chosen one names but that dispatch's copy of
+    identity does not show yet (unknown, or not yet designated to an enterprise the rule names
+    for this ticket): deciding now would skip a rule only because an event is still on its way.
+    "" when nothing is missing."""
+    for rule in rules:
+        if rule.id == chosen.rule_id and chosen.rule_id:
+            return ""
+        if not (rule.enabled and matches(rule.conditions, ticket)):
+            continue
+        provider = providers.get(rule.provider_id)
+        if provider is None or (
+            ticket.enterprise_id in rule.conditions.enterprise_ids
+            and ticket.enterprise_id not in provider.enterprise_ids
+        ):
+            return rule.provider_id
+    return ""
 
 
 def _provider_refusal(provider: Provider | None, ticket: TicketFacts) -> Exclusion | None:

@@ -168,7 +168,16 @@ BUILT_IN_ROLES: tuple[BuiltInRole, ...] = (
         frozenset(_ENGINEER | _PROVIDER_ADMIN_EXTRA),
     ),
     BuiltInRole("engineer", "工程师", UserKind.ENGINEER, DataScope.SELF, frozenset(_ENGINEER)),
+    # Service accounts: other services acting as themselves (DESIGN.md §4: dispatch → tickets).
+    BuiltInRole(
+        "service-dispatch",
+        "自动分派服务",
+        UserKind.PLATFORM,
+        DataScope.ALL,
+        frozenset({"ticket.read", "ticket.assign", "catalog.read"}),
+    ),
 )
+SERVICE_ACCOUNT_PREFIX = "svc-"
 
 DEFAULT_ROLE = {
     UserKind.PLATFORM: "platform-admin",

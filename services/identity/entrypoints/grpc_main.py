@@ -8,6 +8,7 @@ from servicekit.health import database_check
 from servicekit.logs import configure_logging
 from servicekit.rpc.server import serve
 from services.identity.bootstrap import build_deps, build_server
+from services.identity.service_layer.service_accounts import ensure_service_accounts
 from services.identity.settings import IdentitySettings
 
 
@@ -15,6 +16,7 @@ async def main() -> None:
     settings = IdentitySettings()
     configure_logging(service="identity", level=settings.log_level)
     deps = build_deps(settings)
+    await ensure_service_accounts(deps, settings.service_accounts)
     server = build_server(deps, listen=settings.grpc_listen)
     await serve(server, settings, checks=[database_check(deps.engine)])
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from servicekit.clock import utc_now
 from services.identity.service_layer.ports import IdentityUnit, KeyRing, PasswordHasher, Wechat
 from services.identity.settings import IdentitySettings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as events
 
-from servicekit.read_model import EventRoutes
+from servicekit.read_model import EventRoutes, active_after
 from services.tickets.adapters.repositories.directory import DirectoryRepository
 from services.tickets.service_layer.ports import Person
 
@@ -20,7 +20,6 @@ _KINDS = {
     common_pb2.PRINCIPAL_KIND_PROVIDER: "provider",
     common_pb2.PRINCIPAL_KIND_ENGINEER: "engineer",
 }
-_GONE = (events.CHANGE_KIND_DELETED, events.CHANGE_KIND_DISABLED)
 
 
 def identity_routes() -> EventRoutes:
@@ -41,7 +40,7 @@ async def user_changed(db: AsyncConnection, event: events.UserChanged, _: Envelo
         organization_id=user.organization_id,
         department_id=user.department_id,
         display_name=user.display_name,
-        active=_active(event.change, user.state, user.stamps),
+        active=active_after(event.change, user.state, user.stamps),
     )
     await DirectoryRepository(db).upsert_person(person)
 
@@ -54,7 +53,7 @@ async def engineer_changed(db: AsyncConnection, event: events.EngineerChanged, _
         organization_id=engineer.provider_id,
         department_id="",
         display_name=engineer.display_name,
-        active=_active(event.change, engineer.state, engineer.stamps),
+        active=active_after(event.change, engineer.state, engineer.stamps),
     )
     await DirectoryRepository(db).upsert_person(person)
 
@@ -80,9 +79,3 @@ async def designation_changed(
         designation.provider_id,
         present=event.change != events.CHANGE_KIND_DELETED,
     )
-
-
-def _active(change: int, state: int, stamps: common_pb2.AuditStamps) -> bool:
-    """Active unless this change retires it or its state (a snapshot's) says it is retired."""
-    deleted = stamps.HasField("delete_time")
-    return change not in _GONE and not deleted and state != common_pb2.ACTIVE_STATE_DISABLED

@@ -105,6 +105,7 @@ tickets = Table(
     Column("attachment_ids", ARRAY(Text), nullable=False, server_default="{}"),
     *audit_columns(),
     Column("version", Integer, nullable=False, server_default="0"),
+    Column("service_type_path", ARRAY(Text), nullable=False, server_default="{}"),
 )
 for _column in ("enterprise_id", "provider_id", "engineer_id", "requester_id", "status"):
     Index(f"tickets_{_column}", tickets.c[_column], tickets.c.created_at)

@@ -73,6 +73,7 @@ class Ticket:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     attachment_ids: list[str] = field(default_factory=list)
+    service_type_path: list[str] = field(default_factory=list)  # root first, own type last
     created_at: datetime | None = None
     updated_at: datetime | None = None
     version: int = 0
@@ -145,11 +146,22 @@ class Ticket:
         engineer_provider: str,
         designated: bool,
         note: str = "",
+        automatic: bool = False,
     ) -> ev.TicketEvent:
         """Platform staff hand the ticket to a provider (and optionally an engineer); a provider
-        admin hands their provider's ticket to one of their engineers."""
+        admin hands their provider's ticket to one of their engineers. An automatic assignment
+        (dispatch) never overrides one made by hand: it applies only while the ticket has no
+        engineer and no provider or the same one."""
         self._require("assign", Status.PENDING_ASSIGNMENT, Status.ASSIGNED, Status.IN_PROGRESS)
         _require_code(actor, "ticket.assign")
+        if automatic and (
+            self.engineer_id or (self.provider_id and self.provider_id != provider_id)
+        ):
+            raise DomainError(
+                "TICKET_ALREADY_ASSIGNED",
+                "the ticket was assigned meanwhile; the automatic assignment gives way",
+                ErrorCode.FAILED_PRECONDITION,
+            )
         if actor.is_platform:
             provider_id = provider_id or self.provider_id
             if not provider_id:

@@ -211,6 +211,8 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             provider_id=request.provider_id,
             engineer_id=request.engineer_id,
             note=request.note,
+            request_id=request.request_id,
+            automatic=request.automatic,
         )
         return mapping.ticket_pb(ticket)
 

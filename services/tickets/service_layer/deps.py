@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from servicekit.clock import utc_now
 from services.tickets.domain.attachments import AttachmentPolicy
 from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.ports import AttachmentStore, TicketsUnit
 from services.tickets.settings import TicketsSettings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

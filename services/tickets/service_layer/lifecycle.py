@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from servicekit.auth.principal import Principal
-from servicekit.errors import not_found
+from servicekit.errors import DomainError, ErrorCode, not_found
+from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
 from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
 from services.tickets.domain.tickets import Ticket
@@ -29,15 +30,23 @@ async def act(
     decide: Decide,
     *,
     within: TicketScope | None = None,
+    key: RequestKey | None = None,
 ) -> Ticket:
     """One step. `within` widens what the caller may act on beyond what he sees (a claim
-    looks at the whole pool of the engineer's provider, so a lost race is a conflict)."""
+    looks at the whole pool of the engineer's provider, so a lost race is a conflict). With a
+    request `key`, a retried step returns the ticket as it is, changing nothing."""
     async with deps.uow() as uow:
         ticket = await _load_within(uow, principal, ticket_id, within)
+        if key is not None and await uow.requests.remembered(key):
+            return ticket
         decided = decide(uow, ticket)
         event = await decided if inspect.isawaitable(decided) else decided
         saved = await uow.tickets.save(ticket)
         await uow.record(saved, event)
+        if key is not None and not await uow.requests.remember(key, resource_id=ticket.id):
+            raise DomainError(
+                "REQUEST_ID_IN_FLIGHT", "retry: the same request is running", ErrorCode.ABORTED
+            )
         await uow.commit()
     return saved
 
@@ -51,7 +60,15 @@ async def reject(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticke
 
 
 async def assign(
-    deps: Deps, p: Principal, ticket_id: str, *, provider_id: str, engineer_id: str, note: str
+    deps: Deps,
+    p: Principal,
+    ticket_id: str,
+    *,
+    provider_id: str,
+    engineer_id: str,
+    note: str,
+    request_id: str = "",
+    automatic: bool = False,
 ) -> Ticket:
     async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
         provider = provider_id or t.provider_id
@@ -65,9 +82,14 @@ async def assign(
             else "",
             designated=bool(provider)
             and await uow.directory.is_designated(t.enterprise_id, provider),
+            automatic=automatic,
         )
 
-    return await act(deps, p, ticket_id, decide)
+    key = None
+    if request_id:
+        scope = caller_scope(p.organization_id, p.user_id)
+        key = RequestKey(scope, f"assign-ticket/{ticket_id}", request_id)
+    return await act(deps, p, ticket_id, decide, key=key)
 
 
 async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:

@@ -87,6 +87,7 @@ async def create_ticket(
             raise invalid_argument("TICKET_INVALID", violations)
         assert level is not None
         _requester_sets_no_priority_or_channel(principal, draft, priority, level.priority)
+        draft.service_type_path = await _path(deps, uow, service_type)
         now = deps.clock()
         draft.id = uuid.uuid4().hex
         draft.service_level_id, draft.priority = level.id, priority or level.priority
@@ -315,6 +316,18 @@ def _content_violations(ticket: Ticket) -> list[FieldViolation]:
     if ticket.contact_phone and not _PHONE.match(ticket.contact_phone):
         found.append(FieldViolation("ticket.contact_phone", "is not a phone number"))
     return found
+
+
+async def _path(deps: Deps, uow: TicketsUnit, service_type: ServiceType) -> list[str]:
+    """The type's ancestors, root first, ending with the type itself."""
+    path, current = [service_type.id], service_type
+    while current.parent_id and current.parent_id not in path:
+        parent = await deps.catalog_cache.service_type(uow, current.parent_id)
+        if parent is None:
+            break
+        path.insert(0, parent.id)
+        current = parent
+    return path
 
 
 async def _with_descendants(uow: TicketsUnit, roots: frozenset[str]) -> frozenset[str]:

@@ -112,3 +112,23 @@ async def test_snapshot_restates_everything(w: World):
     assert kinds.count("PersonChanged") == len(w.state.users)
     assert kinds.count("DepartmentChanged") == 1 and kinds.count("DesignationChanged") == 1
     assert {e.change.value for e in w.state.events} == {"snapshot"}
+
+
+async def test_service_accounts_are_kept_in_step_and_sign_in_with_their_secret(w: World):
+    from services.identity.service_layer.service_accounts import ensure_service_accounts
+
+    assert await ensure_service_accounts(w.deps, {"dispatch": "s3cret"}) == ["svc-dispatch"]
+    assert await ensure_service_accounts(w.deps, {"dispatch": "s3cret"}) == []  # unchanged
+    tokens = await auth.login(w.deps, login="svc-dispatch", password="s3cret", client=CLIENT)
+    claims = await w.deps.keys.verified(
+        tokens.access_token,
+        issuer=w.deps.settings.jwt_issuer,
+        audience=w.deps.settings.jwt_audience,
+    )
+    assert claims["kind"] == "platform"
+    assert set(claims["perms"]) == {"ticket.read", "ticket.assign", "catalog.read"}
+    assert await ensure_service_accounts(w.deps, {"dispatch": "rotated"}) == ["svc-dispatch"]
+    with pytest.raises(DomainError):
+        await auth.login(w.deps, login="svc-dispatch", password="s3cret", client=CLIENT)
+    with pytest.raises(ValueError):
+        await ensure_service_accounts(w.deps, {"unknown": "x"})

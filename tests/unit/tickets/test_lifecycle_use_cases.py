@@ -224,3 +224,58 @@ async def test_attachment_on_a_comment_must_be_the_tickets(w: World):
             w.deps, ENGINEER, ticket.id, body="see", internal=False, attachment_ids=[elsewhere.id]
         )
     assert refused.value.violations[0].field == "comment.attachment_ids"
+
+
+async def test_automatic_assignment_gives_way_to_a_manual_one(w: World):
+    ticket = await raise_ticket(w)
+    await lifecycle.assign(
+        w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id="eng", note="by hand"
+    )
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.assign(
+            w.deps,
+            PLATFORM,
+            ticket.id,
+            provider_id="prov",
+            engineer_id="eng2",
+            note="",
+            automatic=True,
+        )
+    assert refused.value.reason == "TICKET_ALREADY_ASSIGNED"
+    assert w.state.tickets[ticket.id].engineer_id == "eng"
+    other = await raise_ticket(w)
+    await lifecycle.assign(
+        w.deps, PLATFORM, other.id, provider_id="prov", engineer_id="", note="", automatic=True
+    )
+    chosen = await lifecycle.assign(  # the same provider's engineer: still automatic
+        w.deps,
+        PLATFORM,
+        other.id,
+        provider_id="prov",
+        engineer_id="eng2",
+        note="",
+        automatic=True,
+    )
+    assert chosen.engineer_id == "eng2"
+
+
+async def test_a_retried_assignment_changes_nothing_more(w: World):
+    ticket = await raise_ticket(w)
+    for _ in range(2):
+        assigned = await lifecycle.assign(
+            w.deps,
+            PLATFORM,
+            ticket.id,
+            provider_id="prov",
+            engineer_id="eng",
+            note="",
+            request_id="decision-1",
+        )
+        assert assigned.engineer_id == "eng"
+    assert actions(w, ticket.id) == ["created", "assigned"]
+
+
+async def test_a_ticket_carries_its_service_type_path(w: World):
+    ticket = await raise_ticket(w)
+    leaf = w.state.types[ticket.service_type_id]
+    assert ticket.service_type_path == [leaf.parent_id, leaf.id]

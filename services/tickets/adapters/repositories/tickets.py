@@ -65,6 +65,7 @@ _PLAIN = (
     "closed_at",
     "attachment_ids",
     "created_at",
+    "service_type_path",
 )
 HISTORY_COLUMNS = [
     "ticket_id",

@@ -1,0 +1,137 @@
+"""Dispatch's tables (SQLAlchemy Core). The migrations create exactly these.
+
+Rules and their versions; the read model of what dispatch routes on (providers, designations,
+engineers from identity's events; tickets from tickets' events) with each engineer's
+availability and round-robin position; the decisions and their state."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from servicekit.idempotency import define_idempotency_table
+from servicekit.messaging_tables import audit_columns, define_messaging_tables
+
+metadata = MetaData()
+outbox, inbox = define_messaging_tables(metadata)
+idempotency_keys = define_idempotency_table(metadata)
+assignment_sequence = Sequence("assignment_seq", metadata=metadata)
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False, server_default="")
+
+
+def _texts(name: str) -> Column[list[str]]:
+    return Column(name, ARRAY(Text), nullable=False, server_default="{}")
+
+
+rules = Table(
+    "rules",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("definition", JSONB, nullable=False),  # conditions, target, strategy (see mapping)
+    Column("provider_id", Text, nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+    *audit_columns(),
+)
+Index("rules_order", rules.c.position, rules.c.created_at)
+
+rule_versions = Table(
+    "rule_versions",
+    metadata,
+    Column("rule_id", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("definition", JSONB, nullable=False),  # the whole rule as it was
+    _text("actor_id"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("active", Boolean, nullable=False),
+)
+
+designations = Table(
+    "designations",
+    metadata,
+    Column("enterprise_id", Text, primary_key=True),
+    Column("provider_id", Text, primary_key=True),
+)
+
+engineers = Table(
+    "engineers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("provider_id", Text, nullable=False, index=True),
+    _text("display_name"),
+    _texts("skills"),
+    Column("active", Boolean, nullable=False),
+    Column("availability", Text, nullable=False, server_default="on_duty"),
+    Column("away_until", DateTime(timezone=True)),
+    Column("capacity", Integer, nullable=False, server_default="10"),
+    Column("last_assigned_seq", BigInteger, nullable=False, server_default="0"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("enterprise_id", Text, nullable=False),
+    _texts("service_type_path"),
+    _text("service_level_id"),
+    _text("priority"),
+    _text("channel"),
+    Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("status", Text, nullable=False),
+    _text("provider_id"),
+    _text("engineer_id"),
+    Column("version", Integer, nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+)
+Index("tickets_engineer_open", tickets.c.engineer_id, tickets.c.status)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("ticket_id", Text, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    _text("rule_id"),
+    Column("rule_version", Integer, nullable=False, server_default="0"),
+    _text("provider_id"),
+    _text("engineer_id"),
+    _text("strategy"),
+    Column("claim_until", DateTime(timezone=True)),
+    Column("candidates", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("excluded", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    _text("explanation"),
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    _text("last_error"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("applied_at", DateTime(timezone=True)),
+    # When to look again for an engineer (claim window over; none was free): see routing.py.
+    Column("recheck_at", DateTime(timezone=True)),
+)
+Index("decisions_pending", decisions.c.created_at, postgresql_where=text("state = 'pending'"))
+Index("decisions_recheck", decisions.c.recheck_at, postgresql_where=text("recheck_at IS NOT NULL"))

@@ -1,0 +1,63 @@
+"""What dispatch decided, as typed values: the domain's `Decision` with its id, its kind and
+what became of it. `adapters/events.py` alone turns them into protobuf for the outbox."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from services.dispatch.domain.routing import Decision, Strategy
+
+
+class DecisionKind(enum.Enum):
+    PROVIDER_CHOSEN = "provider_chosen"
+    ENGINEER_CHOSEN = "engineer_chosen"
+    NO_MATCH = "no_match"
+    ESCALATED = "escalated"
+
+
+class DecisionState(enum.Enum):
+    PENDING = "pending"  # to apply to the ticket
+    APPLIED = "applied"
+    GAVE_WAY = "gave_way"  # someone assigned or claimed it first
+    RECORDED = "recorded"  # nothing to apply (no match)
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    id: str
+    kind: DecisionKind
+    state: DecisionState
+    decision: Decision
+    created_at: datetime
+    attempts: int = 0
+    last_error: str = ""
+    recheck_at: datetime | None = None  # when to look for an engineer (again)
+
+    @classmethod
+    def of(cls, decision_id: str, decision: Decision, now: datetime) -> RecordedDecision:
+        """The decision as taken: an engineer-choosing strategy that found nobody free, or a
+        claim window, looks for an engineer again later (`recheck_at`)."""
+        recheck = None
+        if decision.is_manual:
+            kind, state = DecisionKind.NO_MATCH, DecisionState.RECORDED
+        elif decision.engineer_id:
+            kind, state = DecisionKind.ENGINEER_CHOSEN, DecisionState.PENDING
+        else:
+            kind, state = DecisionKind.PROVIDER_CHOSEN, DecisionState.PENDING
+            if decision.strategy is Strategy.CLAIM_WINDOW:
+                recheck = decision.claim_until
+            elif decision.strategy in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN):
+                recheck = now
+        return cls(decision_id, kind, state, decision, now, recheck_at=recheck)
+
+    def settled(self, state: DecisionState, error: str = "") -> RecordedDecision:
+        return replace(self, state=state, last_error=error, attempts=self.attempts + 1)
+
+
+@dataclass(frozen=True)
+class AssignmentDecided:
+    """A decision was taken (topic ticketing.dispatch.decision.v1, keyed by ticket)."""
+
+    decision: RecordedDecision

@@ -1,0 +1,104 @@
+"""DispatchService: proto in, use case, proto out."""
+
+from __future__ import annotations
+
+from google.protobuf import empty_pb2
+from ticketing.dispatch.v1 import dispatch_pb2 as pb
+from ticketing.dispatch.v1 import dispatch_pb2_grpc
+
+from servicekit.authz import require_caller
+from servicekit.idempotency import fingerprint
+from servicekit.proto_values import datetime_of
+from servicekit.rpc.interceptors import Context
+from services.dispatch import mapping
+from services.dispatch.adapters.repositories.directory import UNLIMITED
+from services.dispatch.domain.routing import Engineer
+from services.dispatch.service_layer import decisions, rules
+from services.dispatch.service_layer.deps import Deps
+
+
+class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    async def CreateDispatchRule(
+        self, request: pb.CreateDispatchRuleRequest, context: Context
+    ) -> pb.DispatchRule:
+        stored = await rules.create_rule(
+            self._deps,
+            require_caller(),
+            draft=mapping.rule_draft(request.dispatch_rule),
+            request_id=request.request_id,
+            fingerprint=fingerprint(request),
+        )
+        return mapping.rule_pb(stored)
+
+    async def GetDispatchRule(
+        self, request: pb.GetDispatchRuleRequest, context: Context
+    ) -> pb.DispatchRule:
+        stored = await rules.get_rule(self._deps, require_caller(), request.dispatch_rule_id)
+        return mapping.rule_pb(stored)
+
+    async def ListDispatchRules(
+        self, request: pb.ListDispatchRulesRequest, context: Context
+    ) -> pb.ListDispatchRulesResponse:
+        found, token = await rules.list_rules(
+            self._deps,
+            require_caller(),
+            provider_id=request.provider_id,
+            show_disabled=request.show_disabled,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.ListDispatchRulesResponse(
+            dispatch_rules=[mapping.rule_pb(s) for s in found], next_page_token=token
+        )
+
+    async def UpdateDispatchRule(
+        self, request: pb.UpdateDispatchRuleRequest, context: Context
+    ) -> pb.DispatchRule:
+        stored = await rules.update_rule(
+            self._deps,
+            require_caller(),
+            draft=mapping.rule_draft(request.dispatch_rule),
+            fields=set(request.update_mask.paths),
+        )
+        return mapping.rule_pb(stored)
+
+    async def DeleteDispatchRule(
+        self, request: pb.DeleteDispatchRuleRequest, context: Context
+    ) -> empty_pb2.Empty:
+        await rules.delete_rule(self._deps, require_caller(), request.dispatch_rule_id)
+        return empty_pb2.Empty()
+
+    async def GetEngineerAvailability(
+        self, request: pb.GetEngineerAvailabilityRequest, context: Context
+    ) -> pb.EngineerAvailability:
+        found = await decisions.get_availability(self._deps, require_caller(), request.engineer_id)
+        return _availability(found)
+
+    async def UpdateEngineerAvailability(
+        self, request: pb.UpdateEngineerAvailabilityRequest, context: Context
+    ) -> pb.EngineerAvailability:
+        wanted = request.availability
+        found = await decisions.update_availability(
+            self._deps,
+            require_caller(),
+            wanted.engineer_id,
+            available=wanted.available,
+            away_until=datetime_of(wanted, "away_until"),
+            capacity=wanted.max_open_tickets,
+        )
+        return _availability(found)
+
+    async def ListDispatchDecisions(
+        self, request: pb.ListDispatchDecisionsRequest, context: Context
+    ) -> pb.ListDispatchDecisionsResponse:
+        found = await decisions.list_decisions(self._deps, require_caller(), request.ticket_id)
+        return pb.ListDispatchDecisionsResponse(
+            dispatch_decisions=[mapping.decision_pb(d) for d in found]
+        )
+
+
+def _availability(engineer: Engineer) -> pb.EngineerAvailability:
+    return mapping.availability_pb(engineer, capacity_unlimited=UNLIMITED)

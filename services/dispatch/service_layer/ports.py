@@ -1,0 +1,140 @@
+"""What dispatch's use cases need from outside, as protocols: the rules, the read model it
+routes on (providers, designations, engineers with availability and load, tickets), the
+decisions, the unit of work holding them, and tickets' API to apply an assignment.
+`adapters/` implements them on PostgreSQL and gRPC; `tests/unit/dispatch/fakes.py` in memory."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from servicekit.ports import UnitPort
+from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.routing import Engineer, Provider, Rule, TicketFacts
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """A ticket as dispatch knows it from tickets' events."""
+
+    facts: TicketFacts
+    status: str
+    provider_id: str
+    engineer_id: str
+    version: int
+
+    @property
+    def awaits_provider(self) -> bool:
+        return self.status == "pending_assignment" and not self.provider_id
+
+
+@dataclass(frozen=True)
+class StoredRule:
+    rule: Rule
+    created_at: datetime
+    updated_at: datetime
+
+
+class Rules(Protocol):
+    async def add(self, rule: Rule, actor_id: str) -> StoredRule:
+        """Stores the rule as version 1 (and in its history)."""
+
+    async def save(self, rule: Rule, actor_id: str) -> StoredRule:
+        """Stores the rule as its next version (and in its history)."""
+
+    async def get(self, rule_id: str) -> StoredRule | None: ...
+
+    async def find(
+        self, *, provider_id: str, show_disabled: bool, offset: int, limit: int
+    ) -> list[StoredRule]:
+        """In evaluation order (position, then age)."""
+
+    async def remove(self, rule_id: str) -> None: ...
+
+
+class Directory(Protocol):
+    async def providers(self, provider_ids: set[str]) -> dict[str, Provider]: ...
+
+    async def engineers_of(self, provider_id: str) -> list[Engineer]:
+        """The provider's engineers with their current load (open tickets, and decisions
+        taken for them that their tickets do not show yet)."""
+
+    async def engineer(self, engineer_id: str) -> Engineer | None: ...
+
+    async def set_availability(
+        self, engineer_id: str, *, available: bool, away_until: datetime | None, capacity: int
+    ) -> None: ...
+
+    async def mark_assigned(self, engineer_id: str) -> None:
+        """Moves the engineer to the end of the round-robin queue."""
+
+
+class TicketsSeen(Protocol):
+    async def get(self, ticket_id: str) -> TicketState | None: ...
+
+    async def unrouted(self, limit: int) -> list[str]:
+        """Tickets waiting for a provider that no routing decision is about yet, oldest first."""
+
+
+class Decisions(Protocol):
+    async def add(self, decision: RecordedDecision) -> None: ...
+    async def of_ticket(self, ticket_id: str) -> list[RecordedDecision]: ...
+
+    async def routed(self, ticket_id: str) -> bool:
+        """Whether a routing decision (provider chosen or no match) exists for the ticket."""
+
+    async def pending(self, limit: int) -> list[RecordedDecision]:
+        """The oldest pending decisions, locked for this unit (others skip them)."""
+
+    async def awaiting_engineer(self, now: datetime, limit: int) -> list[RecordedDecision]:
+        """Applied provider-only decisions due for a look at the engineers (`recheck_at` passed)
+        whose ticket still waits in the provider's pool; locked for this unit."""
+
+    async def recheck(self, decision_id: str, at: datetime | None) -> None:
+        """When to look again (None: never)."""
+
+    async def settle(self, decision_id: str, state: DecisionState, error: str) -> None:
+        """Records what became of a decision (counting the attempt)."""
+
+
+class DispatchUnit(UnitPort, Protocol):
+    @property
+    def rules(self) -> Rules: ...
+    @property
+    def directory(self) -> Directory: ...
+    @property
+    def tickets(self) -> TicketsSeen: ...
+    @property
+    def decisions(self) -> Decisions: ...
+
+    async def lock_provider(self, provider_id: str) -> None:
+        """Serialises decisions for one provider until this unit ends, so round robin and
+        capacity hold however many decisions run at once."""
+
+    async def emit(self, event: AssignmentDecided) -> None: ...
+
+
+UNAVAILABLE = "unavailable"  # Applied.detail when tickets could not be reached
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    GAVE_WAY = "gave_way"  # the ticket moved on: assigned by hand, claimed, cancelled
+    RETRY = "retry"  # tickets unavailable or not yet aware (its directory lags): try again
+    REFUSED = "refused"  # will never apply
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: Outcome
+    detail: str = ""
+
+
+class TicketsApi(Protocol):
+    """Tickets' AssignTicket, called as dispatch's service account."""
+
+    async def assign(
+        self, *, ticket_id: str, provider_id: str, engineer_id: str, request_id: str, note: str
+    ) -> Applied: ...

@@ -1,0 +1,140 @@
+"""Routing a ticket that waits for a provider, finding an engineer later for one left in the
+pool (its claim window over, or nobody was free), and applying the decisions taken.
+
+`route` runs inside the consumer's transaction (the ticket's event, its decision and the
+decision's event commit together, once per ticket however often the event arrives). Decisions
+for one provider are serialised (`lock_provider`) so round robin and capacity stay exact under
+any concurrency. `apply_pending` hands pending decisions to tickets' AssignTicket, idempotent by
+the decision id; an assignment made by hand meanwhile wins (the decision gives way)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.routing import (
+    Decision,
+    Strategy,
+    choose_engineer,
+    decide,
+    unseen_provider,
+)
+from services.dispatch.service_layer.deps import Deps
+from services.dispatch.service_layer.ports import UNAVAILABLE, DispatchUnit, Outcome
+
+log = logging.getLogger(__name__)
+ALL_RULES = 100_000
+RECHECK = timedelta(seconds=10)  # how soon to look again when no engineer was free
+
+
+async def route(uow: DispatchUnit, ticket_id: str, now: datetime) -> RecordedDecision | None:
+    """Decides, once, where a ticket waiting for a provider goes; None when nothing to do."""
+    seen = await uow.tickets.get(ticket_id)
+    if seen is None or not seen.awaits_provider or await uow.decisions.routed(ticket_id):
+        return None
+    stored = await uow.rules.find(provider_id="", show_disabled=False, offset=0, limit=ALL_RULES)
+    rules = [s.rule for s in stored]
+    providers = await uow.directory.providers({r.provider_id for r in rules})
+    decision = decide(seen.facts, rules, providers, [], now)
+    if missing := unseen_provider(seen.facts, rules, providers, decision):
+        waiting = {"ticket_id": ticket_id, "provider_id": missing}
+        log.info("routing waits for identity's events", extra=waiting)
+        return None  # route_waiting takes it up when the provider's events arrive
+    if decision.provider_id:  # now choose among its engineers, one decision at a time
+        await uow.lock_provider(decision.provider_id)
+        engineers = await uow.directory.engineers_of(decision.provider_id)
+        decision = decide(seen.facts, rules, providers, engineers, now)
+    recorded = RecordedDecision.of(uuid.uuid4().hex, decision, now)
+    await uow.decisions.add(recorded)
+    if decision.engineer_id:
+        await uow.directory.mark_assigned(decision.engineer_id)
+    await uow.emit(AssignmentDecided(recorded))
+    log.info(
+        "ticket routed",
+        extra={
+            "ticket_id": ticket_id,
+            "decision_id": recorded.id,
+            "kind": recorded.kind.value,
+            "provider_id": decision.provider_id,
+            "engineer_id": decision.engineer_id,
+        },
+    )
+    return recorded
+
+
+async def route_waiting(uow: DispatchUnit, now: datetime, limit: int = 500) -> int:
+    """Routes tickets that wait for a provider and were not routed yet (routing waited for
+    identity's events): called when a provider, designation or engineer event arrives."""
+    routed = 0
+    for ticket_id in await uow.tickets.unrouted(limit):
+        routed += await route(uow, ticket_id, now) is not None
+    return routed
+
+
+async def assign_waiting(deps: Deps) -> int:
+    """Chooses an engineer for tickets a rule left in the provider's pool: after the claim
+    window (nobody claimed it) by the rule's `then` strategy, or — when nobody was free —
+    by its own strategy once someone may be. Returns how many decisions it looked at."""
+    now = deps.clock()
+    async with deps.uow() as uow:
+        due = await uow.decisions.awaiting_engineer(now, deps.settings.apply_batch)
+        for waiting in due:
+            chosen = await _engineer_for(uow, waiting.decision, now)
+            if chosen is None:
+                await uow.decisions.recheck(waiting.id, now + RECHECK)
+                continue
+            recorded = RecordedDecision.of(uuid.uuid4().hex, chosen, now)
+            await uow.decisions.add(recorded)
+            await uow.decisions.recheck(waiting.id, None)
+            await uow.directory.mark_assigned(chosen.engineer_id)
+            await uow.emit(AssignmentDecided(recorded))
+        await uow.commit()
+    return len(due)
+
+
+async def _engineer_for(uow: DispatchUnit, earlier: Decision, now: datetime) -> Decision | None:
+    stored = await uow.rules.get(earlier.rule_id)
+    if stored is None:
+        return None
+    rule = stored.rule
+    strategy = rule.then if earlier.strategy is Strategy.CLAIM_WINDOW else rule.strategy
+    if strategy not in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN):
+        return None  # the rule now pools its tickets: engineers claim
+    await uow.lock_provider(earlier.provider_id)
+    engineers = await uow.directory.engineers_of(earlier.provider_id)
+    base = Decision(
+        earlier.ticket_id, rule.id, rule.version, earlier.provider_id, strategy=strategy
+    )
+    chosen = choose_engineer(base, rule, strategy, engineers, now)
+    return chosen if chosen.engineer_id else None
+
+
+async def apply_pending(deps: Deps) -> int:
+    """Applies up to a batch of pending decisions; returns how many it settled or tried.
+    Safe on every replica: each takes rows the others skip."""
+    tried = 0
+    async with deps.uow() as uow:
+        for recorded in await uow.decisions.pending(deps.settings.apply_batch):
+            decision = recorded.decision
+            result = await deps.tickets.assign(
+                ticket_id=decision.ticket_id,
+                provider_id=decision.provider_id,
+                engineer_id=decision.engineer_id,
+                request_id=recorded.id,
+                note=decision.explanation,
+            )
+            tried += 1
+            if result.outcome is Outcome.APPLIED:
+                await uow.decisions.settle(recorded.id, DecisionState.APPLIED, "")
+            elif result.outcome is Outcome.RETRY and result.detail == UNAVAILABLE:
+                break  # tickets is away: this and the rest wait for the next round, uncounted
+            elif result.outcome is Outcome.RETRY:
+                exhausted = recorded.attempts + 1 >= deps.settings.apply_max_attempts
+                state = DecisionState.GAVE_WAY if exhausted else DecisionState.PENDING
+                await uow.decisions.settle(recorded.id, state, result.detail)
+            else:
+                await uow.decisions.settle(recorded.id, DecisionState.GAVE_WAY, result.detail)
+        await uow.commit()
+    return tried

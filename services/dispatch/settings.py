@@ -1,0 +1,25 @@
+"""Dispatch's settings (prefix TICKETING_)."""
+
+from __future__ import annotations
+
+from servicekit.settings import BaseServiceSettings
+
+
+class DispatchSettings(BaseServiceSettings):
+    # Tickets' and identity's gRPC addresses (dispatch → tickets to assign, → identity to sign in).
+    tickets_address: str = "127.0.0.1:50052"
+    identity_address: str = "127.0.0.1:50051"
+    # Dispatch's service account (identity's TICKETING_SERVICE_ACCOUNTS holds the same secret).
+    service_account: str = "svc-dispatch"
+    service_account_secret: str = ""
+    # Applying decisions: how many per round, how often when idle, attempts before giving up.
+    apply_batch: int = 50
+    apply_interval_seconds: float = 0.5
+    apply_max_attempts: int = 20
+    timezone: str = "Asia/Shanghai"
+    source_topics: tuple[str, ...] = (
+        "ticketing.identity.provider.v1",
+        "ticketing.identity.engineer.v1",
+        "ticketing.identity.enterprise.v1",
+        "ticketing.tickets.ticket.v1",
+    )

@@ -1,0 +1,239 @@
+"""Dispatch's ports in memory, for unit tests of the use cases (no servers)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.routing import Availability, Engineer, Provider, Rule
+from services.dispatch.service_layer.deps import Deps
+from services.dispatch.service_layer.ports import Applied, Outcome, StoredRule, TicketState
+from services.dispatch.settings import DispatchSettings
+from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
+
+OPEN = ("assigned", "in_progress")
+
+
+@dataclass
+class DispatchState(BaseState):
+    rules: dict[str, StoredRule] = field(default_factory=dict)
+    versions: list[tuple[str, int, str]] = field(default_factory=list)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    engineers: dict[str, Engineer] = field(default_factory=dict)
+    tickets: dict[str, TicketState] = field(default_factory=dict)
+    decisions: dict[str, RecordedDecision] = field(default_factory=dict)
+    events: list[AssignmentDecided] = field(default_factory=list)
+    locks: list[str] = field(default_factory=list)
+    seq: int = 0
+
+
+class _Repo:
+    def __init__(self, state: DispatchState, clock: FakeClock):
+        self._s, self._clock = state, clock
+
+
+class FakeRules(_Repo):
+    async def add(self, rule: Rule, actor_id: str) -> StoredRule:
+        stored = StoredRule(rule, self._clock(), self._clock())
+        self._s.rules[rule.id] = stored
+        self._s.versions.append((rule.id, rule.version, actor_id))
+        return stored
+
+    async def save(self, rule: Rule, actor_id: str) -> StoredRule:
+        stored = StoredRule(rule, self._s.rules[rule.id].created_at, self._clock())
+        self._s.rules[rule.id] = stored
+        self._s.versions.append((rule.id, rule.version, actor_id))
+        return stored
+
+    async def get(self, rule_id: str) -> StoredRule | None:
+        return self._s.rules.get(rule_id)
+
+    async def find(
+        self, *, provider_id: str, show_disabled: bool, offset: int, limit: int
+    ) -> list[StoredRule]:
+        found = [
+            s
+            for s in self._s.rules.values()
+            if (not provider_id or s.rule.provider_id == provider_id)
+            and (show_disabled or s.rule.enabled)
+        ]
+        found.sort(key=lambda s: (s.rule.position, s.created_at, s.rule.id))
+        return found[offset : offset + limit]
+
+    async def remove(self, rule_id: str) -> None:
+        del self._s.rules[rule_id]
+
+
+class FakeDirectory(_Repo):
+    async def providers(self, provider_ids: set[str]) -> dict[str, Provider]:
+        return {p: self._s.providers[p] for p in provider_ids if p in self._s.providers}
+
+    async def engineers_of(self, provider_id: str) -> list[Engineer]:
+        return sorted(
+            (self._loaded(e) for e in self._s.engineers.values() if e.provider_id == provider_id),
+            key=lambda e: e.id,
+        )
+
+    async def engineer(self, engineer_id: str) -> Engineer | None:
+        found = self._s.engineers.get(engineer_id)
+        return self._loaded(found) if found else None
+
+    async def set_availability(
+        self, engineer_id: str, *, available: bool, away_until: datetime | None, capacity: int
+    ) -> None:
+        state = (
+            Availability.ON_DUTY
+            if available
+            else (Availability.AWAY if away_until else Availability.OFF)
+        )
+        self._s.engineers[engineer_id] = replace(
+            self._s.engineers[engineer_id],
+            availability=state,
+            away_until=None if available else away_until,
+            capacity=capacity or 1_000_000,
+        )
+
+    async def mark_assigned(self, engineer_id: str) -> None:
+        self._s.seq += 1
+        engineer = self._s.engineers[engineer_id]
+        self._s.engineers[engineer_id] = replace(engineer, last_assigned_seq=self._s.seq)
+
+    def _loaded(self, engineer: Engineer) -> Engineer:
+        held = {
+            t.facts.ticket_id
+            for t in self._s.tickets.values()
+            if t.engineer_id == engineer.id and t.status in OPEN
+        }
+        decided = {
+            d.decision.ticket_id
+            for d in self._s.decisions.values()
+            if d.decision.engineer_id == engineer.id
+            and d.state in (DecisionState.PENDING, DecisionState.APPLIED)
+            and (t := self._s.tickets.get(d.decision.ticket_id)) is not None
+            and not t.engineer_id
+            and t.status == "pending_assignment"
+        }
+        return replace(engineer, open_tickets=len(held | decided))
+
+
+class FakeTicketsSeen(_Repo):
+    async def get(self, ticket_id: str) -> TicketState | None:
+        return self._s.tickets.get(ticket_id)
+
+    async def unrouted(self, limit: int) -> list[str]:
+        routed = {d.decision.ticket_id for d in self._s.decisions.values()}
+        waiting = [t for t in self._s.tickets.values() if t.awaits_provider
+                   and t.facts.ticket_id not in routed]  # fmt: skip
+        return [t.facts.ticket_id for t in sorted(waiting, key=lambda t: t.facts.created_at)][
+            :limit
+        ]
+
+
+class FakeDecisions(_Repo):
+    async def add(self, decision: RecordedDecision) -> None:
+        self._s.decisions[decision.id] = decision
+
+    async def of_ticket(self, ticket_id: str) -> list[RecordedDecision]:
+        found = [d for d in self._s.decisions.values() if d.decision.ticket_id == ticket_id]
+        return sorted(found, key=lambda d: d.created_at)
+
+    async def routed(self, ticket_id: str) -> bool:
+        return bool(await self.of_ticket(ticket_id))
+
+    async def pending(self, limit: int) -> list[RecordedDecision]:
+        found = [d for d in self._s.decisions.values() if d.state is DecisionState.PENDING]
+        return sorted(found, key=lambda d: d.created_at)[:limit]
+
+    async def awaiting_engineer(self, now: datetime, limit: int) -> list[RecordedDecision]:
+        found = []
+        for d in self._s.decisions.values():
+            t = self._s.tickets.get(d.decision.ticket_id)
+            if (
+                d.recheck_at is not None
+                and d.recheck_at <= now
+                and d.state is DecisionState.APPLIED
+                and t is not None
+                and t.status == "pending_assignment"
+                and not t.engineer_id
+                and t.provider_id == d.decision.provider_id
+            ):
+                found.append(d)
+        return sorted(found, key=lambda d: d.recheck_at or now)[:limit]
+
+    async def recheck(self, decision_id: str, at: datetime | None) -> None:
+        self._s.decisions[decision_id] = replace(self._s.decisions[decision_id], recheck_at=at)
+
+    async def settle(self, decision_id: str, state: DecisionState, error: str) -> None:
+        self._s.decisions[decision_id] = self._s.decisions[decision_id].settled(state, error)
+
+
+class FakeDispatchUnit(FakeUnit[DispatchState]):
+    def __init__(self, database: FakeDatabase[DispatchState], clock: FakeClock):
+        super().__init__(database)
+        self._clock = clock
+
+    def opened(self) -> None:
+        self.rules = FakeRules(self.state, self._clock)
+        self.directory = FakeDirectory(self.state, self._clock)
+        self.tickets = FakeTicketsSeen(self.state, self._clock)
+        self.decisions = FakeDecisions(self.state, self._clock)
+
+    async def lock_provider(self, provider_id: str) -> None:
+        self.state.locks.append(provider_id)
+
+    async def emit(self, event: AssignmentDecided) -> None:
+        self.state.events.append(copy.deepcopy(event))
+
+
+class FakeTicketsApi:
+    """Tickets' AssignTicket: answers from a script per ticket, APPLIED by default; every
+    call is recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, str]] = []
+        self.answers: dict[str, list[Applied]] = {}
+
+    async def assign(
+        self, *, ticket_id: str, provider_id: str, engineer_id: str, request_id: str, note: str
+    ) -> Applied:
+        self.calls.append(
+            {
+                "ticket_id": ticket_id,
+                "provider_id": provider_id,
+                "engineer_id": engineer_id,
+                "request_id": request_id,
+            }
+        )
+        script = self.answers.get(ticket_id)
+        return script.pop(0) if script else Applied(Outcome.APPLIED)
+
+
+@dataclass
+class World:
+    database: FakeDatabase[DispatchState]
+    clock: FakeClock
+    api: FakeTicketsApi
+    deps: Deps
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+
+    @property
+    def state(self) -> DispatchState:
+        return self.database.state
+
+    def unit(self) -> FakeDispatchUnit:
+        return FakeDispatchUnit(self.database, self.clock)
+
+
+def world(**settings: object) -> World:
+    database = FakeDatabase(DispatchState())
+    clock, api = FakeClock(), FakeTicketsApi()
+    deps = Deps(
+        uow=lambda: FakeDispatchUnit(database, clock),
+        tickets=api,
+        settings=DispatchSettings(**settings),  # type: ignore[arg-type]
+        clock=clock,
+    )
+    return World(database, clock, api, deps)
