@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from google.protobuf.message import DecodeError
 from sqlalchemy import MetaData
@@ -118,8 +118,18 @@ class IdempotentConsumer:
                 timeout_ms=self._options.poll_timeout_ms,
                 max_records=self._options.max_records,
             )
-            for partition, records in batch.items():
-                await self._process_partition(consumer, producer, partition, records)
+            # Partitions are independent (order matters only within one): they are applied
+            # concurrently, each in order, and committed together once all are applied.
+            outcomes = await asyncio.gather(
+                *(self._process_records(producer, records) for records in batch.values()),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            if batch:
+                # After the effects: a crash before this redelivers records the inbox skips.
+                await consumer.commit({p: records[-1].offset + 1 for p, records in batch.items()})
         except _Stopping:
             return
         except KafkaError as error:
@@ -129,17 +139,11 @@ class IdempotentConsumer:
             log.warning("consumer poll failed", extra={"consumer": self.name, "error": repr(error)})
             await _sleep_or_stop(self._stop, self._options.retry_backoff_seconds)
 
-    async def _process_partition(
-        self,
-        consumer: AIOKafkaConsumer,
-        producer: AIOKafkaProducer,
-        partition: TopicPartition,
-        records: list[ConsumerRecord],
+    async def _process_records(
+        self, producer: AIOKafkaProducer, records: list[ConsumerRecord]
     ) -> None:
         for record in records:
             await self._process(producer, record)
-        # After the effects: a crash before this line redelivers records the inbox then skips.
-        await consumer.commit({partition: records[-1].offset + 1})
 
     async def _process(self, producer: AIOKafkaProducer, record: ConsumerRecord) -> None:
         try:

@@ -16,6 +16,7 @@ class DispatchSettings(BaseServiceSettings):
     apply_batch: int = 50
     apply_interval_seconds: float = 0.5
     apply_max_attempts: int = 20
+    apply_concurrency: int = 16  # AssignTicket calls in flight at once
     timezone: str = "Asia/Shanghai"
     source_topics: tuple[str, ...] = (
         "ticketing.identity.provider.v1",

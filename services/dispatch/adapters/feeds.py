@@ -38,8 +38,8 @@ def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) 
 
     async def ticket_changed(db: AsyncConnection, event: object, envelope: Envelope) -> None:
         state = mapping.ticket_state(event.ticket, envelope.aggregate_version)  # type: ignore[attr-defined]
-        if not await TicketsSeenRepository(db).upsert(state):
-            return  # an older event than what we hold
+        if not await TicketsSeenRepository(db).upsert(state) or not state.awaits_provider:
+            return  # an older event than what we hold, or nothing to route
         async with DispatchUnitOfWork(None, joining=db) as uow:
             if await route(uow, state.facts.ticket_id, clock()) is not None and decided:
                 decided.set()

@@ -9,6 +9,7 @@ the decision id; an assignment made by hand meanwhile wins (the decision gives w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from services.dispatch.domain.routing import (
     unseen_provider,
 )
 from services.dispatch.service_layer.deps import Deps
-from services.dispatch.service_layer.ports import UNAVAILABLE, DispatchUnit, Outcome
+from services.dispatch.service_layer.ports import UNAVAILABLE, Applied, DispatchUnit, Outcome
 
 log = logging.getLogger(__name__)
 ALL_RULES = 100_000
@@ -113,23 +114,29 @@ async def _engineer_for(uow: DispatchUnit, earlier: Decision, now: datetime) -> 
 
 async def apply_pending(deps: Deps) -> int:
     """Applies up to a batch of pending decisions; returns how many it settled or tried.
-    Safe on every replica: each takes rows the others skip."""
-    tried = 0
+    Safe on every replica: each takes rows the others skip. The calls to tickets run
+    concurrently (at most `apply_concurrency`); their outcomes are recorded one by one."""
     async with deps.uow() as uow:
-        for recorded in await uow.decisions.pending(deps.settings.apply_batch):
+        pending = await uow.decisions.pending(deps.settings.apply_batch)
+        gate = asyncio.Semaphore(deps.settings.apply_concurrency)
+
+        async def call(recorded: RecordedDecision) -> Applied:
             decision = recorded.decision
-            result = await deps.tickets.assign(
-                ticket_id=decision.ticket_id,
-                provider_id=decision.provider_id,
-                engineer_id=decision.engineer_id,
-                request_id=recorded.id,
-                note=decision.explanation,
-            )
-            tried += 1
+            async with gate:
+                return await deps.tickets.assign(
+                    ticket_id=decision.ticket_id,
+                    provider_id=decision.provider_id,
+                    engineer_id=decision.engineer_id,
+                    request_id=recorded.id,
+                    note=decision.explanation,
+                )
+
+        results = await asyncio.gather(*(call(r) for r in pending))
+        for recorded, result in zip(pending, results, strict=True):
             if result.outcome is Outcome.APPLIED:
                 await uow.decisions.settle(recorded.id, DecisionState.APPLIED, "")
             elif result.outcome is Outcome.RETRY and result.detail == UNAVAILABLE:
-                break  # tickets is away: this and the rest wait for the next round, uncounted
+                continue  # tickets is away: it waits for the next round, uncounted
             elif result.outcome is Outcome.RETRY:
                 exhausted = recorded.attempts + 1 >= deps.settings.apply_max_attempts
                 state = DecisionState.GAVE_WAY if exhausted else DecisionState.PENDING
@@ -137,4 +144,4 @@ async def apply_pending(deps: Deps) -> int:
             else:
                 await uow.decisions.settle(recorded.id, DecisionState.GAVE_WAY, result.detail)
         await uow.commit()
-    return tried
+    return len(pending)
