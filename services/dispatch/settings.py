@@ -17,7 +17,6 @@ class DispatchSettings(BaseServiceSettings):
     apply_interval_seconds: float = 0.5
     apply_max_attempts: int = 20
     apply_concurrency: int = 16  # AssignTicket calls in flight at once
-    timezone: str = "Asia/Shanghai"
     source_topics: tuple[str, ...] = (
         "ticketing.identity.provider.v1",
         "ticketing.identity.engineer.v1",

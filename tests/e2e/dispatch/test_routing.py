@@ -215,6 +215,22 @@ async def test_rules_and_decisions_are_for_those_allowed(world):
             headers=await dispatch.as_user(login),
         )
         assert refused.status_code == status, (login, refused.text)
+    availability = f"/v1/engineers/{cast.wang}/availability"
+    for login, status in (
+        ("engineer-wang", 200),
+        ("fastfix-admin", 200),
+        ("engineer-li", 404),
+        ("bluewhale-admin", 404),
+        ("acme-admin", 404),
+        ("acme-user", 404),
+    ):
+        seen_by = await client.get(availability, headers=await dispatch.as_user(login))
+        assert seen_by.status_code == status, (login, seen_by.text)
+    for login in ("bluewhale-admin", "engineer-li", "acme-admin"):
+        changed = await client.put(
+            availability, json={"available": False}, headers=await dispatch.as_user(login)
+        )
+        assert changed.status_code == 404, (login, changed.text)
 
 
 async def test_rule_edits_make_versions_and_bad_rules_name_the_field(world):
