@@ -53,4 +53,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
         consumers=("services.dispatch.entrypoints.dispatcher",),
         setup=("services.dispatch.entrypoints.seed_demo",),
     ),
+    ServiceSpec(
+        name="notify",
+        grpc_port=50054,
+        consumers=("services.notify.entrypoints.notifier",),
+    ),
 )

@@ -48,3 +48,25 @@ def _decode(token: str) -> int:
             "PAGE_TOKEN_INVALID", [FieldViolation("page_token", "is not a token this list gave")]
         )
     return offset
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset paging over an integer key (a sequence): the token holds the last key returned,
+    so rows added between pages neither repeat nor push others to the next page (offsets do).
+    `after` is None on the first page."""
+
+    after: int | None
+    limit: int
+
+    def next_token(self, last_key: int, *, returned: int) -> str:
+        return _encode(last_key) if returned >= self.limit and returned else ""
+
+
+def cursor_of(page_size: int, page_token: str, *, default: int = 20, maximum: int = 100) -> Cursor:
+    if page_size < 0:
+        raise invalid_argument(
+            "PAGE_SIZE_INVALID", [FieldViolation("page_size", "must not be negative")]
+        )
+    limit = min(page_size or default, maximum)
+    return Cursor(after=_decode(page_token) if page_token else None, limit=limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
@@ -19,7 +19,7 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
 
 def datetime_of(message: Message, name: str) -> datetime | None:
     """The named Timestamp field as an aware datetime; None when unset."""
-    return getattr(message, name).ToDatetime().astimezone() if message.HasField(name) else None
+    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
 
 
 def duration(value: timedelta | None) -> duration_pb2.Duration | None:

@@ -210,6 +210,13 @@ def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
         ),
     )
     message.custom_fields.update(t.custom_fields)
+    if t.pending_approval_level and t.pending_approval_level <= len(t.approval_steps):
+        step = t.approval_steps[t.pending_approval_level - 1]
+        message.pending_approval_step.CopyFrom(
+            catalog_pb2.ApprovalStep(
+                level=step.level, permission_code=step.permission_code, side=SIDE[step.side]
+            )
+        )
     if t.rating:
         message.rating.CopyFrom(
             tickets_pb2.Rating(

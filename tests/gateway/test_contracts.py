@@ -61,7 +61,7 @@ FIXED_ROUTES = [
     ("GET", "/v1/messages", "NotificationService.ListMessages"),
     ("POST", "/v1/messages/m1:markRead", "NotificationService.MarkMessageRead"),
     ("POST", "/v1/messages:markAllRead", "NotificationService.MarkAllMessagesRead"),
-    ("GET", "/v1/notification-preferences", "NotificationService.GetNotificationPreferences"),
+    ("GET", "/v1/messages:unreadCount", "NotificationService.GetUnreadCount"),
     ("GET", "/v1/reports/volume", "ReportingService.GetTicketVolume"),
 ] + [
     ("POST", f"/v1/tickets/t1:{verb}", f"TicketService.{verb.capitalize()}Ticket")

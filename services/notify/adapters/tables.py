@@ -1,0 +1,88 @@
+"""Notify's tables (SQLAlchemy Core). The migrations create exactly these.
+
+The directory of people and roles (its read model of identity, fed by identity's events) and
+the message centre: one row per (event, recipient), numbered by a sequence that orders each
+user's stream (keyset pages now, server-sent event ids later)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    Sequence,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from servicekit.idempotency import define_idempotency_table
+from servicekit.messaging_tables import define_messaging_tables
+
+metadata = MetaData()
+outbox, inbox = define_messaging_tables(metadata)
+idempotency_keys = define_idempotency_table(metadata)
+message_sequence = Sequence("message_seq", metadata=metadata)
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False, server_default="")
+
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("kind"),
+    _text("organization_id"),
+    _text("display_name"),
+    _text("email"),
+    _text("phone"),
+    Column("role_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+Index("people_by_organization", people.c.organization_id, people.c.kind)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("permission_codes", ARRAY(Text), nullable=False, server_default="{}"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column(
+        "seq",
+        BigInteger,
+        message_sequence,
+        nullable=False,
+        unique=True,
+        server_default=message_sequence.next_value(),
+    ),
+    Column("user_id", Text, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    _text("ticket_id"),
+    _text("ticket_number"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+    UniqueConstraint("event_id", "user_id", name="messages_once_per_event"),
+)
+Index("messages_of_user", messages.c.user_id, messages.c.seq.desc())
+Index(
+    "messages_unread_of_user",
+    messages.c.user_id,
+    messages.c.category,
+    postgresql_where=messages.c.read_at.is_(None),
+)

@@ -1,0 +1,18 @@
+"""Notify's unit of work on PostgreSQL (implements `service_layer.ports.NotifyUnit`)."""
+
+from __future__ import annotations
+
+from servicekit.uow import UnitOfWork
+from services.notify.adapters.repositories.directory import DirectoryRepository
+from services.notify.adapters.repositories.messages import MessageRepository
+
+
+class NotifyUnitOfWork(UnitOfWork):
+    directory: DirectoryRepository
+    messages: MessageRepository
+
+    async def __aenter__(self) -> NotifyUnitOfWork:
+        await super().__aenter__()
+        self.directory = DirectoryRepository(self.connection)
+        self.messages = MessageRepository(self.connection)
+        return self

@@ -1,0 +1,184 @@
+"""What a message says: a title and a body per notice kind and locale, rendered in Jinja2's
+sandbox (a template can read the variables below and nothing else; an unknown variable is an
+error, found when a template is checked, never a blank in a sent message).
+
+Variables: `ticket` (number, title), `actor` (who acted; "系统"/"the system" for timers),
+`text` (the comment or reason), `score` (a rating), `level` (the approval level now pending),
+`auto_close_at` (local time the resolved ticket closes itself)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from services.notify.domain.notices import NoticeKind, TicketNotice
+
+DEFAULT_LOCALE = "zh-CN"
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+VARIABLES = frozenset({"ticket", "actor", "text", "score", "level", "auto_close_at"})
+
+
+@dataclass(frozen=True)
+class Template:
+    title: str
+    body: str
+
+
+_K = NoticeKind
+_ZH: dict[NoticeKind, Template] = {
+    _K.CREATED: Template(
+        "工单 {{ ticket.number }} 已提交",
+        "{{ actor }} 提交了工单「{{ ticket.title }}」"
+        "{% if level %}，等待第 {{ level }} 级审核{% endif %}。",
+    ),
+    _K.APPROVED: Template(
+        "工单 {{ ticket.number }} 审核通过",
+        "{{ actor }} 审核通过了工单「{{ ticket.title }}」"
+        "{% if level %}，等待第 {{ level }} 级审核{% else %}，等待分派{% endif %}。",
+    ),
+    _K.REJECTED: Template(
+        "工单 {{ ticket.number }} 审核未通过",
+        "{{ actor }} 驳回了工单「{{ ticket.title }}」：{{ text }}",
+    ),
+    _K.ASSIGNED: Template(
+        "工单 {{ ticket.number }} 已分派",
+        "工单「{{ ticket.title }}」已由 {{ actor }} 分派。",
+    ),
+    _K.CLAIMED: Template(
+        "工单 {{ ticket.number }} 已被领取",
+        "工程师 {{ actor }} 领取了您的工单「{{ ticket.title }}」。",
+    ),
+    _K.TRANSFERRED: Template(
+        "工单 {{ ticket.number }} 已转派",
+        "{{ actor }} 转派了工单「{{ ticket.title }}」{% if text %}：{{ text }}{% endif %}",
+    ),
+    _K.STARTED: Template(
+        "工单 {{ ticket.number }} 处理中",
+        "工程师 {{ actor }} 开始处理您的工单「{{ ticket.title }}」。",
+    ),
+    _K.PUBLIC_REPLY: Template(
+        "工单 {{ ticket.number }} 有新回复",
+        "{{ actor }}：{{ text }}",
+    ),
+    _K.INTERNAL_NOTE: Template(
+        "工单 {{ ticket.number }} 有内部备注",
+        "{{ actor }}（内部）：{{ text }}",
+    ),
+    _K.RESOLVED: Template(
+        "工单 {{ ticket.number }} 已解决",
+        "工单「{{ ticket.title }}」已解决，请确认。"
+        "{% if auto_close_at %}如无异议，将于 {{ auto_close_at }} 自动关闭。{% endif %}",
+    ),
+    _K.REOPENED: Template(
+        "工单 {{ ticket.number }} 被重新打开",
+        "{{ actor }} 重新打开了工单「{{ ticket.title }}」：{{ text }}",
+    ),
+    _K.CLOSED: Template(
+        "工单 {{ ticket.number }} 已关闭",
+        "工单「{{ ticket.title }}」已关闭，欢迎为本次服务评分。",
+    ),
+    _K.CANCELLED: Template(
+        "工单 {{ ticket.number }} 已取消",
+        "{{ actor }} 取消了工单「{{ ticket.title }}」{% if text %}：{{ text }}{% endif %}",
+    ),
+    _K.RATED: Template(
+        "工单 {{ ticket.number }} 收到评分",
+        "{{ actor }} 为工单「{{ ticket.title }}」评了 {{ score }} 分。"
+        "{% if text %}评价：{{ text }}{% endif %}",
+    ),
+}
+_EN: dict[NoticeKind, Template] = {
+    _K.CREATED: Template(
+        "Ticket {{ ticket.number }} raised", "{{ actor }} raised “{{ ticket.title }}”."
+    ),
+    _K.APPROVED: Template(
+        "Ticket {{ ticket.number }} approved", "{{ actor }} approved “{{ ticket.title }}”."
+    ),
+    _K.REJECTED: Template(
+        "Ticket {{ ticket.number }} rejected",
+        "{{ actor }} rejected “{{ ticket.title }}”: {{ text }}",
+    ),
+    _K.ASSIGNED: Template(
+        "Ticket {{ ticket.number }} assigned", "{{ actor }} assigned “{{ ticket.title }}”."
+    ),
+    _K.CLAIMED: Template(
+        "Ticket {{ ticket.number }} claimed", "{{ actor }} took “{{ ticket.title }}”."
+    ),
+    _K.TRANSFERRED: Template(
+        "Ticket {{ ticket.number }} transferred", "{{ actor }} transferred “{{ ticket.title }}”."
+    ),
+    _K.STARTED: Template(
+        "Ticket {{ ticket.number }} in progress", "{{ actor }} started on “{{ ticket.title }}”."
+    ),
+    _K.PUBLIC_REPLY: Template("New reply on {{ ticket.number }}", "{{ actor }}: {{ text }}"),
+    _K.INTERNAL_NOTE: Template(
+        "Internal note on {{ ticket.number }}", "{{ actor }} (internal): {{ text }}"
+    ),
+    _K.RESOLVED: Template(
+        "Ticket {{ ticket.number }} resolved", "“{{ ticket.title }}” is resolved."
+    ),
+    _K.REOPENED: Template(
+        "Ticket {{ ticket.number }} reopened",
+        "{{ actor }} reopened “{{ ticket.title }}”: {{ text }}",
+    ),
+    _K.CLOSED: Template(
+        "Ticket {{ ticket.number }} closed",
+        "“{{ ticket.title }}” is closed. Please rate the service.",
+    ),
+    _K.CANCELLED: Template(
+        "Ticket {{ ticket.number }} cancelled", "{{ actor }} cancelled “{{ ticket.title }}”."
+    ),
+    _K.RATED: Template(
+        "Ticket {{ ticket.number }} rated", "{{ actor }} rated “{{ ticket.title }}” {{ score }}/5."
+    ),
+}
+DEFAULTS: dict[str, dict[NoticeKind, Template]] = {"zh-CN": _ZH, "en": _EN}
+_SYSTEM_ACTOR = {"zh-CN": "系统", "en": "the system"}
+
+_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+def template_for(kind: NoticeKind, locale: str = DEFAULT_LOCALE) -> Template:
+    return DEFAULTS.get(locale, _ZH).get(kind) or _ZH[kind]
+
+
+def unknown_variables(source: str) -> set[str]:
+    """Variables a template reads that no notice provides (refused when a template is saved);
+    raises `TemplateError` when it does not parse."""
+    return set(meta.find_undeclared_variables(_ENV.parse(source))) - VARIABLES
+
+
+def render(template: Template, notice: TicketNotice, locale: str = DEFAULT_LOCALE) -> Template:
+    """The title and body for `notice`; a template that fails renders as its kind's default
+    (a message is never lost to a template edit)."""
+    variables = _variables(notice, locale)
+    try:
+        return Template(_render(template.title, variables), _render(template.body, variables))
+    except TemplateError:
+        fallback = template_for(notice.kind, locale)
+        return Template(_render(fallback.title, variables), _render(fallback.body, variables))
+
+
+def _render(source: str, variables: dict[str, Any]) -> str:
+    return _ENV.from_string(source).render(variables).strip()
+
+
+def _variables(notice: TicketNotice, locale: str) -> dict[str, Any]:
+    ticket = notice.ticket
+    close_at = ticket.auto_close_at
+    return {
+        "ticket": {"number": ticket.number, "title": ticket.title},
+        "actor": notice.actor.display_name or _SYSTEM_ACTOR.get(locale, "系统"),
+        "text": notice.text,
+        "score": notice.score,
+        "level": ticket.approval.level if ticket.approval else 0,
+        "auto_close_at": close_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+        if close_at
+        else "",
+    }

@@ -1,0 +1,76 @@
+"""What notify's use cases need from outside, as protocols: the directory of people (its read
+model of identity), the message centre's store, and the unit of work holding them.
+`adapters/` implements them on PostgreSQL; `tests/unit/notify/fakes.py` in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from servicekit.ports import UnitPort
+from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
+from services.notify.domain.notices import ApproverSide
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone notify can reach, as identity's events describe him."""
+
+    id: str
+    kind: str  # platform / enterprise / provider / engineer
+    organization_id: str
+    display_name: str
+    email: str = ""
+    phone: str = ""
+    role_ids: tuple[str, ...] = ()
+    active: bool = True
+
+
+class Directory(Protocol):
+    async def approvers(
+        self, *, enterprise_id: str, permission_code: str, side: ApproverSide
+    ) -> frozenset[str]:
+        """Active people who may decide an approval step: the enterprise's users (side
+        enterprise) or platform staff (side platform) holding the permission."""
+
+    async def provider_admins(self, provider_id: str) -> frozenset[str]:
+        """Active provider staff who assign its tickets (permission ticket.assign)."""
+
+    async def inactive(self, user_ids: list[str]) -> frozenset[str]:
+        """Those of `user_ids` known to be disabled or deleted."""
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    user_id: str
+    unread_only: bool = False
+    category: Category | None = None
+    before_seq: int | None = None  # keyset: messages older than this one
+    limit: int = 20
+
+
+class Messages(Protocol):
+    async def add(self, drafts: list[MessageDraft], *, event_id: str, now: datetime) -> int:
+        """Stores each draft unless this event already gave its user a message; returns how
+        many were new."""
+
+    async def find(self, query: MessageQuery) -> list[Message]:
+        """Newest first."""
+
+    async def unread(self, user_id: str) -> UnreadCount: ...
+
+    async def mark_read(self, user_id: str, message_id: str, now: datetime) -> Message | None:
+        """The user's message, read (at `now` unless it was read before); None if he has no
+        such message."""
+
+    async def mark_all_read(self, user_id: str, now: datetime) -> int:
+        """How many unread messages became read."""
+
+
+class NotifyUnit(UnitPort, Protocol):
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def messages(self) -> Messages: ...

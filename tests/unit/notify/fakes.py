@@ -1,0 +1,135 @@
+"""Notify's ports in memory, for unit tests of the use cases (no servers)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
+from services.notify.domain.notices import ApproverSide
+from services.notify.service_layer.deps import Deps
+from services.notify.service_layer.ports import MessageQuery, Person
+from services.notify.settings import NotifySettings
+from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
+
+
+@dataclass
+class NotifyState(BaseState):
+    people: dict[str, Person] = field(default_factory=dict)
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    seq: int = 0
+
+
+class FakeDirectory:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def approvers(
+        self, *, enterprise_id: str, permission_code: str, side: ApproverSide
+    ) -> frozenset[str]:
+        if side is ApproverSide.ENTERPRISE:
+            return self._holding(permission_code, "enterprise", enterprise_id)
+        return self._holding(permission_code, "platform", None)
+
+    async def provider_admins(self, provider_id: str) -> frozenset[str]:
+        return self._holding("ticket.assign", "provider", provider_id)
+
+    async def inactive(self, user_ids: list[str]) -> frozenset[str]:
+        return frozenset(
+            i for i in user_ids if i in self._s.people and not self._s.people[i].active
+        )
+
+    def _holding(self, code: str, kind: str, organization_id: str | None) -> frozenset[str]:
+        return frozenset(
+            p.id
+            for p in self._s.people.values()
+            if p.active
+            and p.kind == kind
+            and (organization_id is None or p.organization_id == organization_id)
+            and any(code in self._s.roles.get(r, frozenset()) for r in p.role_ids)
+        )
+
+
+class FakeMessages:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def add(self, drafts: list[MessageDraft], *, event_id: str, now: datetime) -> int:
+        added = 0
+        for draft in drafts:
+            if any(m.id.startswith(f"{event_id}/{draft.user_id}/") for m in self._s.messages):
+                continue
+            self._s.seq += 1
+            message_id = f"{event_id}/{draft.user_id}/{uuid.uuid4().hex[:6]}"
+            self._s.messages.append(Message(message_id, self._s.seq, draft, now))
+            added += 1
+        return added
+
+    async def find(self, query: MessageQuery) -> list[Message]:
+        found = [
+            m
+            for m in self._s.messages
+            if m.draft.user_id == query.user_id
+            and not (query.unread_only and m.read)
+            and (query.category is None or m.draft.category is query.category)
+            and (query.before_seq is None or m.seq < query.before_seq)
+        ]
+        return sorted(found, key=lambda m: -m.seq)[: query.limit]
+
+    async def unread(self, user_id: str) -> UnreadCount:
+        mine = [m for m in self._s.messages if m.draft.user_id == user_id and not m.read]
+        return UnreadCount(
+            system=sum(m.draft.category is Category.SYSTEM for m in mine),
+            ticket=sum(m.draft.category is Category.TICKET for m in mine),
+        )
+
+    async def mark_read(self, user_id: str, message_id: str, now: datetime) -> Message | None:
+        for i, m in enumerate(self._s.messages):
+            if m.id == message_id and m.draft.user_id == user_id:
+                if not m.read:
+                    self._s.messages[i] = m = replace(m, read_at=now)
+                return m
+        return None
+
+    async def mark_all_read(self, user_id: str, now: datetime) -> int:
+        marked = 0
+        for i, m in enumerate(self._s.messages):
+            if m.draft.user_id == user_id and not m.read:
+                self._s.messages[i] = replace(m, read_at=now)
+                marked += 1
+        return marked
+
+
+class FakeNotifyUnit(FakeUnit[NotifyState]):
+    directory: FakeDirectory
+    messages: FakeMessages
+
+    def opened(self) -> None:
+        self.directory = FakeDirectory(self.state)
+        self.messages = FakeMessages(self.state)
+
+
+@dataclass
+class World:
+    database: FakeDatabase[NotifyState]
+    deps: Deps
+    clock: FakeClock
+
+    @property
+    def state(self) -> NotifyState:
+        return self.database.state
+
+    def unit(self) -> FakeNotifyUnit:
+        return FakeNotifyUnit(self.database)
+
+
+def world() -> World:
+    database = FakeDatabase(NotifyState())
+    clock = FakeClock()
+    deps = Deps(
+        uow=lambda: FakeNotifyUnit(database), settings=NotifySettings(environment="test"),
+        clock=clock,
+    )  # fmt: skip
+    return World(database, deps, clock)

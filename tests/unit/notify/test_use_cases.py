@@ -1,0 +1,152 @@
+"""Notify's use cases against in-memory fakes: a ticket event becomes one message per
+recipient (approvers and provider admins from the directory, nobody disabled, nobody twice),
+and the message centre lists, counts and marks only the caller's messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicekit.auth.principal import Principal
+from servicekit.errors import DomainError, ErrorCode
+from servicekit.paging import cursor_of
+from services.notify.domain.messages import Category
+from services.notify.domain.notices import Actor, ApproverSide
+from services.notify.domain.notices import NoticeKind as K
+from services.notify.service_layer import inbox
+from services.notify.service_layer.notifying import notify_ticket, welcome_user
+from services.notify.service_layer.ports import Person
+from tests.unit.notify.fakes import World, world
+from tests.unit.notify.samples import ENGINEER, REQUESTER, awaiting_approval, notice
+
+ME = Principal("req", "enterprise", "ent")
+SOMEONE_ELSE = Principal("eng", "engineer", "prov")
+
+
+@pytest.fixture
+def w() -> World:
+    made = world()
+    people = made.state.people
+    made.state.roles |= {
+        "ent-admin": frozenset({"ticket.approve.l1"}),
+        "member": frozenset({"ticket.create"}),
+        "platform-admin": frozenset({"ticket.approve.l1", "ticket.approve.l2", "ticket.assign"}),
+        "provider-admin": frozenset({"ticket.assign"}),
+    }
+    for person in (
+        Person("boss", "enterprise", "ent", "老板", role_ids=("ent-admin",)),
+        Person("boss-away", "enterprise", "ent", "前老板", role_ids=("ent-admin",), active=False),
+        Person("other-boss", "enterprise", "ent-2", "别家老板", role_ids=("ent-admin",)),
+        Person("colleague", "enterprise", "ent", "同事", role_ids=("member",)),
+        Person("ops", "platform", "", "运营", role_ids=("platform-admin",)),
+        Person("padmin", "provider", "prov", "王经理", role_ids=("provider-admin",)),
+        Person("padmin-2", "provider", "prov-2", "别家经理", role_ids=("provider-admin",)),
+    ):
+        people[person.id] = person
+    return made
+
+
+async def _notify(w: World, n, event_id: str = "ev-1") -> int:  # type: ignore[no-untyped-def]
+    async with w.unit() as uow:
+        added = await notify_ticket(
+            uow, n, event_id=event_id, event_type="ticketing.events.v1.X", now=w.clock()
+        )
+        await uow.commit()
+    return added
+
+
+def _inboxes(w: World) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for m in w.state.messages:
+        found.setdefault(m.draft.user_id, []).append(m.draft.title)
+    return found
+
+
+async def test_approvers_of_the_enterprise_side_hear_with_the_requesters_receipt(w):
+    await _notify(w, notice(K.CREATED, REQUESTER, **awaiting_approval()))
+    assert set(_inboxes(w)) == {"req", "boss"}  # not the disabled one, not another enterprise's
+
+
+async def test_platform_side_approvals_reach_platform_staff(w):
+    boss = Actor("boss", "enterprise", "老板")
+    await _notify(w, notice(K.APPROVED, boss, **awaiting_approval(2, ApproverSide.PLATFORM)))
+    assert set(_inboxes(w)) == {"req", "ops"}  # level 1 passed: the requester hears, then l2
+
+
+async def test_a_ticket_without_engineer_reaches_its_providers_admins(w):
+    await _notify(w, notice(K.ASSIGNED, engineer_id=""))
+    assert set(_inboxes(w)) == {"padmin"}
+
+
+async def test_a_disabled_recipient_gets_nothing(w):
+    w.state.people["eng"] = Person("eng", "engineer", "prov", "李工", active=False)
+    await _notify(w, notice(K.ASSIGNED))
+    assert _inboxes(w) == {}
+
+
+async def test_the_same_event_twice_makes_its_messages_once(w):
+    first = await _notify(w, notice(K.STARTED, ENGINEER))
+    again = await _notify(w, notice(K.STARTED, ENGINEER))
+    assert (first, again) == (1, 0)
+    assert _inboxes(w) == {"req": ["工单 T20261130-000001 处理中"]}
+    messages = w.state.messages
+    assert messages[0].draft.ticket_id == "t1" and messages[0].draft.category is Category.TICKET
+
+
+async def test_a_new_account_is_welcomed_with_a_system_notice(w):
+    async with w.unit() as uow:
+        await welcome_user(
+            uow, "req", "张三", event_id="u1", event_type="UserChanged", now=w.clock()
+        )
+        await uow.commit()
+    unread = await inbox.unread_count(w.deps, ME)
+    assert (unread.system, unread.ticket, unread.total) == (1, 0, 1)
+
+
+async def _many(w: World, count: int) -> None:
+    for i in range(count):
+        await _notify(w, notice(K.STARTED, ENGINEER), event_id=f"ev-{i}")
+
+
+async def test_the_centre_lists_newest_first_in_stable_pages(w):
+    await _many(w, 5)
+    first, token, unread = await inbox.list_messages(
+        w.deps, ME, unread_only=False, category=None, cursor=cursor_of(2, "")
+    )
+    assert [m.seq for m in first] == [5, 4] and unread.total == 5
+    await _notify(w, notice(K.RESOLVED, ENGINEER), event_id="late")  # arrives between pages
+    second, token, _ = await inbox.list_messages(
+        w.deps, ME, unread_only=False, category=None, cursor=cursor_of(2, token)
+    )
+    third, last, _ = await inbox.list_messages(
+        w.deps, ME, unread_only=False, category=None, cursor=cursor_of(2, token)
+    )
+    assert [m.seq for m in second] == [3, 2] and [m.seq for m in third] == [1] and last == ""
+
+
+async def test_marking_read_one_and_all(w):
+    await _many(w, 3)
+    newest = w.state.messages[-1]
+    read = await inbox.mark_read(w.deps, ME, newest.id)
+    assert read.read and read.read_at == w.clock()
+    again = await inbox.mark_read(w.deps, ME, newest.id)
+    assert again.read_at == read.read_at
+    unread, _, count = await inbox.list_messages(
+        w.deps, ME, unread_only=True, category=Category.TICKET, cursor=cursor_of(0, "")
+    )
+    assert len(unread) == 2 and count.total == 2
+    assert await inbox.mark_all_read(w.deps, ME) == 2
+    assert (await inbox.unread_count(w.deps, ME)).total == 0
+
+
+async def test_nobody_reads_or_marks_another_users_message(w):
+    await _many(w, 1)
+    theirs = w.state.messages[0]
+    with pytest.raises(DomainError) as refused:
+        await inbox.mark_read(w.deps, SOMEONE_ELSE, theirs.id)
+    assert refused.value.code is ErrorCode.NOT_FOUND
+    listed, _, unread = await inbox.list_messages(
+        w.deps, SOMEONE_ELSE, unread_only=False, category=None, cursor=cursor_of(0, "")
+    )
+    assert listed == [] and unread.total == 0
+    assert await inbox.mark_all_read(w.deps, SOMEONE_ELSE) == 0
+    assert not w.state.messages[0].read
