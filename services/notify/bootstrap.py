@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.notify.v1 import notify_pb2_grpc
@@ -53,5 +54,5 @@ def notifier(deps: Runtime) -> IdempotentConsumer:
         topics=list(deps.settings.source_topics),
         bootstrap=deps.settings.kafka_bootstrap,
         engine=deps.engine,
-        routes=feeds.routes(deps.clock),
+        routes=feeds.routes(deps.clock, timedelta(hours=deps.settings.late_receipt_hours)),
     )

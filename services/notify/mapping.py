@@ -40,6 +40,7 @@ _SIMPLE = {
     ev.TicketClaimed: NoticeKind.CLAIMED,
     ev.TicketStarted: NoticeKind.STARTED,
     ev.TicketResolved: NoticeKind.RESOLVED,
+    ev.TicketSnapshot: NoticeKind.CREATED,  # news only when notify missed the creation
 }
 TICKET_EVENTS = (
     *_SIMPLE, ev.TicketRejected, ev.TicketTransferred, ev.TicketCommented, ev.TicketReopened,
@@ -108,6 +109,7 @@ def ticket_facts(ticket: tickets_pb2.Ticket) -> TicketFacts:
         engineer_id=ticket.engineer_id,
         approval=approval,
         auto_close_at=datetime_of(ticket, "auto_close_time"),
+        created_at=datetime_of(ticket.stamps, "create_time"),
     )
 
 

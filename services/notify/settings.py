@@ -6,6 +6,9 @@ from servicekit.settings import BaseServiceSettings
 
 
 class NotifySettings(BaseServiceSettings):
+    # A ticket notify first hears of from a snapshot (its creation was lost to it) still gets
+    # its receipt if it is younger than this; older ones would be noise.
+    late_receipt_hours: float = 24.0
     source_topics: tuple[str, ...] = (
         "ticketing.identity.user.v1",
         "ticketing.identity.engineer.v1",

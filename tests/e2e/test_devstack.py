@@ -112,7 +112,8 @@ def _sign_in(base: str, login: str, password: str = "demo-2026") -> dict[str, st
 
 
 def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
-    """A requester's ticket assigned to an engineer: tickets learns of the engineer from
+    """A requester's ticket assigned to an engineer, and his receipt in the message centre
+    (tickets' relay → notify's notifier). Tickets learns of the engineer from
     identity's events (identity's relay → broker → tickets' directory consumer). With the demo
     rules (a fresh database), dispatch assigns it first with nobody acting: tickets' relay →
     dispatch's consumer decides → dispatch calls tickets as its service account."""
@@ -129,6 +130,7 @@ def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
     ).json()
     if dispatched:
         _wait_dispatched(base, ticket["ticketId"], admin)
+    _wait_receipt(base, ticket, requester)
     providers = httpx.get(
         f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
     ).json()
@@ -152,6 +154,17 @@ def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
         response.text if response else "no answer"
     )
     assert response.json()["status"] == "TICKET_STATUS_ASSIGNED"
+
+
+def _wait_receipt(base: str, ticket: dict, requester: dict[str, str]) -> None:
+    """Notify's notifier turned the ticket's creation into the requester's receipt."""
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        messages = httpx.get(f"{base}/v1/messages", headers=requester, timeout=10).json()
+        if any(m.get("ticketId") == ticket["ticketId"] for m in messages.get("messages", [])):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the requester never got a receipt")
 
 
 def _wait_dispatched(base: str, ticket_id: str, admin: dict[str, str]) -> None:

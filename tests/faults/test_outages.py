@@ -9,6 +9,8 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
 - tickets' directory (a read model fed by identity's events) equals identity's users;
 - every ticket was routed by dispatch exactly once and assigned by it exactly once (its
   dispatcher — consumer and applier — and its relay are killed too);
+- the requester has exactly one receipt (回执) per ticket in his message centre (notify's
+  notifier is killed too; a creation the broker lost reaches notify through the snapshot);
 - 0 dead-lettered events, and every topic keeps its declared partition count;
 - while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
 - every killed process was restarted by the supervisor.
@@ -52,7 +54,7 @@ BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
 CLIENTS = 4
 KILLED = (
     "identity", "identity-outbox-relay", "directory_consumer", "tickets",
-    "dispatcher", "dispatch-outbox-relay",
+    "dispatcher", "dispatch-outbox-relay", "notifier",
 )  # fmt: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
@@ -144,6 +146,7 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     _assert_only_503_during_outages(outcome)
     await _assert_read_models_complete(fault_stack, outcome)
     await _assert_dispatched_once(fault_stack, outcome)
+    await _assert_one_receipt_each(fault_stack, outcome, enterprise["userId"])
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
     for name in KILLED:
@@ -391,6 +394,27 @@ async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> 
         total, _ = decided[ticket]
         assert total <= 2, f"{ticket}: {total} decisions"
         assert assigned[ticket] == total, f"{ticket}: assigned {assigned[ticket]}x"
+
+
+async def _assert_one_receipt_each(
+    fault_stack: FaultStack, outcome: Outcome, requester_id: str
+) -> None:
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        receipts = dict(
+            fault_stack.query(
+                "notify",
+                "SELECT ticket_id, count(*) FROM messages WHERE user_id = "
+                f"'{requester_id}' AND event_type IN ('ticketing.events.v1.TicketCreated', "
+                "'ticketing.events.v1.TicketSnapshot') GROUP BY ticket_id",
+            )
+        )
+        if expected <= set(receipts):
+            break
+        assert time.monotonic() < deadline, f"{len(expected - set(receipts))} receipts missing"
+        await asyncio.sleep(1)
+    assert all(receipts[t] == 1 for t in expected), {t: receipts[t] for t in expected}
 
 
 async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:

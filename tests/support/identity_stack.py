@@ -16,6 +16,7 @@ from servicekit.migrations import upgrade
 from services.identity.bootstrap import SERVICE_NAMES, build_deps, build_server
 from services.identity.entrypoints.seed_demo import seed
 from services.identity.service_layer.deps import Deps
+from services.identity.service_layer.snapshot import publish_built_in_roles
 from services.identity.settings import IdentitySettings
 from tests.support.fake_wechat import FakeWechat
 
@@ -65,6 +66,7 @@ async def identity(identity_database: str, fake_wechat: FakeWechat) -> AsyncIter
     )
     deps = build_deps(settings)
     await seed(deps)
+    await publish_built_in_roles(deps)  # as identity's grpc_main does at start
     server = build_server(deps, listen="127.0.0.1:0")
     await server.start()
     upstreams = {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}

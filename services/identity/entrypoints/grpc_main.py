@@ -9,6 +9,7 @@ from servicekit.logs import configure_logging
 from servicekit.rpc.server import serve
 from services.identity.bootstrap import build_deps, build_server
 from services.identity.service_layer.service_accounts import ensure_service_accounts
+from services.identity.service_layer.snapshot import publish_built_in_roles
 from services.identity.settings import IdentitySettings
 
 
@@ -17,6 +18,7 @@ async def main() -> None:
     configure_logging(service="identity", level=settings.log_level)
     deps = build_deps(settings)
     await ensure_service_accounts(deps, settings.service_accounts)
+    await publish_built_in_roles(deps)
     server = build_server(deps, listen=settings.grpc_listen)
     await serve(server, settings, checks=[database_check(deps.engine)])
 

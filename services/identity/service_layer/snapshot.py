@@ -53,6 +53,19 @@ async def publish_snapshot(deps: Deps) -> int:
     return published
 
 
+async def publish_built_in_roles(deps: Deps) -> int:
+    """Publishes the built-in roles (the migrations create them, so no command ever announced
+    them): run at every start, so consumers that resolve permissions from roles (notify's
+    approvers and provider admins) know them, and know them as this version defines them."""
+    async with deps.uow() as uow:
+        found = await uow.access.list_roles(organization_id=None, kinds=None, offset=0, limit=PAGE)
+        built_in = [role for role in found if role.built_in]
+        for role in built_in:
+            await uow.emit(RoleChanged(SNAPSHOT, role))
+        await uow.commit()
+    return len(built_in)
+
+
 async def _enterprise_parts(uow: IdentityUnit, enterprise: Organization) -> int:
     """Departments and designations travel with their enterprise, each under its own key."""
     published = 0

@@ -5,30 +5,36 @@ row and the messages commit together (an event delivered twice makes its message
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity
+from ticketing.events.v1 import ticket_events_pb2 as tickets
 
 from servicekit.read_model import EventRoutes, active_after
 from services.notify import mapping
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
-from services.notify.service_layer.notifying import notify_ticket, welcome_user
+from services.notify.service_layer.notifying import on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 
 Envelope = envelope_pb2.EventEnvelope
 
 
-def routes(clock: Callable[[], datetime]) -> EventRoutes:
+def routes(clock: Callable[[], datetime], late_receipts_for: timedelta) -> EventRoutes:
     async def ticket_event(db: AsyncConnection, event: object, envelope: Envelope) -> None:
-        notice = mapping.notice_of(event, envelope)
         async with NotifyUnitOfWork(None, joining=db) as uow:
-            await notify_ticket(
-                uow, notice, event_id=envelope.event_id, event_type=envelope.event_type,
+            await on_ticket_event(
+                uow,
+                mapping.notice_of(event, envelope),
+                version=envelope.aggregate_version,
+                snapshot=isinstance(event, tickets.TicketSnapshot),
+                late_receipts_for=late_receipts_for,
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
                 now=clock(),
-            )  # fmt: skip
+            )
 
     async def user_changed(db: AsyncConnection, event: identity.UserChanged, e: Envelope) -> None:
         user = event.user

@@ -55,6 +55,13 @@ roles = Table(
     Column("permission_codes", ARRAY(Text), nullable=False, server_default="{}"),
 )
 
+tickets = Table(  # the newest version of each ticket notify has heard of
+    "tickets",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 messages = Table(
     "messages",
     metadata,

@@ -5,14 +5,17 @@ from __future__ import annotations
 from servicekit.uow import UnitOfWork
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.repositories.messages import MessageRepository
+from services.notify.adapters.repositories.tickets import TicketsSeenRepository
 
 
 class NotifyUnitOfWork(UnitOfWork):
     directory: DirectoryRepository
     messages: MessageRepository
+    tickets: TicketsSeenRepository
 
     async def __aenter__(self) -> NotifyUnitOfWork:
         await super().__aenter__()
         self.directory = DirectoryRepository(self.connection)
         self.messages = MessageRepository(self.connection)
+        self.tickets = TicketsSeenRepository(self.connection)
         return self

@@ -51,6 +51,7 @@ class TicketFacts:
     engineer_id: str = ""
     approval: ApprovalWait | None = None
     auto_close_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ _K = NoticeKind
 _ZH: dict[NoticeKind, Template] = {
     _K.CREATED: Template(
         "工单 {{ ticket.number }} 已提交",
-        "{{ actor }} 提交了工单「{{ ticket.title }}」"
-        "{% if level %}，等待第 {{ level }} 级审核{% endif %}。",
+        "工单「{{ ticket.title }}」已提交"
+        "{% if level %}，等待第 {{ level }} 级审核{% else %}，等待分派{% endif %}。",
     ),
     _K.APPROVED: Template(
         "工单 {{ ticket.number }} 审核通过",
@@ -92,9 +92,7 @@ _ZH: dict[NoticeKind, Template] = {
     ),
 }
 _EN: dict[NoticeKind, Template] = {
-    _K.CREATED: Template(
-        "Ticket {{ ticket.number }} raised", "{{ actor }} raised “{{ ticket.title }}”."
-    ),
+    _K.CREATED: Template("Ticket {{ ticket.number }} raised", "“{{ ticket.title }}” was raised."),
     _K.APPROVED: Template(
         "Ticket {{ ticket.number }} approved", "{{ actor }} approved “{{ ticket.title }}”."
     ),

@@ -4,7 +4,7 @@ event arrives. Runs inside the consumer's transaction, beside its inbox row."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notify.domain import recipients as table
 from services.notify.domain.messages import Category, MessageDraft, welcome
@@ -12,6 +12,29 @@ from services.notify.domain.notices import TicketNotice
 from services.notify.domain.recipients import Audience
 from services.notify.domain.templates import render, template_for
 from services.notify.service_layer.ports import NotifyUnit
+
+
+async def on_ticket_event(
+    uow: NotifyUnit,
+    notice: TicketNotice,
+    *,
+    version: int,
+    snapshot: bool,
+    late_receipts_for: timedelta,
+    event_id: str,
+    event_type: str,
+    now: datetime,
+) -> int:
+    """A ticket event's messages. A snapshot (state re-published for late joiners, e.g. after
+    the broker lost its log) is nobody's news — except when notify never heard of the ticket:
+    its creation was lost to notify, so the requester (and approvers) get the receipt late, if
+    the ticket is recent enough for it to matter."""
+    known = await uow.tickets.saw(notice.ticket.ticket_id, version)
+    if snapshot:
+        created = notice.ticket.created_at
+        if known or created is None or now - created > late_receipts_for:
+            return 0
+    return await notify_ticket(uow, notice, event_id=event_id, event_type=event_type, now=now)
 
 
 async def notify_ticket(

@@ -68,9 +68,18 @@ class Messages(Protocol):
         """How many unread messages became read."""
 
 
+class TicketsSeen(Protocol):
+    async def saw(self, ticket_id: str, version: int) -> bool:
+        """Records that notify heard of the ticket at `version`; returns whether it had
+        heard of it before."""
+
+
 class NotifyUnit(UnitPort, Protocol):
     @property
     def directory(self) -> Directory: ...
+
+    @property
+    def tickets(self) -> TicketsSeen: ...
 
     @property
     def messages(self) -> Messages: ...

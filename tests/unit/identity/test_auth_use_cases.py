@@ -114,6 +114,16 @@ async def test_snapshot_restates_everything(w: World):
     assert {e.change.value for e in w.state.events} == {"snapshot"}
 
 
+async def test_the_built_in_roles_are_announced_at_start(w: World):
+    custom = [r for r in w.state.roles.values() if not r.built_in]
+    published = await snapshot.publish_built_in_roles(w.deps)
+    announced = [e.role for e in w.state.events if type(e).__name__ == "RoleChanged"]
+    assert published == len(announced) > 0
+    assert all(role.built_in for role in announced)
+    assert {r.id for r in announced}.isdisjoint({r.id for r in custom})
+    assert "enterprise-admin" in {r.id for r in announced}
+
+
 async def test_service_accounts_are_kept_in_step_and_sign_in_with_their_secret(w: World):
     from services.identity.service_layer.service_accounts import ensure_service_accounts
 

@@ -19,6 +19,7 @@ class NotifyState(BaseState):
     people: dict[str, Person] = field(default_factory=dict)
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+    tickets: dict[str, int] = field(default_factory=dict)
     seq: int = 0
 
 
@@ -102,13 +103,25 @@ class FakeMessages:
         return marked
 
 
+class FakeTicketsSeen:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def saw(self, ticket_id: str, version: int) -> bool:
+        known = ticket_id in self._s.tickets
+        self._s.tickets[ticket_id] = max(version, self._s.tickets.get(ticket_id, 0))
+        return known
+
+
 class FakeNotifyUnit(FakeUnit[NotifyState]):
     directory: FakeDirectory
     messages: FakeMessages
+    tickets: FakeTicketsSeen
 
     def opened(self) -> None:
         self.directory = FakeDirectory(self.state)
         self.messages = FakeMessages(self.state)
+        self.tickets = FakeTicketsSeen(self.state)
 
 
 @dataclass

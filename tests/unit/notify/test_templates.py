@@ -24,7 +24,7 @@ def test_every_kind_has_a_default_that_renders(kind, locale):
 def test_created_awaiting_approval_says_so():
     text = render(template_for(K.CREATED), notice(K.CREATED, REQUESTER, **awaiting_approval()))
     assert text.title == "工单 T20261130-000001 已提交"
-    assert text.body == "张三 提交了工单「打印机卡纸」，等待第 1 级审核。"
+    assert text.body == "工单「打印机卡纸」已提交，等待第 1 级审核。"
 
 
 def test_resolved_gives_the_auto_close_time_in_local_time():

@@ -4,6 +4,9 @@ and the message centre lists, counts and marks only the caller's messages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from servicekit.auth.principal import Principal
@@ -13,7 +16,7 @@ from services.notify.domain.messages import Category
 from services.notify.domain.notices import Actor, ApproverSide
 from services.notify.domain.notices import NoticeKind as K
 from services.notify.service_layer import inbox
-from services.notify.service_layer.notifying import notify_ticket, welcome_user
+from services.notify.service_layer.notifying import notify_ticket, on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 from tests.unit.notify.fakes import World, world
 from tests.unit.notify.samples import ENGINEER, REQUESTER, awaiting_approval, notice
@@ -150,3 +153,29 @@ async def test_nobody_reads_or_marks_another_users_message(w):
     assert listed == [] and unread.total == 0
     assert await inbox.mark_all_read(w.deps, SOMEONE_ELSE) == 0
     assert not w.state.messages[0].read
+
+
+async def _event(w: World, n, *, event_id: str, version: int, snapshot: bool = False) -> int:  # type: ignore[no-untyped-def]
+    async with w.unit() as uow:
+        added = await on_ticket_event(
+            uow, n, version=version, snapshot=snapshot, late_receipts_for=timedelta(hours=24),
+            event_id=event_id, event_type="X", now=w.clock(),
+        )  # fmt: skip
+        await uow.commit()
+    return added
+
+
+async def test_a_snapshot_is_news_only_for_a_recent_ticket_notify_never_heard_of(w):
+    created = notice(K.CREATED, REQUESTER, status="pending_assignment", created_at=w.clock())
+    assert await _event(w, created, event_id="created", version=1) == 1
+    as_snapshot = notice(K.CREATED, status="pending_assignment", created_at=w.clock())
+    assert await _event(w, as_snapshot, event_id="snap-1", version=1, snapshot=True) == 0
+    lost = replace(as_snapshot, ticket=replace(as_snapshot.ticket, ticket_id="t-lost"))
+    assert await _event(w, lost, event_id="snap-2", version=3, snapshot=True) == 1  # late receipt
+    old = replace(
+        lost,
+        ticket=replace(lost.ticket, ticket_id="t-old", created_at=w.clock() - timedelta(days=2)),
+    )
+    assert await _event(w, old, event_id="snap-3", version=9, snapshot=True) == 0
+    assert [m.draft.ticket_id for m in w.state.messages] == ["t1", "t-lost"]
+    assert w.state.tickets == {"t1": 1, "t-lost": 3, "t-old": 9}

@@ -45,6 +45,11 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "tickets",
+        sa.Column("id", sa.Text(), primary_key=True),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
         "messages",
         sa.Column("id", sa.Text(), primary_key=True),
         sa.Column(
@@ -76,7 +81,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("messages", "roles", "people"):
+    for table in ("messages", "tickets", "roles", "people"):
         op.drop_table(table)
     op.execute("DROP SEQUENCE message_seq")
     for table in ("idempotency_keys", "processed_events", "outbox"):
