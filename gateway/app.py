@@ -23,12 +23,14 @@ from gateway.descriptors import service_descriptor
 from gateway.errors import domain_error_response, rpc_error_response, status_response
 from gateway.http_rules import HttpRoute, routes_of
 from gateway.media import build_from_form, is_multipart, media_response
+from gateway.metadata import forwarded
 from gateway.openapi import build_openapi
 from gateway.settings import GatewaySettings
+from gateway.streams import stream_endpoint
 from gateway.transcode import build_request, render_response
 from gateway.upstreams import Upstreams
 from servicekit.context import new_request_id, request_id_var
-from servicekit.errors import DomainError, unauthenticated
+from servicekit.errors import DomainError
 
 log = logging.getLogger(__name__)
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -60,7 +62,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     for route in routes:
         app.add_api_route(
             route.path,
-            _endpoint(route, upstreams, settings.call_timeout_seconds),
+            _endpoint(route, upstreams, settings),
             methods=[route.http_method],
             include_in_schema=False,
             name=route.method.full_name,
@@ -80,15 +82,18 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     return app
 
 
-def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoint:
+def _endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings) -> Endpoint:
+    if route.method.server_streaming:
+        return stream_endpoint(route, upstreams, settings)
     input_class = message_factory.GetMessageClass(route.method.input_type)
+    timeout, trusted = settings.call_timeout_seconds, settings.trusted_proxies
 
     async def endpoint(request: Request) -> Response:
         request_id = request_id_var.get() or new_request_id()
         headers = {"x-request-id": request_id}
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "alt"]
         try:
-            metadata = _forwarded(request, request_id)
+            metadata = forwarded(request, request_id, trusted)
             if route.body and is_multipart(request):
                 message = await build_from_form(route, input_class, request)
             else:
@@ -109,30 +114,6 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, timeout: float) -> Endpoin
         return JSONResponse(render_response(route, reply), headers=headers)
 
     return endpoint
-
-
-def _forwarded(request: Request, request_id: str) -> list[tuple[str, str]]:
-    """gRPC metadata for the call. Metadata values must be printable ASCII: a token that is
-    not is refused (401); other headers are passed on with anything else escaped."""
-    metadata = [("x-request-id", request_id)]
-    if authorization := request.headers.get("authorization"):
-        if not _printable_ascii(authorization):
-            raise unauthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'")
-        metadata.append(("authorization", authorization))
-    client_ip = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-    if not client_ip and request.client:
-        client_ip = request.client.host
-    metadata.append(("x-client-ip", _ascii(client_ip)))
-    metadata.append(("x-client-user-agent", _ascii(request.headers.get("user-agent", ""))))
-    return metadata
-
-
-def _printable_ascii(text: str) -> bool:
-    return text.isascii() and text.isprintable()
-
-
-def _ascii(text: str) -> str:
-    return "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in text)[:512]
 
 
 def _add_ops_routes(

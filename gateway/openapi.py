@@ -136,6 +136,13 @@ def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -
             },
         },
     }
+    if method.server_streaming:  # served as server-sent events, one message per event
+        ok = operation["responses"]["200"]
+        ok["description"] = (
+            "A stream of server-sent events; each event's data is one message as JSON, its id "
+            "the message's event_id (send it back as Last-Event-ID to resume)."
+        )
+        ok["content"] = {"text/event-stream": {"schema": _response_schema(route, book)}}
     if route.body:
         body_schema = (
             book.ref(method.input_type)

@@ -21,3 +21,12 @@ class GatewaySettings(BaseSettings):
     title: str = "Service-ticket suite API"
     # Browser origins allowed to call the API from another site (CORS); none by default.
     cors_origins: list[str] = []
+    # Peers whose X-Forwarded-For is believed (our ingress / load balancers): CIDRs. Default:
+    # loopback and private networks, where a cluster's ingress lives.
+    trusted_proxies: list[str] = [
+        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
+    ]  # fmt: skip
+    # Server-sent events: a comment every this many seconds keeps idle connections open; a
+    # stream ends after stream_max_seconds (the client reconnects with Last-Event-ID).
+    sse_ping_seconds: float = 15.0
+    stream_max_seconds: float = 3600.0

@@ -51,6 +51,26 @@ class Upstreams:
         )
         return await stub(request, metadata=tuple(metadata), timeout=timeout)
 
+    def stream(
+        self,
+        route: HttpRoute,
+        request: Message,
+        *,
+        metadata: Sequence[tuple[str, str]],
+        timeout: float,
+    ) -> aio.UnaryStreamCall[Message, Message]:
+        """A server-streaming call (the caller iterates it and cancels it when done)."""
+        method = route.method
+        output_class = message_factory.GetMessageClass(method.output_type)
+        stub: aio.UnaryStreamMultiCallable[Message, Message] = self.channel(
+            method.containing_service.full_name
+        ).unary_stream(
+            route.grpc_path,
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=output_class.FromString,
+        )
+        return stub(request, metadata=tuple(metadata), timeout=timeout)
+
     async def health(self, timeout: float) -> dict[str, str]:
         """SERVING / NOT_SERVING / UNREACHABLE for every upstream service."""
         report = {}

@@ -9,7 +9,7 @@ from google.protobuf import empty_pb2
 from sqlalchemy.exc import OperationalError
 from testing.echo.v1 import echo_pb2, echo_pb2_grpc
 
-from servicekit.context import current_principal, request_id_var
+from servicekit.context import current_client, current_principal, request_id_var
 from servicekit.errors import DomainError, ErrorCode, FieldViolation
 from servicekit.rpc.server import ServiceBinding
 
@@ -78,12 +78,24 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
             request.reason, f"failing with {request.code}", ErrorCode[request.code], violations
         )
 
+    async def WatchThings(self, request, context):
+        if request.shelf_id == "denied":
+            raise DomainError("SHELF_DENIED", "not your shelf", ErrorCode.PERMISSION_DENIED)
+        await context.send_initial_metadata(())
+        after = dict(context.invocation_metadata()).get("last-event-id", "0")
+        start = int(after) + 1
+        for n in range(start, start + request.count):
+            thing = echo_pb2.Thing(shelf_id=request.shelf_id, thing_id=f"t{n}", display_name="x")
+            yield echo_pb2.WatchThingsResponse(event_id=str(n), thing=thing)
+            yield echo_pb2.WatchThingsResponse(total=n)
+
     async def WhoAmI(self, request, context):
         principal = current_principal()
         return echo_pb2.WhoAmIResponse(
             user_id=principal.user_id if principal else "",
             permissions=sorted(principal.permissions) if principal else [],
             request_id=request_id_var.get(),
+            client_ip=current_client().ip_address,
         )
 
 
