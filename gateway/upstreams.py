@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.descriptors import service_descriptor
 from gateway.http_rules import HttpRoute
-from servicekit.rpc.client import create_channel, idempotent_methods
+from servicekit.rpc.client import create_channel, idempotent_methods, streaming_methods
 
 
 @dataclass
@@ -26,10 +26,12 @@ class Upstreams:
         target = self.targets[service]
         if target not in self._channels:
             served_there = [s for s, t in self.targets.items() if t == target]
-            idempotent = [
-                m for s in served_there for m in idempotent_methods(service_descriptor(s))
-            ]
-            self._channels[target] = create_channel(target, idempotent=idempotent)
+            services = [service_descriptor(s) for s in served_there]
+            self._channels[target] = create_channel(
+                target,
+                idempotent=[m for s in services for m in idempotent_methods(s)],
+                streaming=[m for s in services for m in streaming_methods(s)],
+            )
         return self._channels[target]
 
     async def call(

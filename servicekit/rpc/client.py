@@ -22,7 +22,10 @@ _SAFE_LEVELS = {
 
 
 def is_idempotent(method: descriptor.MethodDescriptor) -> bool:
-    """Idempotent when declared so (idempotency_level) or bound to HTTP GET."""
+    """Idempotent when declared so (idempotency_level) or bound to HTTP GET; a stream is not
+    retried (what it sent cannot be taken back)."""
+    if method.server_streaming:
+        return False
     options = method.GetOptions()
     if options.idempotency_level in _SAFE_LEVELS:
         return True
@@ -35,14 +38,23 @@ def idempotent_methods(service: descriptor.ServiceDescriptor) -> list[tuple[str,
     return [(service.full_name, m.name) for m in service.methods if is_idempotent(m)]
 
 
+def streaming_methods(service: descriptor.ServiceDescriptor) -> list[tuple[str, str]]:
+    return [(service.full_name, m.name) for m in service.methods if m.server_streaming]
+
+
 def service_config(
     *,
     idempotent: Iterable[tuple[str, str]],
     timeout_seconds: float,
     max_attempts: int,
+    streaming: Iterable[tuple[str, str]] = (),
 ) -> dict[str, Any]:
+    """Every call gets the default deadline except streams (long-lived by design: the caller
+    sets their deadline per call; a channel-wide one would cut them off)."""
     timeout = f"{timeout_seconds:.3f}s"
     configs: list[dict[str, Any]] = [{"name": [{}], "timeout": timeout}]
+    if streams := [{"service": s, "method": m} for s, m in streaming]:
+        configs.append({"name": streams})
     names = [{"service": s, "method": m} for s, m in idempotent]
     if names:
         configs.append(
@@ -75,11 +87,15 @@ def create_channel(
     target: str,
     *,
     idempotent: Iterable[tuple[str, str]] = (),
+    streaming: Iterable[tuple[str, str]] = (),
     timeout_seconds: float = 5.0,
     max_attempts: int = 4,
 ) -> aio.Channel:
     config = service_config(
-        idempotent=idempotent, timeout_seconds=timeout_seconds, max_attempts=max_attempts
+        idempotent=idempotent,
+        streaming=streaming,
+        timeout_seconds=timeout_seconds,
+        max_attempts=max_attempts,
     )
     return aio.insecure_channel(
         target,

@@ -16,6 +16,7 @@ from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
 from services.notify.adapters import feeds
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.adapters.wakeups import PgWakeups
 from services.notify.entrypoints.servicers import NotificationServicer
 from services.notify.service_layer.deps import Deps
 from services.notify.settings import NotifySettings
@@ -26,14 +27,26 @@ SERVICE_NAMES = service_names(PACKAGE)
 
 @dataclass
 class Runtime(Deps):
-    """The use cases' Deps with the database engine they run on."""
+    """The use cases' Deps with the database engine they run on and the stream listener."""
 
     engine: AsyncEngine = field(kw_only=True)
+    listener: PgWakeups = field(kw_only=True)
+
+    async def close(self) -> None:
+        await self.listener.close()
+        await self.engine.dispose()
 
 
 def build_deps(settings: NotifySettings) -> Runtime:
     engine = create_engine(settings.database_url)
-    return Runtime(uow=lambda: NotifyUnitOfWork(engine), settings=settings, engine=engine)
+    listener = PgWakeups(settings.database_url)
+    return Runtime(
+        uow=lambda: NotifyUnitOfWork(engine),
+        wakeups=listener,
+        settings=settings,
+        engine=engine,
+        listener=listener,
+    )
 
 
 def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:

@@ -21,6 +21,7 @@ from services.notify.domain.notices import (
     TicketFacts,
     TicketNotice,
 )
+from services.notify.service_layer.live import StreamItem
 
 KINDS = {
     common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
@@ -127,6 +128,15 @@ def message_pb(message: Message) -> pb.Message:
         create_time=timestamp(message.created_at),
         read_time=timestamp(message.read_at),
     )
+
+
+def stream_item_pb(item: StreamItem) -> pb.StreamMessagesResponse:
+    if item.message is not None:
+        return pb.StreamMessagesResponse(
+            event_id=str(item.message.seq), message=message_pb(item.message)
+        )
+    assert item.unread is not None
+    return pb.StreamMessagesResponse(unread_count=unread_pb(item.unread))
 
 
 def unread_pb(unread: UnreadCount) -> pb.UnreadCount:

@@ -47,6 +47,14 @@ async def test_last_event_id_resumes_after_what_the_client_saw(gateway):
     assert ids == ["8", "9"]
 
 
+async def test_a_stream_outlives_the_channels_default_deadline(gateway):
+    response = await gateway.get(
+        "/v1/shelves/s1/things:watch", params={"count": 2, "pauseMs": 3000}
+    )  # 6 s; unary calls get 5 s
+    ids = [e["id"] for e in _events(response.text) if "id" in e]
+    assert ids == ["1", "2"], response.text
+
+
 async def test_a_refused_stream_is_an_http_error(gateway):
     response = await gateway.get("/v1/shelves/denied/things:watch", params={"count": 2})
     assert response.status_code == 403

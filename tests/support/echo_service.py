@@ -85,6 +85,7 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
         after = dict(context.invocation_metadata()).get("last-event-id", "0")
         start = int(after) + 1
         for n in range(start, start + request.count):
+            await asyncio.sleep(request.pause_ms / 1000)
             thing = echo_pb2.Thing(shelf_id=request.shelf_id, thing_id=f"t{n}", display_name="x")
             yield echo_pb2.WatchThingsResponse(event_id=str(n), thing=thing)
             yield echo_pb2.WatchThingsResponse(total=n)

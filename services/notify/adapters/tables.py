@@ -28,6 +28,7 @@ metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
 message_sequence = Sequence("message_seq", metadata=metadata)
+WAKE_CHANNEL = "notify_messages"  # NOTIFY channel: payload = the user whose messages changed
 
 
 def _text(name: str) -> Column[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from ticketing.notify.v1 import notify_pb2 as pb
 from ticketing.notify.v1 import notify_pb2_grpc
 
@@ -11,11 +13,13 @@ from servicekit.rpc.interceptors import Context
 from services.notify import mapping
 from services.notify.service_layer import inbox
 from services.notify.service_layer.deps import Deps
+from services.notify.service_layer.live import Feeds
 
 
 class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
     def __init__(self, deps: Deps):
         self._deps = deps
+        self._feeds = Feeds(deps)
 
     async def ListMessages(
         self, request: pb.ListMessagesRequest, context: Context
@@ -32,6 +36,18 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
             next_page_token=token,
             unread_count=unread.total,
         )
+
+    async def StreamMessages(
+        self, request: pb.StreamMessagesRequest, context: Context
+    ) -> AsyncIterator[pb.StreamMessagesResponse]:
+        caller = require_caller()
+        last_event_id = dict(context.invocation_metadata() or ()).get("last-event-id", "")
+        items = self._feeds.stream(caller, str(last_event_id))
+        first = await anext(items)  # a bad Last-Event-ID fails here, before the stream starts
+        await context.send_initial_metadata(())  # the stream is accepted (gateway: 200)
+        yield mapping.stream_item_pb(first)
+        async for item in items:
+            yield mapping.stream_item_pb(item)
 
     async def GetUnreadCount(
         self, request: pb.GetUnreadCountRequest, context: Context

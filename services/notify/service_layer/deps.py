@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from servicekit.clock import utc_now
-from services.notify.service_layer.ports import NotifyUnit
+from services.notify.service_layer.ports import NotifyUnit, Wakeups
 from services.notify.settings import NotifySettings
 
 
 @dataclass
 class Deps:
     uow: Callable[[], NotifyUnit]
+    wakeups: Wakeups
     settings: NotifySettings
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -4,6 +4,8 @@ model of identity), the message centre's store, and the unit of work holding the
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -66,6 +68,23 @@ class Messages(Protocol):
 
     async def mark_all_read(self, user_id: str, now: datetime) -> int:
         """How many unread messages became read."""
+
+    async def after(self, user_id: str, seq: int, limit: int) -> list[Message]:
+        """The user's messages after position `seq`, oldest first. Positions of one user's
+        messages become visible in order (a later one never commits before an earlier one),
+        so a reader that saw position n has seen everything before it."""
+
+    async def latest_seq(self, user_id: str) -> int:
+        """The position of the user's newest message (0: none)."""
+
+
+class Wakeups(Protocol):
+    """Tells a stream that something of its user's changed (a message, a read), in any
+    process: each change wakes every watcher of that user, wherever it runs."""
+
+    def watch(self, user_id: str) -> AbstractAsyncContextManager[asyncio.Event]:
+        """An event set on every change for `user_id` while the context lasts (the watcher
+        clears it before it looks)."""
 
 
 class TicketsSeen(Protocol):

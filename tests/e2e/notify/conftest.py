@@ -111,4 +111,4 @@ async def notify(
     stop.set()
     await asyncio.gather(consumer, return_exceptions=True)
     await server.stop(0)
-    await deps.engine.dispose()
+    await deps.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -53,9 +56,38 @@ class FakeDirectory:
         )
 
 
+class FakeWakeups:
+    """In memory: a unit's changes wake the user's watchers when it commits."""
+
+    def __init__(self) -> None:
+        self.watchers: dict[str, set[asyncio.Event]] = {}
+
+    @contextlib.asynccontextmanager
+    async def watch(self, user_id: str) -> AsyncIterator[asyncio.Event]:
+        event = asyncio.Event()
+        self.watchers.setdefault(user_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            self.watchers[user_id].discard(event)
+
+    def wake(self, user_ids: set[str]) -> None:
+        for user_id in user_ids:
+            for event in self.watchers.get(user_id, ()):
+                event.set()
+
+
 class FakeMessages:
     def __init__(self, state: NotifyState):
         self._s = state
+        self.changed: set[str] = set()
+
+    async def after(self, user_id: str, seq: int, limit: int) -> list[Message]:
+        mine = [m for m in self._s.messages if m.draft.user_id == user_id and m.seq > seq]
+        return sorted(mine, key=lambda m: m.seq)[:limit]
+
+    async def latest_seq(self, user_id: str) -> int:
+        return max((m.seq for m in self._s.messages if m.draft.user_id == user_id), default=0)
 
     async def add(self, drafts: list[MessageDraft], *, event_id: str, now: datetime) -> int:
         added = 0
@@ -65,6 +97,7 @@ class FakeMessages:
             self._s.seq += 1
             message_id = f"{event_id}/{draft.user_id}/{uuid.uuid4().hex[:6]}"
             self._s.messages.append(Message(message_id, self._s.seq, draft, now))
+            self.changed.add(draft.user_id)
             added += 1
         return added
 
@@ -91,6 +124,7 @@ class FakeMessages:
             if m.id == message_id and m.draft.user_id == user_id:
                 if not m.read:
                     self._s.messages[i] = m = replace(m, read_at=now)
+                    self.changed.add(user_id)
                 return m
         return None
 
@@ -99,6 +133,7 @@ class FakeMessages:
         for i, m in enumerate(self._s.messages):
             if m.draft.user_id == user_id and not m.read:
                 self._s.messages[i] = replace(m, read_at=now)
+                self.changed.add(user_id)
                 marked += 1
         return marked
 
@@ -118,6 +153,14 @@ class FakeNotifyUnit(FakeUnit[NotifyState]):
     messages: FakeMessages
     tickets: FakeTicketsSeen
 
+    def __init__(self, database: FakeDatabase[NotifyState], wakeups: FakeWakeups):
+        super().__init__(database)
+        self._wakeups = wakeups
+
+    async def commit(self) -> None:
+        await super().commit()
+        self._wakeups.wake(self.messages.changed)
+
     def opened(self) -> None:
         self.directory = FakeDirectory(self.state)
         self.messages = FakeMessages(self.state)
@@ -129,20 +172,23 @@ class World:
     database: FakeDatabase[NotifyState]
     deps: Deps
     clock: FakeClock
+    wakeups: FakeWakeups
 
     @property
     def state(self) -> NotifyState:
         return self.database.state
 
     def unit(self) -> FakeNotifyUnit:
-        return FakeNotifyUnit(self.database)
+        return FakeNotifyUnit(self.database, self.wakeups)
 
 
 def world() -> World:
     database = FakeDatabase(NotifyState())
-    clock = FakeClock()
+    clock, wakeups = FakeClock(), FakeWakeups()
     deps = Deps(
-        uow=lambda: FakeNotifyUnit(database), settings=NotifySettings(environment="test"),
+        uow=lambda: FakeNotifyUnit(database, wakeups),
+        wakeups=wakeups,
+        settings=NotifySettings(environment="test", stream_recheck_seconds=30),
         clock=clock,
-    )  # fmt: skip
-    return World(database, deps, clock)
+    )
+    return World(database, deps, clock, wakeups)

@@ -4,6 +4,7 @@ and the message centre lists, counts and marks only the caller's messages."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from services.notify.domain.messages import Category
 from services.notify.domain.notices import Actor, ApproverSide
 from services.notify.domain.notices import NoticeKind as K
 from services.notify.service_layer import inbox
+from services.notify.service_layer.live import Feeds
 from services.notify.service_layer.notifying import notify_ticket, on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 from tests.unit.notify.fakes import World, world
@@ -179,3 +181,75 @@ async def test_a_snapshot_is_news_only_for_a_recent_ticket_notify_never_heard_of
     assert await _event(w, old, event_id="snap-3", version=9, snapshot=True) == 0
     assert [m.draft.ticket_id for m in w.state.messages] == ["t1", "t-lost"]
     assert w.state.tickets == {"t1": 1, "t-lost": 3, "t-old": 9}
+
+
+async def _next(items, timeout: float = 1.0):  # type: ignore[no-untyped-def]
+    return await asyncio.wait_for(anext(items), timeout)
+
+
+async def test_a_stream_starts_with_the_count_then_sends_what_arrives_and_count_changes(w):
+    await _many(w, 2)  # before the stream: not re-sent without Last-Event-ID
+    items = Feeds(w.deps).stream(ME, "")
+    first = await _next(items)
+    assert first.message is None and first.unread.total == 2
+    await _notify(w, notice(K.RESOLVED, ENGINEER), event_id="new")
+    arrived = await _next(items)
+    assert arrived.message.seq == 3 and arrived.message.draft.title.endswith("已解决")
+    assert (await _next(items)).unread.total == 3
+    await inbox.mark_read(w.deps, ME, arrived.message.id)
+    assert (await _next(items)).unread.total == 2
+    await _notify(w, notice(K.STARTED, ENGINEER), event_id="next")
+    assert (await _next(items)).message.seq == 4
+    await items.aclose()
+    for _ in range(100):  # the feed's task ends with its last stream
+        if not w.wakeups.watchers["req"]:
+            break
+        await asyncio.sleep(0.01)
+    assert w.wakeups.watchers["req"] == set()
+
+
+async def test_a_stream_resumes_after_the_last_event_id_once_and_in_order(w):
+    await _many(w, 5)
+    items = Feeds(w.deps).stream(ME, "2")
+    got = [await _next(items) for _ in range(4)]
+    assert got[0].unread.total == 5 and [i.message.seq for i in got[1:]] == [3, 4, 5]
+    with pytest.raises(TimeoutError):
+        await _next(items, timeout=0.2)  # nothing more, nothing twice
+    await items.aclose()
+
+
+async def test_another_users_messages_never_wake_or_reach_a_stream(w):
+    items = Feeds(w.deps).stream(SOMEONE_ELSE, "0")
+    assert (await _next(items)).unread.total == 0
+    await _many(w, 2)  # the requester's
+    with pytest.raises(TimeoutError):
+        await _next(items, timeout=0.2)
+    await items.aclose()
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "9" * 30])
+async def test_a_bad_last_event_id_is_refused_naming_it(w, bad):
+    with pytest.raises(DomainError) as refused:
+        await anext(Feeds(w.deps).stream(ME, bad))
+    assert refused.value.violations[0].field == "Last-Event-ID"
+
+
+async def test_a_users_streams_share_one_feed_and_each_gets_everything_once(w):
+    feeds = Feeds(w.deps)
+    phone, laptop = feeds.stream(ME, ""), feeds.stream(ME, "")
+    assert (await _next(phone)).unread.total == 0 and (await _next(laptop)).unread.total == 0
+    assert feeds.users == 1 and len(w.wakeups.watchers["req"]) == 1  # one watcher, one reader
+    await _many(w, 2)
+    for stream in (phone, laptop):
+        got = [await _next(stream)]
+        while not (got[-1].unread and got[-1].unread.total == 2):
+            got.append(await _next(stream))
+        assert [g.message.seq for g in got if g.message] == [1, 2]
+    resumed = feeds.stream(ME, "1")  # a third device that saw message 1
+    got = [await _next(resumed) for _ in range(2)]
+    assert got[0].unread.total == 2 and got[1].message.seq == 2
+    with pytest.raises(TimeoutError):
+        await _next(resumed, timeout=0.2)
+    for stream in (phone, laptop, resumed):
+        await stream.aclose()
+    assert feeds.users == 0

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.notify.adapters.tables import messages
+from services.notify.adapters.tables import WAKE_CHANNEL, messages
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.service_layer.ports import MessageQuery
 
@@ -22,6 +22,9 @@ class MessageRepository:
     async def add(self, drafts: list[MessageDraft], *, event_id: str, now: datetime) -> int:
         if not drafts:
             return 0
+        users = sorted({d.user_id for d in drafts})
+        for user_id in users:  # in one order everywhere: no deadlock between consumers
+            await self._db.execute(select(func.pg_advisory_xact_lock(_user_key(user_id))))
         rows = [
             {
                 "id": uuid.uuid4().hex,
@@ -41,9 +44,32 @@ class MessageRepository:
             insert(messages)
             .values(rows)
             .on_conflict_do_nothing(constraint="messages_once_per_event")
-            .returning(messages.c.id)
+            .returning(messages.c.user_id)
         )
-        return len((await self._db.execute(statement)).all())
+        added = (await self._db.execute(statement)).scalars().all()
+        await self._wake(set(added))
+        return len(added)
+
+    async def _wake(self, user_ids: set[str]) -> None:
+        """Streams of these users look again once this transaction commits (NOTIFY is
+        delivered at commit, to every listening notify process)."""
+        for user_id in sorted(user_ids):
+            await self._db.execute(select(func.pg_notify(WAKE_CHANNEL, user_id)))
+
+    async def after(self, user_id: str, seq: int, limit: int) -> list[Message]:
+        statement = (
+            select(messages)
+            .where(messages.c.user_id == user_id, messages.c.seq > seq)
+            .order_by(messages.c.seq)
+            .limit(limit)
+        )
+        return [_message(row) for row in await self._db.execute(statement)]
+
+    async def latest_seq(self, user_id: str) -> int:
+        found = await self._db.scalar(
+            select(func.max(messages.c.seq)).where(messages.c.user_id == user_id)
+        )
+        return int(found or 0)
 
     async def find(self, query: MessageQuery) -> list[Message]:
         statement = select(messages).where(messages.c.user_id == query.user_id)
@@ -69,9 +95,11 @@ class MessageRepository:
 
     async def mark_read(self, user_id: str, message_id: str, now: datetime) -> Message | None:
         mine = (messages.c.id == message_id) & (messages.c.user_id == user_id)
-        await self._db.execute(
+        marked = await self._db.execute(
             update(messages).where(mine, messages.c.read_at.is_(None)).values(read_at=now)
         )
+        if marked.rowcount:
+            await self._wake({user_id})
         row = (await self._db.execute(select(messages).where(mine))).first()
         return _message(row) if row else None
 
@@ -81,7 +109,15 @@ class MessageRepository:
             .where(messages.c.user_id == user_id, messages.c.read_at.is_(None))
             .values(read_at=now)
         )
+        if result.rowcount:
+            await self._wake({user_id})
         return result.rowcount
+
+
+def _user_key(user_id: str) -> Any:
+    """Serialises message inserts per user, so one user's positions commit in order and a
+    stream that saw position n has seen everything before it."""
+    return func.hashtextextended(f"notify-user:{user_id}", 0)
 
 
 def _message(row: Any) -> Message:
