@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
 
-from devstack.ports import free_port
+from bench.common import running_stack, summary
 from devstack.postgres import libpq_url
-from devstack.stack import Stack, StackOptions
 
 
 async def drive(base: str, rate: float, seconds: float) -> list[str]:
@@ -97,31 +93,19 @@ def stages(database_url: str, ids: list[str]) -> tuple[list[float], list[float]]
     return routed, applied
 
 
-def _summary(values: list[float]) -> str:
-    p50, p99 = values[len(values) // 2], values[max(0, int(len(values) * 0.99) - 1)]
-    return f"p50 {p50:.0f} ms  p99 {p99:.0f} ms  mean {statistics.fmean(values):.0f} ms"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        stack = Stack(StackOptions(data_dir=Path(folder), gateway_port=free_port(),
-                                   free_ports=True))  # fmt: skip
-        try:
-            stack.start()
-            time.sleep(10)  # consumers join their groups and catch up with the demo data
-            ids = asyncio.run(drive(stack.gateway_url, args.rate, args.seconds))
-            found = latencies(stack.database_server_url, ids)
-            routed, applied = stages(stack.database_server_url, ids)
-        finally:
-            stack.stop()
+    with running_stack() as stack:
+        ids = asyncio.run(drive(stack.gateway_url, args.rate, args.seconds))
+        found = latencies(stack.database_server_url, ids)
+        routed, applied = stages(stack.database_server_url, ids)
     print(f"{len(ids)} tickets at {args.rate:g}/s, {len(found)} assigned by dispatch")
-    print(f"created → assigned   {_summary(found)}  max {found[-1]:.0f} ms")
-    print(f"created → decided    {_summary(routed)}")
-    print(f"decided → applied    {_summary(applied)}")
+    print(f"created → assigned   {summary(found)}  max {found[-1]:.0f} ms")
+    print(f"created → decided    {summary(routed)}")
+    print(f"decided → applied    {summary(applied)}")
 
 
 if __name__ == "__main__":

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
 
-from devstack.ports import free_port
+from bench.common import running_stack, summary
 from devstack.postgres import libpq_url
-from devstack.stack import Stack, StackOptions
 
 
 async def drive(base: str, rate: float, seconds: float) -> tuple[str, list[str]]:
@@ -83,30 +79,18 @@ def latencies(
     return total, relay, consume
 
 
-def _summary(values: list[float]) -> str:
-    p50, p99 = values[len(values) // 2], values[max(0, int(len(values) * 0.99) - 1)]
-    return f"p50 {p50:.0f} ms  p99 {p99:.0f} ms  mean {statistics.fmean(values):.0f} ms"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        stack = Stack(StackOptions(data_dir=Path(folder), gateway_port=free_port(),
-                                   free_ports=True))  # fmt: skip
-        try:
-            stack.start()
-            time.sleep(10)  # consumers join their groups and catch up with the demo data
-            user_id, ids = asyncio.run(drive(stack.gateway_url, args.rate, args.seconds))
-            found, relay, consume = latencies(stack.database_server_url, user_id, ids)
-        finally:
-            stack.stop()
+    with running_stack() as stack:
+        user_id, ids = asyncio.run(drive(stack.gateway_url, args.rate, args.seconds))
+        found, relay, consume = latencies(stack.database_server_url, user_id, ids)
     print(f"{len(ids)} tickets at {args.rate:g}/s, {len(found)} receipts")
-    print(f"committed → in the centre   {_summary(found)}  max {found[-1]:.0f} ms")
-    print(f"committed → sent (relay)    {_summary(relay)}")
-    print(f"sent → in the centre        {_summary(consume)}")
+    print(f"committed → in the centre   {summary(found)}  max {found[-1]:.0f} ms")
+    print(f"committed → sent (relay)    {summary(relay)}")
+    print(f"sent → in the centre        {summary(consume)}")
 
 
 if __name__ == "__main__":

@@ -13,17 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
-import tempfile
 import time
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 
-from devstack.ports import free_port
-from devstack.stack import Stack, StackOptions
+from bench.common import running_stack, summary
 
 
 async def _sign_in(client: httpx.AsyncClient, login: str, password: str) -> dict[str, str]:
@@ -92,28 +88,16 @@ async def drive(base: str, users: int, per_user: int) -> tuple[list[float], floa
         return sorted(arrived), time.monotonic() - started
 
 
-def _summary(values: list[float]) -> str:
-    p50, p99 = values[len(values) // 2], values[max(0, int(len(values) * 0.99) - 1)]
-    return f"p50 {p50:.0f} ms  p99 {p99:.0f} ms  mean {statistics.fmean(values):.0f} ms"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--per-user", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        stack = Stack(StackOptions(data_dir=Path(folder), gateway_port=free_port(),
-                                   free_ports=True))  # fmt: skip
-        try:
-            stack.start()
-            time.sleep(10)
-            found, elapsed = asyncio.run(drive(stack.gateway_url, args.users, args.per_user))
-        finally:
-            stack.stop()
+    with running_stack() as stack:
+        found, elapsed = asyncio.run(drive(stack.gateway_url, args.users, args.per_user))
     print(f"{args.users * args.per_user} streams ({args.users} users × {args.per_user}), "
           f"{len(found)} deliveries in {elapsed:.1f} s")  # fmt: skip
-    print(f"message written → event at the client   {_summary(found)}  max {found[-1]:.0f} ms")
+    print(f"message written → event at the client   {summary(found)}  max {found[-1]:.0f} ms")
 
 
 if __name__ == "__main__":

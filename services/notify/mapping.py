@@ -21,7 +21,9 @@ from services.notify.domain.notices import (
     TicketFacts,
     TicketNotice,
 )
+from services.notify.domain.templates import VARIABLES
 from services.notify.service_layer.live import StreamItem
+from services.notify.service_layer.templates import Effective
 
 KINDS = {
     common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
@@ -137,6 +139,21 @@ def stream_item_pb(item: StreamItem) -> pb.StreamMessagesResponse:
         )
     assert item.unread is not None
     return pb.StreamMessagesResponse(unread_count=unread_pb(item.unread))
+
+
+def template_pb(effective: Effective) -> pb.Template:
+    key = effective.key
+    return pb.Template(
+        template_id=key.id,
+        event_kind=key.kind.value,
+        channel=pb.DELIVERY_CHANNEL_IN_APP,
+        title_template=effective.template.title,
+        body_template=effective.template.body,
+        locale=key.locale,
+        customized=effective.customized,
+        update_time=timestamp(effective.updated_at),
+        variables=sorted(VARIABLES),
+    )
 
 
 def unread_pb(unread: UnreadCount) -> pb.UnreadCount:

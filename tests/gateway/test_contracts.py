@@ -62,6 +62,10 @@ FIXED_ROUTES = [
     ("POST", "/v1/messages/m1:markRead", "NotificationService.MarkMessageRead"),
     ("POST", "/v1/messages:markAllRead", "NotificationService.MarkAllMessagesRead"),
     ("GET", "/v1/messages:unreadCount", "NotificationService.GetUnreadCount"),
+    ("GET", "/v1/messages:stream", "NotificationService.StreamMessages"),
+    ("GET", "/v1/notification-templates", "NotificationService.ListTemplates"),
+    ("POST", "/v1/notification-templates:preview", "NotificationService.PreviewTemplate"),
+    ("POST", "/v1/notification-templates/x:reset", "NotificationService.ResetTemplate"),
     ("GET", "/v1/reports/volume", "ReportingService.GetTicketVolume"),
 ] + [
     ("POST", f"/v1/tickets/t1:{verb}", f"TicketService.{verb.capitalize()}Ticket")

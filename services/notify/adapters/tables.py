@@ -63,6 +63,16 @@ tickets = Table(  # the newest version of each ticket notify has heard of
     Column("version", BigInteger, nullable=False),
 )
 
+templates = Table(  # customized message texts; the built-in ones are in domain/templates.py
+    "templates",
+    metadata,
+    Column("id", Text, primary_key=True),  # <kind>.<channel>.<locale>
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    _text("updated_by"),
+)
+
 messages = Table(
     "messages",
     metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from servicekit.uow import UnitOfWork
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.repositories.messages import MessageRepository
+from services.notify.adapters.repositories.templates import TemplateRepository
 from services.notify.adapters.repositories.tickets import TicketsSeenRepository
 
 
@@ -12,10 +13,12 @@ class NotifyUnitOfWork(UnitOfWork):
     directory: DirectoryRepository
     messages: MessageRepository
     tickets: TicketsSeenRepository
+    templates: TemplateRepository
 
     async def __aenter__(self) -> NotifyUnitOfWork:
         await super().__aenter__()
         self.directory = DirectoryRepository(self.connection)
         self.messages = MessageRepository(self.connection)
         self.tickets = TicketsSeenRepository(self.connection)
+        self.templates = TemplateRepository(self.connection)
         return self

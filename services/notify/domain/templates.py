@@ -9,13 +9,21 @@ Variables: `ticket` (number, title), `actor` (who acted; "系统"/"the system" f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from services.notify.domain.notices import NoticeKind, TicketNotice
+from services.notify.domain.notices import (
+    Actor,
+    ApprovalWait,
+    ApproverSide,
+    NoticeKind,
+    TicketFacts,
+    TicketNotice,
+)
 
 DEFAULT_LOCALE = "zh-CN"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -180,3 +188,84 @@ def _variables(notice: TicketNotice, locale: str) -> dict[str, Any]:
         if close_at
         else "",
     }
+
+
+CHANNELS = ("in_app",)  # email, SMS, WeChat get theirs with their delivery
+LOCALES = ("zh-CN", "en")
+
+
+@dataclass(frozen=True)
+class TemplateKey:
+    """Which text a template is: one kind of event, on one channel, in one locale."""
+
+    kind: NoticeKind
+    channel: str = "in_app"
+    locale: str = DEFAULT_LOCALE
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind.value}.{self.channel}.{self.locale}"
+
+    @staticmethod
+    def parse(template_id: str) -> TemplateKey | None:
+        parts = template_id.split(".")
+        if len(parts) != 3 or parts[1] not in CHANNELS or parts[2] not in LOCALES:
+            return None
+        try:
+            return TemplateKey(NoticeKind(parts[0]), parts[1], parts[2])
+        except ValueError:
+            return None
+
+
+def every_key() -> list[TemplateKey]:
+    return [TemplateKey(k, c, loc) for k in NoticeKind for c in CHANNELS for loc in LOCALES]
+
+
+def problems(template: Template, kind: NoticeKind) -> list[tuple[str, str]]:
+    """(field, problem) for each part that would not render: empty, not parsing, reading a
+    variable no notice provides, or failing on a sample event of its kind (an attribute the
+    variable does not have, something the sandbox refuses)."""
+    variables = _variables(sample(kind), DEFAULT_LOCALE)
+    found = []
+    for name, source in (("title_template", template.title), ("body_template", template.body)):
+        if not source.strip():
+            found.append((name, "is required"))
+            continue
+        try:
+            unknown = unknown_variables(source)
+        except TemplateError as error:
+            found.append((name, f"does not parse: {error}"))
+            continue
+        if unknown:
+            known = ", ".join(sorted(VARIABLES))
+            found.append((name, f"reads unknown {', '.join(sorted(unknown))} (known: {known})"))
+            continue
+        try:
+            _render(source, variables)
+        except TemplateError as error:
+            found.append((name, f"does not render: {error}"))
+    return found
+
+
+def sample(kind: NoticeKind) -> TicketNotice:
+    """A made-up event of the kind, for previews."""
+    ticket = TicketFacts(
+        ticket_id="sample",
+        number="T20261130-000123",
+        title="三楼会议室无线网络断开",
+        status="in_progress",
+        enterprise_id="",
+        requester_id="",
+        approval=ApprovalWait(1, "ticket.approve.l1", ApproverSide.ENTERPRISE)
+        if kind in (NoticeKind.CREATED, NoticeKind.APPROVED)
+        else None,
+        auto_close_at=datetime(2026, 12, 3, 9, 30, tzinfo=LOCAL_ZONE),
+    )
+    return TicketNotice(
+        kind,
+        ticket,
+        Actor("", "engineer", "王工"),
+        datetime(2026, 11, 30, 9, 30, tzinfo=LOCAL_ZONE),
+        text="已更换 AP 电源，请确认",
+        score=5,
+    )

@@ -8,10 +8,11 @@ from ticketing.notify.v1 import notify_pb2 as pb
 from ticketing.notify.v1 import notify_pb2_grpc
 
 from servicekit.authz import require_caller
+from servicekit.errors import FieldViolation, invalid_argument
 from servicekit.paging import cursor_of
 from servicekit.rpc.interceptors import Context
 from services.notify import mapping
-from services.notify.service_layer import inbox
+from services.notify.service_layer import inbox, templates
 from services.notify.service_layer.deps import Deps
 from services.notify.service_layer.live import Feeds
 
@@ -48,6 +49,52 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
         yield mapping.stream_item_pb(first)
         async for item in items:
             yield mapping.stream_item_pb(item)
+
+    async def ListTemplates(
+        self, request: pb.ListTemplatesRequest, context: Context
+    ) -> pb.ListTemplatesResponse:
+        found = await templates.list_templates(
+            self._deps, require_caller(), kind=request.event_kind, locale=request.locale
+        )
+        return pb.ListTemplatesResponse(templates=[mapping.template_pb(t) for t in found])
+
+    async def UpdateTemplate(
+        self, request: pb.UpdateTemplateRequest, context: Context
+    ) -> pb.Template:
+        paths = set(request.update_mask.paths) or {"title_template", "body_template"}
+        if unknown := paths - {"title_template", "body_template"}:
+            raise invalid_argument(
+                "UPDATE_MASK_INVALID",
+                [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
+            )
+        given = request.template
+        updated = await templates.update_template(
+            self._deps,
+            require_caller(),
+            given.template_id,
+            title=given.title_template if "title_template" in paths else None,
+            body=given.body_template if "body_template" in paths else None,
+        )
+        return mapping.template_pb(updated)
+
+    async def ResetTemplate(
+        self, request: pb.ResetTemplateRequest, context: Context
+    ) -> pb.Template:
+        reset = await templates.reset_template(self._deps, require_caller(), request.template_id)
+        return mapping.template_pb(reset)
+
+    async def PreviewTemplate(
+        self, request: pb.PreviewTemplateRequest, context: Context
+    ) -> pb.PreviewTemplateResponse:
+        text = await templates.preview(
+            self._deps,
+            require_caller(),
+            kind=request.event_kind,
+            locale=request.locale,
+            title=request.title_template,
+            body=request.body_template,
+        )
+        return pb.PreviewTemplateResponse(title=text.title, body=text.body)
 
     async def GetUnreadCount(
         self, request: pb.GetUnreadCountRequest, context: Context

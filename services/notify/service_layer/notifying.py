@@ -10,7 +10,7 @@ from services.notify.domain import recipients as table
 from services.notify.domain.messages import Category, MessageDraft, welcome
 from services.notify.domain.notices import TicketNotice
 from services.notify.domain.recipients import Audience
-from services.notify.domain.templates import render, template_for
+from services.notify.domain.templates import TemplateKey, render, template_for
 from services.notify.service_layer.ports import NotifyUnit
 
 
@@ -44,7 +44,8 @@ async def notify_ticket(
     resolved = {a: await _members(uow, notice, a) for a in table.audiences(notice)}
     people = table.recipients(notice, resolved)
     gone = await uow.directory.inactive(people)
-    text = render(template_for(notice.kind), notice)
+    stored = await uow.templates.get(TemplateKey(notice.kind))
+    text = render(stored.template if stored else template_for(notice.kind), notice)
     drafts = [
         MessageDraft(
             user_id=user_id,

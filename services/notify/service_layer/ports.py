@@ -13,6 +13,7 @@ from typing import Protocol
 from servicekit.ports import UnitPort
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.domain.notices import ApproverSide
+from services.notify.domain.templates import Template, TemplateKey
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,26 @@ class Wakeups(Protocol):
         clears it before it looks)."""
 
 
+@dataclass(frozen=True)
+class StoredTemplate:
+    key: TemplateKey
+    template: Template
+    updated_at: datetime
+    updated_by: str
+
+
+class Templates(Protocol):
+    async def get(self, key: TemplateKey) -> StoredTemplate | None:
+        """The customized text, if any (None: the built-in one applies)."""
+
+    async def customized(self) -> dict[str, StoredTemplate]:
+        """Every customized text, by template id."""
+
+    async def save(self, stored: StoredTemplate) -> None: ...
+
+    async def remove(self, key: TemplateKey) -> None: ...
+
+
 class TicketsSeen(Protocol):
     async def saw(self, ticket_id: str, version: int) -> bool:
         """Records that notify heard of the ticket at `version`; returns whether it had
@@ -99,6 +120,9 @@ class NotifyUnit(UnitPort, Protocol):
 
     @property
     def tickets(self) -> TicketsSeen: ...
+
+    @property
+    def templates(self) -> Templates: ...
 
     @property
     def messages(self) -> Messages: ...

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.domain.notices import ApproverSide
+from services.notify.domain.templates import TemplateKey
 from services.notify.service_layer.deps import Deps
-from services.notify.service_layer.ports import MessageQuery, Person
+from services.notify.service_layer.ports import MessageQuery, Person, StoredTemplate
 from services.notify.settings import NotifySettings
 from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
@@ -23,6 +24,7 @@ class NotifyState(BaseState):
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     tickets: dict[str, int] = field(default_factory=dict)
+    templates: dict[str, StoredTemplate] = field(default_factory=dict)
     seq: int = 0
 
 
@@ -148,10 +150,28 @@ class FakeTicketsSeen:
         return known
 
 
+class FakeTemplates:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def get(self, key: TemplateKey) -> StoredTemplate | None:
+        return self._s.templates.get(key.id)
+
+    async def customized(self) -> dict[str, StoredTemplate]:
+        return dict(self._s.templates)
+
+    async def save(self, stored: StoredTemplate) -> None:
+        self._s.templates[stored.key.id] = stored
+
+    async def remove(self, key: TemplateKey) -> None:
+        self._s.templates.pop(key.id, None)
+
+
 class FakeNotifyUnit(FakeUnit[NotifyState]):
     directory: FakeDirectory
     messages: FakeMessages
     tickets: FakeTicketsSeen
+    templates: FakeTemplates
 
     def __init__(self, database: FakeDatabase[NotifyState], wakeups: FakeWakeups):
         super().__init__(database)
@@ -165,6 +185,7 @@ class FakeNotifyUnit(FakeUnit[NotifyState]):
         self.directory = FakeDirectory(self.state)
         self.messages = FakeMessages(self.state)
         self.tickets = FakeTicketsSeen(self.state)
+        self.templates = FakeTemplates(self.state)
 
 
 @dataclass
