@@ -18,10 +18,12 @@ from google.protobuf import message_factory
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gateway.descriptors import service_descriptor
 from gateway.errors import domain_error_response, rpc_error_response, status_response
 from gateway.http_rules import HttpRoute, routes_of
+from gateway.limits import BodyLimit
 from gateway.media import build_from_form, is_multipart, media_response
 from gateway.metadata import forwarded
 from gateway.openapi import build_openapi
@@ -77,6 +79,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
     app.add_middleware(AccessLog)
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     return app
@@ -221,7 +226,7 @@ _HTTP_TO_CODE = {
 }
 
 
-async def _http_exception(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_TO_CODE.get(exc.status_code, code_pb2.INVALID_ARGUMENT)
     status = status_pb2.Status(code=code, message=str(exc.detail))
     reason = "ROUTE_NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
@@ -230,4 +235,17 @@ async def _http_exception(_: Request, exc: StarletteHTTPException) -> JSONRespon
     )
     response = status_response(status)
     response.status_code = exc.status_code
+    if exc.status_code == 405:
+        response.headers["allow"] = ", ".join(_methods_at(request))
     return response
+
+
+def _methods_at(request: Request) -> list[str]:
+    """Every method some route serves at this path (each rule is its own route, so the one
+    Starlette matched knows only its own)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)

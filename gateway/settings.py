@@ -29,4 +29,7 @@ class GatewaySettings(BaseSettings):
     # Server-sent events: a comment every this many seconds keeps idle connections open; a
     # stream ends after stream_max_seconds (the client reconnects with Last-Event-ID).
     sse_ping_seconds: float = 15.0
+    # Request bodies: refused with 413 past these sizes, checked as they stream in.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 33 * 1024 * 1024  # multipart (attachments: 20 MB each, by default)
     stream_max_seconds: float = 3600.0

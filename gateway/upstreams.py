@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from google.protobuf import message_factory
 from google.protobuf.message import Message
@@ -42,14 +43,8 @@ class Upstreams:
         metadata: Sequence[tuple[str, str]],
         timeout: float,
     ) -> Message:
-        method = route.method
-        output_class = message_factory.GetMessageClass(method.output_type)
-        stub: aio.UnaryUnaryMultiCallable[Message, Message] = self.channel(
-            method.containing_service.full_name
-        ).unary_unary(
-            route.grpc_path,
-            request_serializer=lambda m: m.SerializeToString(),
-            response_deserializer=output_class.FromString,
+        stub: aio.UnaryUnaryMultiCallable[Message, Message] = self._channel_of(route).unary_unary(
+            route.grpc_path, **_codec(route)
         )
         return await stub(request, metadata=tuple(metadata), timeout=timeout)
 
@@ -62,16 +57,13 @@ class Upstreams:
         timeout: float,
     ) -> aio.UnaryStreamCall[Message, Message]:
         """A server-streaming call (the caller iterates it and cancels it when done)."""
-        method = route.method
-        output_class = message_factory.GetMessageClass(method.output_type)
-        stub: aio.UnaryStreamMultiCallable[Message, Message] = self.channel(
-            method.containing_service.full_name
-        ).unary_stream(
-            route.grpc_path,
-            request_serializer=lambda m: m.SerializeToString(),
-            response_deserializer=output_class.FromString,
+        stub: aio.UnaryStreamMultiCallable[Message, Message] = self._channel_of(route).unary_stream(
+            route.grpc_path, **_codec(route)
         )
         return stub(request, metadata=tuple(metadata), timeout=timeout)
+
+    def _channel_of(self, route: HttpRoute) -> aio.Channel:
+        return self.channel(route.method.containing_service.full_name)
 
     async def health(self, timeout: float) -> dict[str, str]:
         """SERVING / NOT_SERVING / UNREACHABLE for every upstream service."""
@@ -91,3 +83,11 @@ class Upstreams:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+
+
+def _codec(route: HttpRoute) -> dict[str, Any]:
+    output_class = message_factory.GetMessageClass(route.method.output_type)
+    return {
+        "request_serializer": lambda m: m.SerializeToString(),
+        "response_deserializer": output_class.FromString,
+    }

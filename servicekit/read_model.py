@@ -80,6 +80,20 @@ def read_model_consumer(
     )
 
 
+_KIND_NAMES: dict[int, str] = {
+    common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
+    common_pb2.PRINCIPAL_KIND_ENTERPRISE: "enterprise",
+    common_pb2.PRINCIPAL_KIND_PROVIDER: "provider",
+    common_pb2.PRINCIPAL_KIND_ENGINEER: "engineer",
+}
+
+
+def kind_name(kind: int) -> str:
+    """A principal kind as services name it (Principal.kind): "platform", "enterprise", …;
+    "" when unset."""
+    return _KIND_NAMES.get(kind, "")
+
+
 _RETIRING = (identity_events_pb2.CHANGE_KIND_DELETED, identity_events_pb2.CHANGE_KIND_DISABLED)
 
 

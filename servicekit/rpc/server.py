@@ -15,7 +15,7 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from servicekit.auth.tokens import JwksKeySource, StaticKeySource, TokenVerifier
+from servicekit.auth.tokens import JwksKeySource, KeySource, StaticKeySource, TokenVerifier
 from servicekit.health import LIVENESS, Check, stop_on_signals, watch
 from servicekit.metrics import start_metrics_server
 from servicekit.rpc.interceptors import (
@@ -59,8 +59,11 @@ class GrpcServer:
         await self.server.stop(grace)
 
 
-def token_verifier(settings: BaseServiceSettings) -> TokenVerifier:
-    keys = JwksKeySource(settings.jwks_url) if settings.jwks_url else StaticKeySource({})
+def token_verifier(settings: BaseServiceSettings, keys: KeySource | None = None) -> TokenVerifier:
+    """Checks tokens against `keys` (default: the JWKS at settings.jwks_url) with the
+    settings' issuer and audience."""
+    if keys is None:
+        keys = JwksKeySource(settings.jwks_url) if settings.jwks_url else StaticKeySource({})
     return TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.dispatch.v1 import dispatch_pb2_grpc
 
-from servicekit.auth.tokens import KeySource, TokenVerifier
+from servicekit.auth.tokens import KeySource
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.read_model import read_model_consumer
 from servicekit.rpc.names import service_names
-from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
 from servicekit.transient import is_transient
 from services.dispatch.adapters import feeds
 from services.dispatch.adapters.tickets_api import GrpcTicketsApi
@@ -54,9 +54,7 @@ def build_deps(settings: DispatchSettings) -> Runtime:
 
 
 def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
-    verifier = TokenVerifier(
-        keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
-    )
+    verifier = token_verifier(deps.settings, keys)
     binding = ServiceBinding(
         dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
         DispatchServicer(deps),

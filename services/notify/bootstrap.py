@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.notify.v1 import notify_pb2_grpc
 
-from servicekit.auth.tokens import KeySource, TokenVerifier
+from servicekit.auth.tokens import KeySource
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.read_model import read_model_consumer
 from servicekit.rpc.names import service_names
-from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
 from services.notify.adapters import feeds
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.adapters.wakeups import PgWakeups
@@ -50,9 +50,7 @@ def build_deps(settings: NotifySettings) -> Runtime:
 
 
 def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
-    verifier = TokenVerifier(
-        keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
-    )
+    verifier = token_verifier(deps.settings, keys)
     binding = ServiceBinding(
         notify_pb2_grpc.add_NotificationServiceServicer_to_server,
         NotificationServicer(deps),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import ticket_events_pb2 as ev
 from ticketing.notify.v1 import notify_pb2 as pb
 from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.proto_values import datetime_of, timestamp
+from servicekit.read_model import kind_name
 from services.notify.domain.messages import Category, Message, UnreadCount
 from services.notify.domain.notices import (
     Actor,
@@ -25,12 +25,6 @@ from services.notify.domain.templates import VARIABLES
 from services.notify.service_layer.live import StreamItem
 from services.notify.service_layer.templates import Effective
 
-KINDS = {
-    common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
-    common_pb2.PRINCIPAL_KIND_ENTERPRISE: "enterprise",
-    common_pb2.PRINCIPAL_KIND_PROVIDER: "provider",
-    common_pb2.PRINCIPAL_KIND_ENGINEER: "engineer",
-}
 CATEGORY = {
     Category.SYSTEM: pb.MESSAGE_CATEGORY_SYSTEM,
     Category.TICKET: pb.MESSAGE_CATEGORY_TICKET,
@@ -59,7 +53,7 @@ def notice_of(event: object, envelope: envelope_pb2.EventEnvelope) -> TicketNoti
     base = TicketNotice(
         NoticeKind.CREATED,
         ticket=ticket_facts(ticket),
-        actor=Actor(actor.user_id, KINDS.get(actor.kind, ""), actor.display_name),
+        actor=Actor(actor.user_id, kind_name(actor.kind), actor.display_name),
         occurred_at=datetime_of(envelope, "occurred_time") or datetime.now(UTC),
     )
     kind = _SIMPLE.get(type(event))

@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.tickets.v1 import catalog_pb2_grpc, knowledge_pb2_grpc, tickets_pb2_grpc
 
-from servicekit.auth.tokens import KeySource, TokenVerifier
+from servicekit.auth.tokens import KeySource
 from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.read_model import read_model_consumer
 from servicekit.rpc.names import service_names
-from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
 from servicekit.transient import is_transient
 from services.tickets.adapters.identity_directory import identity_routes
 from services.tickets.adapters.storage import FilesystemStore
@@ -55,9 +55,7 @@ def build_deps(settings: TicketsSettings) -> Runtime:
 
 
 def build_server(deps: Deps, *, listen: str, keys: KeySource) -> GrpcServer:
-    verifier = TokenVerifier(
-        keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
-    )
+    verifier = token_verifier(deps.settings, keys)
     bindings = [
         ServiceBinding(
             catalog_pb2_grpc.add_CatalogServiceServicer_to_server,

@@ -15,8 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from devstack.topics import create_declared_topics
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from servicekit.db import create_engine
 from servicekit.kafka import create_producer
 from servicekit.migrations import upgrade
@@ -34,6 +32,7 @@ from services.tickets.bootstrap import (
 )
 from services.tickets.service_layer.deps import Deps
 from services.tickets.settings import TicketsSettings
+from tests.support.gateways import gateway_client
 from tests.support.identity_stack import IdentityStack
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "tickets" / "migrations"
@@ -138,10 +137,8 @@ async def tickets(
         asyncio.create_task(directory_consumer(deps).run(stop)),
     ]
     timer_stop = asyncio.Event()
-    upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}
-    transport = httpx.ASGITransport(app=create_app(GatewaySettings(upstreams=upstreams)))
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    served = ((IDENTITY_SERVICES, identity.grpc_port), (SERVICE_NAMES, server.port))
+    async with gateway_client(*served) as client:
         stack = TicketsStack(
             identity=identity,
             deps=deps,

@@ -32,6 +32,11 @@ class DispatchUnitOfWork(UnitOfWork):
         self.tickets = TicketsSeenRepository(self.connection)
         self.decisions = DecisionRepository(self.connection)
 
+    async def lock_tickets(self, ticket_ids: list[str]) -> None:
+        for ticket_id in sorted(ticket_ids):
+            key = func.hashtextextended(f"dispatch-ticket:{ticket_id}", 0)
+            await self.connection.execute(select(func.pg_advisory_xact_lock(key)))
+
     async def lock_provider(self, provider_id: str) -> None:
         key = func.hashtextextended(f"dispatch-provider:{provider_id}", 0)
         await self.connection.execute(select(func.pg_advisory_xact_lock(key)))

@@ -109,6 +109,11 @@ class DispatchUnit(UnitPort, Protocol):
     @property
     def decisions(self) -> Decisions: ...
 
+    async def lock_tickets(self, ticket_ids: list[str]) -> None:
+        """Serialises routing of these tickets until this unit ends (taken in sorted order,
+        before any provider lock): of two units routing one ticket, the second sees the
+        first's decision."""
+
     async def lock_provider(self, provider_id: str) -> None:
         """Serialises decisions for one provider until this unit ends, so round robin and
         capacity hold however many decisions run at once."""

@@ -31,7 +31,11 @@ RECHECK = timedelta(seconds=10)  # how soon to look again when no engineer was f
 
 
 async def route(uow: DispatchUnit, ticket_id: str, now: datetime) -> RecordedDecision | None:
-    """Decides, once, where a ticket waiting for a provider goes; None when nothing to do."""
+    """Decides, once, where a ticket waiting for a provider goes; None when nothing to do.
+    Concurrent units (a ticket's own event, and a provider's event that routes the tickets
+    waiting for it, on other partitions) take the ticket's lock first, so the second sees the
+    first's decision."""
+    await uow.lock_tickets([ticket_id])
     seen = await uow.tickets.get(ticket_id)
     if seen is None or not seen.awaits_provider or await uow.decisions.routed(ticket_id):
         return None
@@ -69,7 +73,9 @@ async def route_waiting(uow: DispatchUnit, now: datetime, limit: int = 500) -> i
     """Routes tickets that wait for a provider and were not routed yet (routing waited for
     identity's events): called when a provider, designation or engineer event arrives."""
     routed = 0
-    for ticket_id in await uow.tickets.unrouted(limit):
+    waiting = await uow.tickets.unrouted(limit)
+    await uow.lock_tickets(waiting)  # all first, in order: no unit waits holding a provider
+    for ticket_id in waiting:
         routed += await route(uow, ticket_id, now) is not None
     return routed
 

@@ -12,7 +12,7 @@ from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity
 from ticketing.events.v1 import ticket_events_pb2 as tickets
 
-from servicekit.read_model import EventRoutes, active_after
+from servicekit.read_model import EventRoutes, active_after, kind_name
 from services.notify import mapping
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
@@ -40,7 +40,7 @@ def routes(clock: Callable[[], datetime], late_receipts_for: timedelta) -> Event
         user = event.user
         person = Person(
             id=user.user_id,
-            kind=mapping.KINDS.get(user.kind, ""),
+            kind=kind_name(user.kind),
             organization_id=user.organization_id,
             display_name=user.display_name,
             email=user.email,

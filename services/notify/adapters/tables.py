@@ -61,6 +61,7 @@ tickets = Table(  # the newest version of each ticket notify has heard of
     metadata,
     Column("id", Text, primary_key=True),
     Column("version", BigInteger, nullable=False),
+    Column("creation_seen", Boolean, nullable=False, server_default=text("false")),
 )
 
 templates = Table(  # customized message texts; the built-in ones are in domain/templates.py

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from services.notify.domain import recipients as table
 from services.notify.domain.messages import Category, MessageDraft, welcome
-from services.notify.domain.notices import TicketNotice
+from services.notify.domain.notices import NoticeKind, TicketNotice
 from services.notify.domain.recipients import Audience
 from services.notify.domain.templates import TemplateKey, render, template_for
 from services.notify.service_layer.ports import NotifyUnit
@@ -26,13 +26,17 @@ async def on_ticket_event(
     now: datetime,
 ) -> int:
     """A ticket event's messages. A snapshot (state re-published for late joiners, e.g. after
-    the broker lost its log) is nobody's news — except when notify never heard of the ticket:
-    its creation was lost to notify, so the requester (and approvers) get the receipt late, if
-    the ticket is recent enough for it to matter."""
-    known = await uow.tickets.saw(notice.ticket.ticket_id, version)
+    the broker lost its log) arrives as a creation notice and is news only when notify never
+    heard of the ticket's creation — that event was lost to it, even if later ones arrived —
+    so the requester (and approvers) get the receipt late, if the ticket is recent enough for
+    it to matter. A creation is receipted once, whichever way it came."""
+    creation = notice.kind is NoticeKind.CREATED
+    creation_seen = await uow.tickets.saw(notice.ticket.ticket_id, version, creation=creation)
+    if creation and creation_seen:
+        return 0
     if snapshot:
         created = notice.ticket.created_at
-        if known or created is None or now - created > late_receipts_for:
+        if created is None or now - created > late_receipts_for:
             return 0
     return await notify_ticket(uow, notice, event_id=event_id, event_type=event_type, now=now)
 

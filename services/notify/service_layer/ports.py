@@ -109,9 +109,9 @@ class Templates(Protocol):
 
 
 class TicketsSeen(Protocol):
-    async def saw(self, ticket_id: str, version: int) -> bool:
-        """Records that notify heard of the ticket at `version`; returns whether it had
-        heard of it before."""
+    async def saw(self, ticket_id: str, version: int, *, creation: bool) -> bool:
+        """Records that notify heard of the ticket at `version` (and, with `creation`, of its
+        creation); returns whether it had heard of its creation before."""
 
 
 class NotifyUnit(UnitPort, Protocol):

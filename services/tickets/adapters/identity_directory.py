@@ -5,21 +5,14 @@ tables; the consumer records the event id in the same transaction."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as events
 
-from servicekit.read_model import EventRoutes, active_after
+from servicekit.read_model import EventRoutes, active_after, kind_name
 from services.tickets.adapters.repositories.directory import DirectoryRepository
 from services.tickets.service_layer.ports import Person
 
 Envelope = envelope_pb2.EventEnvelope
-_KINDS = {
-    common_pb2.PRINCIPAL_KIND_PLATFORM: "platform",
-    common_pb2.PRINCIPAL_KIND_ENTERPRISE: "enterprise",
-    common_pb2.PRINCIPAL_KIND_PROVIDER: "provider",
-    common_pb2.PRINCIPAL_KIND_ENGINEER: "engineer",
-}
 
 
 def identity_routes() -> EventRoutes:
@@ -36,7 +29,7 @@ async def user_changed(db: AsyncConnection, event: events.UserChanged, _: Envelo
     user = event.user
     person = Person(
         id=user.user_id,
-        kind=_KINDS.get(user.kind, ""),
+        kind=kind_name(user.kind),
         organization_id=user.organization_id,
         department_id=user.department_id,
         display_name=user.display_name,

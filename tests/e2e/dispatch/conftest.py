@@ -18,8 +18,6 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from servicekit.db import create_engine
 from servicekit.kafka import create_producer
 from servicekit.migrations import upgrade
@@ -38,6 +36,7 @@ from services.dispatch.settings import DispatchSettings
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
 from services.identity.service_layer.service_accounts import ensure_service_accounts
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
+from tests.support.gateways import gateway_client
 from tests.support.tickets_stack import TicketsStack
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "dispatch" / "migrations"
@@ -110,11 +109,11 @@ async def dispatch(
         asyncio.create_task(feed_consumer(deps).run(stop)),
         asyncio.create_task(run_applier(deps, stop)),
     ]
-    upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{tickets.server.port}" for name in TICKETS_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}
-    transport = httpx.ASGITransport(app=create_app(GatewaySettings(upstreams=upstreams)))
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with gateway_client(
+        (IDENTITY_SERVICES, identity.grpc_port),
+        (TICKETS_SERVICES, tickets.server.port),
+        (SERVICE_NAMES, server.port),
+    ) as client:
         yield DispatchStack(tickets=tickets, deps=deps, client=client, server=server)
     stop.set()
     await asyncio.gather(*background, return_exceptions=True)

@@ -15,8 +15,6 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from servicekit.migrations import upgrade
 from servicekit.rpc.server import GrpcServer
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
@@ -24,6 +22,7 @@ from services.notify.adapters.tables import messages, people, roles
 from services.notify.bootstrap import SERVICE_NAMES, Runtime, build_deps, build_server, notifier
 from services.notify.settings import NotifySettings
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
+from tests.support.gateways import gateway_client
 from tests.support.tickets_stack import TicketsStack
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notify" / "migrations"
@@ -102,11 +101,11 @@ async def notify(
     await server.start()
     stop = asyncio.Event()
     consumer = asyncio.create_task(notifier(deps).run(stop))
-    upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{tickets.server.port}" for name in TICKETS_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{server.port}" for name in SERVICE_NAMES}
-    transport = httpx.ASGITransport(app=create_app(GatewaySettings(upstreams=upstreams)))
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with gateway_client(
+        (IDENTITY_SERVICES, identity.grpc_port),
+        (TICKETS_SERVICES, tickets.server.port),
+        (SERVICE_NAMES, server.port),
+    ) as client:
         yield NotifyStack(tickets=tickets, deps=deps, client=client, server=server)
     stop.set()
     await asyncio.gather(consumer, return_exceptions=True)

@@ -13,25 +13,25 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
 from services.notify.bootstrap import SERVICE_NAMES, build_deps, build_server
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
 from tests.e2e.notify.conftest import NotifyStack
 from tests.e2e.notify.test_message_centre import People, _act, _people
 from tests.e2e.tickets.helpers import catalogue, new_ticket
+from tests.support.gateways import gateway_app
 from tests.support.http_server import event_stream, serving
 
 STREAM = "/v1/messages:stream"
 
 
 def _gateway(notify: NotifyStack, notify_port: int):  # type: ignore[no-untyped-def]
-    identity, tickets = notify.tickets.identity, notify.tickets
-    upstreams = {name: f"127.0.0.1:{identity.grpc_port}" for name in IDENTITY_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{tickets.server.port}" for name in TICKETS_SERVICES}
-    upstreams |= {name: f"127.0.0.1:{notify_port}" for name in SERVICE_NAMES}
-    return create_app(GatewaySettings(upstreams=upstreams, sse_ping_seconds=1))
+    return gateway_app(
+        (IDENTITY_SERVICES, notify.tickets.identity.grpc_port),
+        (TICKETS_SERVICES, notify.tickets.server.port),
+        (SERVICE_NAMES, notify_port),
+        sse_ping_seconds=1,
+    )
 
 
 @pytest.fixture

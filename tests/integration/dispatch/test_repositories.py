@@ -4,6 +4,7 @@ not show yet."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
 async def engine(create_database):  # type: ignore[no-untyped-def]
     url = create_database("dispatch")
     upgrade(MIGRATIONS, url)
-    made = create_engine(url, pool_size=2)
+    made = create_engine(url, pool_size=4)
     yield made
     await made.dispose()
 
@@ -97,3 +98,37 @@ async def test_load_counts_open_tickets_and_decisions_not_yet_seen(engine):
         await uow.directory.set_availability("e1", available=False, away_until=None, capacity=0)
         found = await uow.directory.engineer("e1")
         assert found is not None and found.capacity == 1_000_000
+
+
+async def test_units_routing_one_waiting_ticket_at_once_make_one_decision(engine):
+    """A provider's and a designation's events on other partitions both route the tickets
+    that waited for them, in concurrent transactions: the ticket lock makes one decision."""
+    from services.dispatch.adapters.repositories.decisions import TicketsSeenRepository
+    from services.dispatch.adapters.repositories.directory import DirectoryRepository
+    from services.dispatch.service_layer.routing import route_waiting
+
+    rule = Rule("r1", 1, "规则", Conditions(), "prov", Strategy.ROUND_ROBIN)
+    async with DispatchUnitOfWork(engine) as uow:
+        await uow.rules.add(rule, "admin")
+        directory = DirectoryRepository(uow.connection)
+        await directory.set_provider("prov", active=True)
+        await directory.set_designation("ent", "prov", present=True)
+        for engineer in ("e1", "e2"):
+            await directory.set_engineer(
+                engineer, provider_id="prov", name=engineer, skills=[], active=True
+            )
+        for n in range(5):
+            await TicketsSeenRepository(uow.connection).upsert(_state(f"t{n}", 1))
+        await uow.commit()
+
+    async def route_all() -> int:
+        async with DispatchUnitOfWork(engine) as uow:
+            routed = await route_waiting(uow, NOW)
+            await uow.commit()
+        return routed
+
+    results = await asyncio.gather(*(route_all() for _ in range(4)))
+    assert sum(results) == 5
+    async with DispatchUnitOfWork(engine) as uow:
+        for n in range(5):
+            assert len(await uow.decisions.of_ticket(f"t{n}")) == 1

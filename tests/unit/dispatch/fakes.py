@@ -181,6 +181,9 @@ class FakeDispatchUnit(FakeUnit[DispatchState]):
         self.tickets = FakeTicketsSeen(self.state, self._clock)
         self.decisions = FakeDecisions(self.state, self._clock)
 
+    async def lock_tickets(self, ticket_ids: list[str]) -> None:
+        self.state.locks.extend(f"ticket:{t}" for t in sorted(ticket_ids))
+
     async def lock_provider(self, provider_id: str) -> None:
         self.state.locks.append(provider_id)
 

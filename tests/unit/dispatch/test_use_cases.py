@@ -84,7 +84,11 @@ async def test_a_ticket_is_routed_once_and_its_event_emitted(w: World):
     assert decided.state is DecisionState.PENDING and decided.decision.rule_version == 1
     assert await _route(w, "t1") is None  # the same event again: no second decision
     assert len(w.state.decisions) == 1 and len(w.state.events) == 1
-    assert w.state.locks == ["prov"]
+    assert w.state.locks == [
+        "ticket:t1",
+        "prov",
+        "ticket:t1",
+    ]  # the ticket first, then its provider
 
 
 async def test_round_robin_takes_engineers_in_turn(w: World):

@@ -23,7 +23,7 @@ class NotifyState(BaseState):
     people: dict[str, Person] = field(default_factory=dict)
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
-    tickets: dict[str, int] = field(default_factory=dict)
+    tickets: dict[str, tuple[int, bool]] = field(default_factory=dict)  # version, creation seen
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
     seq: int = 0
 
@@ -144,10 +144,10 @@ class FakeTicketsSeen:
     def __init__(self, state: NotifyState):
         self._s = state
 
-    async def saw(self, ticket_id: str, version: int) -> bool:
-        known = ticket_id in self._s.tickets
-        self._s.tickets[ticket_id] = max(version, self._s.tickets.get(ticket_id, 0))
-        return known
+    async def saw(self, ticket_id: str, version: int, *, creation: bool) -> bool:
+        held, seen = self._s.tickets.get(ticket_id, (0, False))
+        self._s.tickets[ticket_id] = (max(version, held), seen or creation)
+        return seen
 
 
 class FakeTemplates:

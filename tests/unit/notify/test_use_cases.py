@@ -167,20 +167,26 @@ async def _event(w: World, n, *, event_id: str, version: int, snapshot: bool = F
     return added
 
 
-async def test_a_snapshot_is_news_only_for_a_recent_ticket_notify_never_heard_of(w):
+async def test_a_snapshot_is_news_only_for_a_recent_ticket_whose_creation_notify_missed(w):
     created = notice(K.CREATED, REQUESTER, status="pending_assignment", created_at=w.clock())
     assert await _event(w, created, event_id="created", version=1) == 1
+    assert await _event(w, created, event_id="created-again", version=1) == 0  # one receipt
     as_snapshot = notice(K.CREATED, status="pending_assignment", created_at=w.clock())
     assert await _event(w, as_snapshot, event_id="snap-1", version=1, snapshot=True) == 0
     lost = replace(as_snapshot, ticket=replace(as_snapshot.ticket, ticket_id="t-lost"))
-    assert await _event(w, lost, event_id="snap-2", version=3, snapshot=True) == 1  # late receipt
+    # its creation was lost, a later event arrived before the snapshot: still a late receipt
+    later = replace(notice(K.ASSIGNED), ticket=replace(lost.ticket, engineer_id="eng"))
+    assert await _event(w, later, event_id="assigned", version=2) == 1  # the engineer's
+    assert await _event(w, lost, event_id="snap-2", version=3, snapshot=True) == 1
+    assert await _event(w, lost, event_id="snap-3", version=3, snapshot=True) == 0
     old = replace(
         lost,
         ticket=replace(lost.ticket, ticket_id="t-old", created_at=w.clock() - timedelta(days=2)),
     )
-    assert await _event(w, old, event_id="snap-3", version=9, snapshot=True) == 0
-    assert [m.draft.ticket_id for m in w.state.messages] == ["t1", "t-lost"]
-    assert w.state.tickets == {"t1": 1, "t-lost": 3, "t-old": 9}
+    assert await _event(w, old, event_id="snap-4", version=9, snapshot=True) == 0
+    receipts = [(m.draft.ticket_id, m.draft.user_id) for m in w.state.messages]
+    assert receipts == [("t1", "req"), ("t-lost", "eng"), ("t-lost", "req")]
+    assert w.state.tickets == {"t1": (1, True), "t-lost": (3, True), "t-old": (9, True)}
 
 
 async def _next(items, timeout: float = 1.0):  # type: ignore[no-untyped-def]

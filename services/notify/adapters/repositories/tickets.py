@@ -13,13 +13,18 @@ class TicketsSeenRepository:
     def __init__(self, connection: AsyncConnection):
         self._db = connection
 
-    async def saw(self, ticket_id: str, version: int) -> bool:
-        known = await self._db.scalar(select(tickets.c.id).where(tickets.c.id == ticket_id))
-        statement = insert(tickets).values(id=ticket_id, version=version)
+    async def saw(self, ticket_id: str, version: int, *, creation: bool) -> bool:
+        before = await self._db.scalar(
+            select(tickets.c.creation_seen).where(tickets.c.id == ticket_id)
+        )
+        statement = insert(tickets).values(id=ticket_id, version=version, creation_seen=creation)
         await self._db.execute(
             statement.on_conflict_do_update(
                 index_elements=["id"],
-                set_={"version": func.greatest(tickets.c.version, statement.excluded.version)},
+                set_={
+                    "version": func.greatest(tickets.c.version, statement.excluded.version),
+                    "creation_seen": tickets.c.creation_seen | statement.excluded.creation_seen,
+                },
             )
         )
-        return known is not None
+        return bool(before)

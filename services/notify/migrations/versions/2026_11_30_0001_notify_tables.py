@@ -48,6 +48,7 @@ def upgrade() -> None:
         "tickets",
         sa.Column("id", sa.Text(), primary_key=True),
         sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("creation_seen", sa.Boolean(), server_default=sa.text("false"), nullable=False),
     )
     op.create_table(
         "messages",
