@@ -133,17 +133,6 @@ _PROVIDER_ADMIN_EXTRA = {
     "role.read", "role.write", "user.read",
 }  # fmt: skip
 
-_ENTERPRISE_ADMIN_EXTRA = {
-    "org", "org.enterprise.read", "org.enterprise.write", "org.department.read",
-    "org.department.write", "user.read", "user.write", "access", "role.read", "role.write",
-    "ticket.approve.l1", "ticket.cancel", "report.read", "org.provider.read",
-}  # fmt: skip
-_PROVIDER_ADMIN_EXTRA = {
-    "provider", "org.provider.read", "org.provider.write", "engineer.read", "engineer.write",
-    "org.enterprise.read", "ticket.assign", "report.read", "dispatch.read", "access",
-    "role.read", "role.write", "user.read",
-}  # fmt: skip
-
 BUILT_IN_ROLES: tuple[BuiltInRole, ...] = (
     BuiltInRole("platform-admin", "平台管理员", UserKind.PLATFORM, DataScope.ALL, ALL_CODES),
     BuiltInRole(
