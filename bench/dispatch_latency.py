@@ -17,7 +17,7 @@ import time
 import httpx
 import psycopg
 
-from bench.common import running_stack, summary
+from bench.common import raise_wifi_tickets, running_stack, summary
 from devstack.postgres import libpq_url
 
 
@@ -42,20 +42,7 @@ async def drive(base: str, rate: float, seconds: float) -> list[str]:
                 json={"available": True, "maxOpenTickets": 0},
                 headers=provider_admin,
             )
-        types = (await client.get("/v1/service-types", headers=requester)).json()["serviceTypes"]
-        wifi = next(t["serviceTypeId"] for t in types if t["displayName"] == "Wi-Fi")
-        body = {"title": "bench", "serviceTypeId": wifi, "customFields": {"floor": 3}}
-        ids: list[str] = []
-
-        async def create() -> None:
-            answer = await client.post("/v1/tickets", json=body, headers=requester)
-            ids.append(answer.raise_for_status().json()["ticketId"])
-
-        tasks, started = [], time.monotonic()
-        for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(create()))
-        await asyncio.gather(*tasks)
+        ids = await raise_wifi_tickets(client, requester, rate, seconds)
         return ids
 
 

@@ -15,7 +15,7 @@ TOO_LARGE = 413
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised from `receive` once a body passes its limit; becomes the 413 answer."""
 
 
 class BodyLimit:
