@@ -54,6 +54,11 @@ def audit_columns() -> list[Column[Any]]:
     ]
 
 
+def text_column(name: str) -> Column[str]:
+    """A required text column whose absence is the empty string (no NULLs to tell apart)."""
+    return Column(name, Text, nullable=False, server_default="")
+
+
 def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     outbox = Table(OUTBOX, metadata, *outbox_columns())
     Index("outbox_unsent_idx", outbox.c.id, postgresql_where=text("sent_at IS NULL"))

@@ -23,16 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.idempotency import define_idempotency_table
-from servicekit.messaging_tables import audit_columns, define_messaging_tables
+from servicekit.messaging_tables import audit_columns, define_messaging_tables, text_column
 
 metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
 assignment_sequence = Sequence("assignment_seq", metadata=metadata)
-
-
-def _text(name: str) -> Column[str]:
-    return Column(name, Text, nullable=False, server_default="")
 
 
 def _texts(name: str) -> Column[list[str]]:
@@ -60,7 +56,7 @@ rule_versions = Table(
     Column("rule_id", Text, primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("definition", JSONB, nullable=False),  # the whole rule as it was
-    _text("actor_id"),
+    text_column("actor_id"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
 
@@ -83,7 +79,7 @@ engineers = Table(
     metadata,
     Column("id", Text, primary_key=True),
     Column("provider_id", Text, nullable=False, index=True),
-    _text("display_name"),
+    text_column("display_name"),
     _texts("skills"),
     Column("active", Boolean, nullable=False),
     Column("availability", Text, nullable=False, server_default="on_duty"),
@@ -98,13 +94,13 @@ tickets = Table(
     Column("id", Text, primary_key=True),
     Column("enterprise_id", Text, nullable=False),
     _texts("service_type_path"),
-    _text("service_level_id"),
-    _text("priority"),
-    _text("channel"),
+    text_column("service_level_id"),
+    text_column("priority"),
+    text_column("channel"),
     Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("status", Text, nullable=False),
-    _text("provider_id"),
-    _text("engineer_id"),
+    text_column("provider_id"),
+    text_column("engineer_id"),
     Column("version", Integer, nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False),
 )
@@ -116,18 +112,18 @@ decisions = Table(
     Column("id", Text, primary_key=True),
     Column("ticket_id", Text, nullable=False, index=True),
     Column("kind", Text, nullable=False),
-    _text("rule_id"),
+    text_column("rule_id"),
     Column("rule_version", Integer, nullable=False, server_default="0"),
-    _text("provider_id"),
-    _text("engineer_id"),
-    _text("strategy"),
+    text_column("provider_id"),
+    text_column("engineer_id"),
+    text_column("strategy"),
     Column("claim_until", DateTime(timezone=True)),
     Column("candidates", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("excluded", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    _text("explanation"),
+    text_column("explanation"),
     Column("state", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    _text("last_error"),
+    text_column("last_error"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("applied_at", DateTime(timezone=True)),
     # When to look again for an engineer (claim window over; none was free): see routing.py.

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from servicekit.idempotency import define_idempotency_table
-from servicekit.messaging_tables import define_messaging_tables
+from servicekit.messaging_tables import define_messaging_tables, text_column
 
 metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
@@ -31,19 +31,15 @@ message_sequence = Sequence("message_seq", metadata=metadata)
 WAKE_CHANNEL = "notify_messages"  # NOTIFY channel: payload = the user whose messages changed
 
 
-def _text(name: str) -> Column[str]:
-    return Column(name, Text, nullable=False, server_default="")
-
-
 people = Table(
     "people",
     metadata,
     Column("id", Text, primary_key=True),
-    _text("kind"),
-    _text("organization_id"),
-    _text("display_name"),
-    _text("email"),
-    _text("phone"),
+    text_column("kind"),
+    text_column("organization_id"),
+    text_column("display_name"),
+    text_column("email"),
+    text_column("phone"),
     Column("role_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default=text("true")),
 )
@@ -71,7 +67,7 @@ templates = Table(  # customized message texts; the built-in ones are in domain/
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    _text("updated_by"),
+    text_column("updated_by"),
 )
 
 messages = Table(
@@ -92,8 +88,8 @@ messages = Table(
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("event_type", Text, nullable=False),
-    _text("ticket_id"),
-    _text("ticket_number"),
+    text_column("ticket_id"),
+    text_column("ticket_number"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True)),
     UniqueConstraint("event_id", "user_id", name="messages_once_per_event"),

@@ -21,15 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.idempotency import define_idempotency_table
-from servicekit.messaging_tables import audit_columns, define_messaging_tables
+from servicekit.messaging_tables import audit_columns, define_messaging_tables, text_column
 
 metadata = MetaData()
 outbox, inbox = define_messaging_tables(metadata)
 idempotency_keys = define_idempotency_table(metadata)
-
-
-def _text(name: str) -> Column[str]:
-    return Column(name, Text, nullable=False, server_default="")
 
 
 service_types = Table(
@@ -42,9 +38,9 @@ service_types = Table(
     Column("sort_order", Integer, nullable=False, server_default="0"),
     Column("enabled", Boolean, nullable=False, server_default="true"),
     Column("form_fields", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    _text("default_service_level_id"),
+    text_column("default_service_level_id"),
     Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
-    _text("description"),
+    text_column("description"),
     *audit_columns(),
 )
 Index(
@@ -73,7 +69,7 @@ tickets = Table(
     Column("id", Text, primary_key=True),
     Column("number", Text, nullable=False, unique=True),
     Column("title", Text, nullable=False),
-    _text("description"),
+    text_column("description"),
     Column("service_type_id", Text, nullable=False),
     Column("service_level_id", Text, nullable=False),
     Column("priority", Integer, nullable=False),
@@ -81,19 +77,19 @@ tickets = Table(
     Column("channel", Text, nullable=False),
     Column("enterprise_id", Text, nullable=False),
     Column("requester_id", Text, nullable=False),
-    _text("requester_department_id"),
-    _text("created_by"),
-    _text("contact_name"),
-    _text("contact_phone"),
-    _text("location"),
+    text_column("requester_department_id"),
+    text_column("created_by"),
+    text_column("contact_name"),
+    text_column("contact_phone"),
+    text_column("location"),
     Column("custom_fields", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    _text("provider_id"),
-    _text("engineer_id"),
+    text_column("provider_id"),
+    text_column("engineer_id"),
     Column("approval_steps", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("pending_approval_level", Integer, nullable=False, server_default="0"),
     Column("approvals", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    _text("resolution"),
-    _text("cancel_reason"),
+    text_column("resolution"),
+    text_column("cancel_reason"),
     Column("rating", JSONB),
     Column("auto_close_delay_seconds", Integer, nullable=False),
     Column("response_due_at", DateTime(timezone=True)),
@@ -122,7 +118,7 @@ comments = Table(
     Column("internal", Boolean, nullable=False),
     Column("author_id", Text, nullable=False),
     Column("author_kind", Text, nullable=False),
-    _text("author_organization_id"),
+    text_column("author_organization_id"),
     Column("attachment_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -138,7 +134,7 @@ attachments = Table(
     Column("sha256", Text, nullable=False),
     Column("uploader_id", Text, nullable=False),
     Column("uploader_kind", Text, nullable=False),
-    _text("uploader_organization_id"),
+    text_column("uploader_organization_id"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("deleted_at", DateTime(timezone=True)),
 )
@@ -149,13 +145,13 @@ history = Table(
     Column("id", BigInteger, Identity(always=True), primary_key=True),
     Column("ticket_id", Text, nullable=False),
     Column("action", Text, nullable=False),
-    _text("actor_id"),
-    _text("actor_kind"),
-    _text("actor_organization_id"),
+    text_column("actor_id"),
+    text_column("actor_kind"),
+    text_column("actor_organization_id"),
     Column("from_status", Text, nullable=False),
     Column("to_status", Text, nullable=False),
     Column("changes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    _text("note"),
+    text_column("note"),
     Column("internal", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -173,9 +169,9 @@ directory_people = Table(
     metadata,
     Column("id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
-    _text("organization_id"),
-    _text("department_id"),
-    _text("display_name"),
+    text_column("organization_id"),
+    text_column("department_id"),
+    text_column("display_name"),
     Column("active", Boolean, nullable=False),
 )
 
@@ -184,7 +180,7 @@ directory_departments = Table(
     metadata,
     Column("id", Text, primary_key=True),
     Column("enterprise_id", Text, nullable=False, index=True),
-    _text("parent_id"),
+    text_column("parent_id"),
 )
 
 directory_designations = Table(
@@ -199,8 +195,8 @@ articles = Table(
     metadata,
     Column("id", Text, primary_key=True),
     Column("title", Text, nullable=False),
-    _text("body"),
-    _text("category"),
+    text_column("body"),
+    text_column("category"),
     Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
     Column("service_type_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("state", Text, nullable=False),
