@@ -122,3 +122,15 @@ async def test_two_notify_servers_behind_two_gateways_both_push(live):
     finally:
         await server.stop(0)
         await second.close()
+
+
+async def test_a_stream_never_carries_another_users_messages(live):
+    notify, url, cast, type_id = live
+    colleague = await notify.as_user(cast.login("colleague"))
+    async with event_stream(url, STREAM, colleague) as stream:
+        first = await stream.next()
+        assert first["event"] == "unread_count"
+        ticket = await new_ticket(notify.tickets, type_id, login=cast.login("requester"))
+        await notify.settled(ticket["ticketId"], 1)  # the requester's receipt is written
+        with pytest.raises(TimeoutError):
+            await stream.next(timeout=1.5)  # and the colleague's stream shows nothing of it
