@@ -34,6 +34,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def reserve(port: int) -> None:
+    """Never hand out `port`: it is promised to a server that binds it later (the gateway's
+    port is known from the start, but the gateway starts last)."""
+    _handed_out.add(port)
+
+
 def _ephemeral_low() -> int:
     try:
         return int(_EPHEMERAL.read_text().split()[0])

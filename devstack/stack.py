@@ -23,7 +23,7 @@ import httpx
 
 from devstack.broker import TansuBroker
 from devstack.catalogue import ROOT, SERVICES, ServiceSpec
-from devstack.ports import free_port, wait_for_port
+from devstack.ports import free_port, reserve, wait_for_port
 from devstack.postgres import EmbeddedPostgres, database_url, ensure_database
 from devstack.supervisor import Child
 from devstack.topics import create_declared_topics
@@ -73,6 +73,7 @@ class Stack:
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
+        reserve(self.options.gateway_port)
         self._start_postgres()
         self._start_broker()
         broker_was_empty = self._create_topics()
@@ -223,7 +224,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process is None or child.process.poll() is not None:
-                raise RuntimeError(f"gateway exited; see {self.logs / 'gateway.log'}")
+                raise RuntimeError(f"gateway exited:\n{self._log_tail('gateway')}")
             try:
                 if httpx.get(f"{self.gateway_url}/readyz", timeout=1).status_code == 200:
                     return
@@ -231,6 +232,14 @@ class Stack:
                 log.debug("gateway not answering yet")
             time.sleep(0.2)
         raise TimeoutError(f"gateway not ready after {timeout:.0f}s")
+
+    def _log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.logs / f"{name}.log"
+        try:
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError as error:
+            return f"({path}: {error})"
+        return "\n".join([f"last lines of {path}:", *tail])
 
     def _env(self, **extra: str) -> dict[str, str]:
         addresses = {
