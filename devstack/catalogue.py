@@ -58,4 +58,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
         grpc_port=50054,
         consumers=("services.notify.entrypoints.notifier",),
     ),
+    ServiceSpec(
+        name="reporting",
+        grpc_port=50055,
+        consumers=("services.reporting.entrypoints.recorder",),
+    ),
 )

@@ -3,6 +3,7 @@ database of TICKETING_DATABASE_URL to head. A service's migrations/env.py calls 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -24,9 +25,17 @@ def upgrade(script_location: Path, database_url: str, revision: str = "head") ->
     command.upgrade(alembic_config(script_location, database_url), revision)
 
 
-def run_env(target_metadata: MetaData | None = None) -> None:
-    """The body of every service's migrations/env.py (synchronous psycopg connection)."""
+def run_env(target_metadata: MetaData | None = None, *, run_time_tables: str = "") -> None:
+    """The body of every service's migrations/env.py (synchronous psycopg connection).
+    `run_time_tables`: a regular expression of table names the service makes as it runs
+    (partitions), which autogenerate leaves alone."""
     url = context.config.get_main_option("sqlalchemy.url") or ""
+
+    def include_name(name: str | None, type_: str, _parents: object) -> bool:
+        return not (
+            type_ == "table" and run_time_tables and re.fullmatch(run_time_tables, name or "")
+        )
+
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():
@@ -34,7 +43,9 @@ def run_env(target_metadata: MetaData | None = None) -> None:
         return
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, include_name=include_name
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from servicekit.errors import FieldViolation, invalid_argument
+from servicekit.errors import DomainError, FieldViolation, invalid_argument
 
 MAX_OFFSET = 2**31  # beyond any list; also what PostgreSQL's OFFSET accepts comfortably
 
@@ -26,12 +27,43 @@ class Page:
 
 
 def page_of(page_size: int, page_token: str, *, default: int = 50, maximum: int = 200) -> Page:
+    limit = page_limit(page_size, default=default, maximum=maximum)
+    return Page(offset=_decode(page_token) if page_token else 0, limit=limit)
+
+
+def page_limit(page_size: int, *, default: int, maximum: int) -> int:
+    """A list's page size: the default when not given, at most the maximum."""
     if page_size < 0:
         raise invalid_argument(
             "PAGE_SIZE_INVALID", [FieldViolation("page_size", "must not be negative")]
         )
-    limit = min(page_size or default, maximum)
-    return Page(offset=_decode(page_token) if page_token else 0, limit=limit)
+    return min(page_size or default, maximum)
+
+
+def key_token(parts: Sequence[str]) -> str:
+    """An opaque token holding a keyset position of several parts (e.g. a time and an id)."""
+    return base64.urlsafe_b64encode(json.dumps({"k": list(parts)}).encode()).decode()
+
+
+def key_of_token(token: str, count: int) -> tuple[str, ...]:
+    """The parts of a `key_token`; a token of another shape is a 400 on page_token."""
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(token.encode()))["k"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        parts = None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != count
+        or not all(isinstance(p, str) and "\x00" not in p for p in parts)
+    ):
+        raise invalid_page_token()
+    return tuple(parts)
+
+
+def invalid_page_token() -> DomainError:
+    return invalid_argument(
+        "PAGE_TOKEN_INVALID", [FieldViolation("page_token", "is not a token this list gave")]
+    )
 
 
 def _encode(offset: int) -> str:
@@ -44,9 +76,7 @@ def _decode(token: str) -> int:
     except (ValueError, KeyError, TypeError, binascii.Error):
         offset = -1
     if type(offset) is not int or not 0 <= offset < MAX_OFFSET:
-        raise invalid_argument(
-            "PAGE_TOKEN_INVALID", [FieldViolation("page_token", "is not a token this list gave")]
-        )
+        raise invalid_page_token()
     return offset
 
 
@@ -64,9 +94,5 @@ class Cursor:
 
 
 def cursor_of(page_size: int, page_token: str, *, default: int = 20, maximum: int = 100) -> Cursor:
-    if page_size < 0:
-        raise invalid_argument(
-            "PAGE_SIZE_INVALID", [FieldViolation("page_size", "must not be negative")]
-        )
-    limit = min(page_size or default, maximum)
+    limit = page_limit(page_size, default=default, maximum=maximum)
     return Cursor(after=_decode(page_token) if page_token else None, limit=limit)

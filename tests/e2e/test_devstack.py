@@ -112,8 +112,9 @@ def _sign_in(base: str, login: str, password: str = "demo-2026") -> dict[str, st
 
 
 def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
-    """A requester's ticket assigned to an engineer, and his receipt in the message centre
-    (tickets' relay → notify's notifier). Tickets learns of the engineer from
+    """A requester's ticket assigned to an engineer, his receipt in the message centre
+    (tickets' relay → notify's notifier), and the ticket counted in today's volume report
+    (tickets' relay → reporting's recorder). Tickets learns of the engineer from
     identity's events (identity's relay → broker → tickets' directory consumer). With the demo
     rules (a fresh database), dispatch assigns it first with nobody acting: tickets' relay →
     dispatch's consumer decides → dispatch calls tickets as its service account."""
@@ -131,6 +132,7 @@ def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
     if dispatched:
         _wait_dispatched(base, ticket["ticketId"], admin)
     _wait_receipt(base, ticket, requester)
+    _wait_reported(base, admin)
     providers = httpx.get(
         f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
     ).json()
@@ -165,6 +167,18 @@ def _wait_receipt(base: str, ticket: dict, requester: dict[str, str]) -> None:
             return
         time.sleep(0.3)
     raise AssertionError("the requester never got a receipt")
+
+
+def _wait_reported(base: str, admin: dict[str, str]) -> None:
+    """Reporting's recorder folded the ticket into its facts: today's bucket counts it."""
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        report = httpx.get(f"{base}/v1/reports/volume", headers=admin, timeout=10)
+        assert report.status_code == 200, report.text
+        if report.json()["buckets"][-1].get("created", 0) >= 1:
+            return
+        time.sleep(0.3)
+    raise AssertionError("the ticket never reached reporting")
 
 
 def _wait_dispatched(base: str, ticket_id: str, admin: dict[str, str]) -> None:

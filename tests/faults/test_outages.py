@@ -11,6 +11,8 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
   dispatcher — consumer and applier — and its relay are killed too);
 - the requester has exactly one receipt (回执) per ticket in his message centre (notify's
   notifier is killed too; a creation the broker lost reaches notify through the snapshot);
+- reporting's fact of every ticket is at the ticket's version and status (its recorder is
+  killed too; the ledger keeps each event once by its id);
 - 0 dead-lettered events, and every topic keeps its declared partition count;
 - while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
 - every killed process was restarted by the supervisor.
@@ -54,7 +56,7 @@ BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
 CLIENTS = 4
 KILLED = (
     "identity", "identity-outbox-relay", "directory_consumer", "tickets",
-    "dispatcher", "dispatch-outbox-relay", "notifier",
+    "dispatcher", "dispatch-outbox-relay", "notifier", "recorder",
 )  # fmt: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
@@ -147,6 +149,7 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_read_models_complete(fault_stack, outcome)
     await _assert_dispatched_once(fault_stack, outcome)
     await _assert_one_receipt_each(fault_stack, outcome, enterprise["userId"])
+    await _assert_reported(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
     for name in KILLED:
@@ -415,6 +418,37 @@ async def _assert_one_receipt_each(
         assert time.monotonic() < deadline, f"{len(expected - set(receipts))} receipts missing"
         await asyncio.sleep(1)
     assert all(receipts[t] == 1 for t in expected), {t: receipts[t] for t in expected}
+
+
+async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """Every ticket's fact in reporting is at the version and status tickets has: no event
+    lost on the way (a lost one leaves the fact behind), none applied twice (the fold is over
+    the ledger, which keeps an event id once)."""
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        truth = {
+            row[0]: (row[1], row[2])
+            for row in fault_stack.query("tickets", "SELECT id, version, status FROM tickets")
+            if row[0] in expected
+        }
+        facts = {
+            row[0]: (row[1], row[2])
+            for row in fault_stack.query(
+                "reporting", "SELECT ticket_id, version, status FROM ticket_facts"
+            )
+            if row[0] in expected
+        }
+        behind = {t for t in expected if facts.get(t) != truth.get(t)}
+        if not behind:
+            break
+        sample = [(t, truth.get(t), facts.get(t)) for t in sorted(behind)[:5]]
+        assert time.monotonic() < deadline, f"{len(behind)} facts behind: {sample}"
+        await asyncio.sleep(1)
+    duplicates = fault_stack.query(
+        "reporting", "SELECT event_id FROM ledger GROUP BY event_id HAVING count(*) > 1"
+    )
+    assert duplicates == []
 
 
 async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:

@@ -13,7 +13,7 @@ from servicekit.migrations import alembic_config, upgrade
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
-@pytest.mark.parametrize("service", ["identity", "tickets", "dispatch", "notify"])
+@pytest.mark.parametrize("service", ["identity", "tickets", "dispatch", "notify", "reporting"])
 def test_migrations_match_the_tables_and_downgrade_cleanly(create_database, service):
     url = create_database(f"{service}_migrations")
     upgrade(SERVICES / service / "migrations", url)

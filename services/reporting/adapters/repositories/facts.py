@@ -1,0 +1,67 @@
+"""Ticket facts on PostgreSQL: one row per ticket, replaced by each fold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.reporting.adapters.tables import ticket_facts
+from services.reporting.domain.facts import TicketFact
+
+
+class FactsRepository:
+    def __init__(self, connection: AsyncConnection):
+        self._db = connection
+
+    async def lock(self, ticket_id: str) -> None:
+        await self._db.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+            {"k": f"reporting-fact:{ticket_id}"},
+        )
+
+    async def put(self, fact: TicketFact) -> None:
+        values = row_of(fact)
+        statement = insert(ticket_facts).values(values)
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ticket_facts.c.ticket_id],
+                set_={k: statement.excluded[k] for k in values if k != "ticket_id"},
+            )
+        )
+
+
+def row_of(fact: TicketFact) -> dict[str, Any]:
+    t = fact.ticket
+    return {
+        "ticket_id": t.ticket_id,
+        "version": fact.version,
+        "number": t.number,
+        "title": t.title,
+        "enterprise_id": t.enterprise_id,
+        "requester_id": t.requester_id,
+        "provider_id": t.provider_id,
+        "engineer_id": t.engineer_id,
+        "service_type_id": t.service_type_id,
+        "service_type_path": list(t.service_type_path),
+        "service_level_id": t.service_level_id,
+        "priority": t.priority,
+        "channel": t.channel,
+        "status": t.status.value,
+        "created_at": t.created_at,
+        "approved_at": fact.approved_at,
+        "assigned_at": fact.assigned_at,
+        "first_response_at": fact.first_response_at,
+        "resolved_at": fact.resolved_at,
+        "closed_at": fact.closed_at,
+        "cancelled_at": fact.cancelled_at,
+        "ended_at": fact.ended_at,
+        "finished_at": fact.finished_at,
+        "reopen_count": fact.reopen_count,
+        "rating_score": t.rating_score,
+        "rating_comment": t.rating_comment,
+        "response_due_at": t.response_due_at,
+        "resolution_due_at": t.resolution_due_at,
+    }

@@ -1,0 +1,329 @@
+"""The report queries over `ticket_facts`. Every query starts from `_where`, which applies the
+caller's scope and the filter; each reads through an index on the time column it ranges over
+(created, resolved, closed, cancelled, finished)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from services.reporting.adapters.tables import names, ticket_facts
+from services.reporting.domain.facts import Status, TicketFact, TicketState
+from services.reporting.domain.reports import Dimension, Interval, Measure, Query
+from services.reporting.service_layer.ports import (
+    DurationGroup,
+    Durations,
+    DurationStats,
+    LogEntry,
+    LogKey,
+    Ranked,
+    Satisfaction,
+    SlaCompliance,
+    VolumeRow,
+)
+
+F = ticket_facts
+TOP = 10
+MAX_GROUPS = 200
+_DIMENSION = {
+    Dimension.SERVICE_TYPE: (F.c.service_type_id, "service_type"),
+    Dimension.ENTERPRISE: (F.c.enterprise_id, "enterprise"),
+    Dimension.PROVIDER: (F.c.provider_id, "provider"),
+    Dimension.ENGINEER: (F.c.engineer_id, "engineer"),
+}
+_VOLUME = {
+    "created": F.c.created_at,
+    "resolved": F.c.resolved_at,
+    "closed": F.c.closed_at,
+    "cancelled": F.c.cancelled_at,
+}
+
+
+def _where(query: Query, moment: KeyedColumnElement[Any] | None = None) -> list[Any]:
+    """Scope and filter, and the time range over `moment` (default: creation)."""
+    column = F.c.created_at if moment is None else moment
+    conditions: list[Any] = [column >= query.start, column < query.end]
+    conditions += _dimensions(query)
+    return conditions
+
+
+def _dimensions(query: Query) -> list[Any]:
+    conditions: list[Any] = []
+    for column, value in (
+        (F.c.enterprise_id, query.scope.enterprise_id),
+        (F.c.provider_id, query.scope.provider_id),
+        (F.c.enterprise_id, query.enterprise_id),
+        (F.c.provider_id, query.provider_id),
+        (F.c.engineer_id, query.engineer_id),
+        (F.c.service_level_id, query.service_level_id),
+        (F.c.priority, query.priority),
+    ):
+        if value:
+            conditions.append(column == value)
+    if query.service_type_id:
+        conditions.append(F.c.service_type_path.contains([query.service_type_id]))
+    return conditions
+
+
+def _seconds(later: Any, earlier: Any) -> ColumnElement[float]:
+    return cast(extract("epoch", later - earlier), Float)
+
+
+def _stats_columns(prefix: str, seconds: ColumnElement[float]) -> list[Any]:
+    return [
+        func.count(seconds).label(f"{prefix}_count"),
+        func.avg(seconds).label(f"{prefix}_avg"),
+        func.percentile_cont(0.5).within_group(seconds).label(f"{prefix}_median"),
+        func.percentile_cont(0.9).within_group(seconds).label(f"{prefix}_p90"),
+        func.min(seconds).label(f"{prefix}_min"),
+        func.max(seconds).label(f"{prefix}_max"),
+    ]
+
+
+def _duration(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=round(float(value), 3))
+
+
+def _stats(row: Any, prefix: str) -> DurationStats:
+    count = row[f"{prefix}_count"] or 0
+    if not count:
+        return DurationStats()
+    return DurationStats(
+        count=count,
+        average=_duration(row[f"{prefix}_avg"]),
+        median=_duration(row[f"{prefix}_median"]),
+        p90=_duration(row[f"{prefix}_p90"]),
+        minimum=_duration(row[f"{prefix}_min"]),
+        maximum=_duration(row[f"{prefix}_max"]),
+    )
+
+
+_DURATIONS = {
+    "response": _seconds(F.c.first_response_at, F.c.created_at),
+    "resolution": _seconds(F.c.resolved_at, F.c.created_at),
+    "service": _seconds(F.c.closed_at, F.c.created_at),
+}
+
+
+class ReportsRepository:
+    def __init__(self, connection: AsyncConnection):
+        self._db = connection
+
+    async def volume(self, query: Query, interval: Interval) -> list[VolumeRow]:
+        counts: dict[datetime, dict[str, int]] = {}
+        zone = query.zone.key
+        for name, column in _VOLUME.items():
+            bucket = func.date_trunc(interval.value, func.timezone(zone, column)).label("bucket")
+            rows = await self._db.execute(
+                select(bucket, func.count().label("n"))
+                .where(*_where(query, column))
+                .group_by(bucket)
+            )
+            for local, n in rows:
+                start = local.replace(tzinfo=query.zone)
+                counts.setdefault(start, {})[name] = n
+        return [VolumeRow(start=start, **by_name) for start, by_name in sorted(counts.items())]
+
+    async def backlog_at(self, query: Query, moment: datetime) -> int:
+        created = await self._db.scalar(
+            select(func.count()).where(F.c.created_at < moment, *_dimensions(query))
+        )
+        ended = await self._db.scalar(
+            select(func.count()).where(F.c.ended_at < moment, *_dimensions(query))
+        )
+        return int(created or 0) - int(ended or 0)
+
+    async def durations(self, query: Query, group_by: Dimension | None) -> Durations:
+        columns = [c for prefix, s in _DURATIONS.items() for c in _stats_columns(prefix, s)]
+        overall = (await self._db.execute(select(*columns).where(*_where(query)))).mappings().one()
+        groups: list[DurationGroup] = []
+        if group_by is not None:
+            key, kind = _DIMENSION[group_by]
+            label = _name_of(kind, key)
+            statement = (
+                select(key.label("id"), label, func.count().label("n"), *columns)
+                .where(*_where(query), key != "")
+                .group_by(key, label)
+                .order_by(func.count().desc(), key)
+                .limit(MAX_GROUPS)
+            )
+            for row in (await self._db.execute(statement)).mappings():
+                groups.append(
+                    DurationGroup(
+                        id=row["id"],
+                        name=row["name"],
+                        **{prefix: _stats(row, prefix) for prefix in _DURATIONS},
+                    )
+                )
+        return Durations(
+            response=_stats(overall, "response"),
+            resolution=_stats(overall, "resolution"),
+            service=_stats(overall, "service"),
+            groups=groups,
+        )
+
+    async def top(self, query: Query, dimension: Dimension, measure: Measure) -> list[Ranked]:
+        key, kind = _DIMENSION[dimension]
+        label = _name_of(kind, key)
+        base: Select[Any]
+        if measure is Measure.SERVICE_DURATION:
+            average = func.avg(_DURATIONS["service"])
+            base = (
+                select(key.label("id"), label, func.count().label("n"), average.label("value"))
+                .where(*_where(query), key != "", F.c.closed_at.is_not(None))
+                .order_by(average.asc(), key)
+            )
+        elif measure is Measure.SATISFACTION:
+            average = func.avg(cast(F.c.rating_score, Float))
+            base = (
+                select(key.label("id"), label, func.count().label("n"), average.label("value"))
+                .where(*_where(query), key != "", F.c.rating_score > 0)
+                .order_by(average.desc(), func.count().desc(), key)
+            )
+        else:
+            base = (
+                select(key.label("id"), label, func.count().label("n"), literal(0.0).label("value"))
+                .where(*_where(query), key != "")
+                .order_by(func.count().desc(), key)
+            )
+        rows = await self._db.execute(base.group_by(key, label).limit(TOP))
+        ranked: list[Ranked] = []
+        for row in rows.mappings():
+            ranked.append(
+                Ranked(
+                    id=row["id"],
+                    name=row["name"],
+                    count=row["n"],
+                    average_service=_duration(row["value"])
+                    if measure is Measure.SERVICE_DURATION
+                    else None,
+                    average_score=round(float(row["value"]), 4)
+                    if measure is Measure.SATISFACTION
+                    else 0.0,
+                )
+            )
+        return ranked
+
+    async def sla(self, query: Query, now: datetime) -> SlaCompliance:
+        response_counted = and_(
+            F.c.response_due_at.is_not(None),
+            or_(F.c.first_response_at.is_not(None), F.c.response_due_at < now),
+        )
+        resolution_counted = and_(
+            F.c.resolution_due_at.is_not(None),
+            or_(F.c.resolved_at.is_not(None), F.c.resolution_due_at < now),
+        )
+        row = (
+            (
+                await self._db.execute(
+                    select(
+                        func.count().filter(response_counted).label("response_total"),
+                        func.count()
+                        .filter(F.c.first_response_at <= F.c.response_due_at)
+                        .label("response_met"),
+                        func.count().filter(resolution_counted).label("resolution_total"),
+                        func.count()
+                        .filter(F.c.resolved_at <= F.c.resolution_due_at)
+                        .label("resolution_met"),
+                    ).where(*_where(query))
+                )
+            )
+            .mappings()
+            .one()
+        )
+        return SlaCompliance(**{k: int(v or 0) for k, v in row.items()})
+
+    async def satisfaction(self, query: Query) -> Satisfaction:
+        rows = await self._db.execute(
+            select(F.c.rating_score, func.count())
+            .where(*_where(query), F.c.rating_score > 0)
+            .group_by(F.c.rating_score)
+        )
+        by_score = {int(score): int(n) for score, n in rows}
+        count = sum(by_score.values())
+        total = sum(score * n for score, n in by_score.items())
+        return Satisfaction(
+            by_score=by_score, average=round(total / count, 4) if count else 0.0, count=count
+        )
+
+    async def service_log(self, query: Query, after: LogKey | None, limit: int) -> list[LogEntry]:
+        enterprise = _name_of("enterprise", F.c.enterprise_id, "enterprise_name")
+        provider = _name_of("provider", F.c.provider_id, "provider_name")
+        engineer = _name_of("engineer", F.c.engineer_id, "engineer_name")
+        statement = select(F, enterprise, provider, engineer).where(*_where(query, F.c.finished_at))
+        if after is not None:
+            statement = statement.where(
+                tuple_(F.c.finished_at, F.c.ticket_id) < (after.finished_at, after.ticket_id)
+            )
+        rows = await self._db.execute(
+            statement.order_by(F.c.finished_at.desc(), F.c.ticket_id.desc()).limit(limit)
+        )
+        return [
+            LogEntry(
+                fact=fact_of(row),
+                enterprise_name=row["enterprise_name"] or "",
+                provider_name=row["provider_name"] or "",
+                engineer_name=row["engineer_name"] or "",
+            )
+            for row in rows.mappings()
+        ]
+
+
+def _name_of(kind: str, key: Any, label: str = "name") -> Any:
+    """The display name of the thing `key` names, "" when reporting has not heard of it."""
+    return func.coalesce(
+        select(names.c.name).where(names.c.kind == kind, names.c.id == key).scalar_subquery(),
+        "",
+    ).label(label)
+
+
+def fact_of(row: Any) -> TicketFact:
+    ticket = TicketState(
+        ticket_id=row["ticket_id"],
+        number=row["number"],
+        title=row["title"],
+        enterprise_id=row["enterprise_id"],
+        requester_id=row["requester_id"],
+        provider_id=row["provider_id"],
+        engineer_id=row["engineer_id"],
+        service_type_id=row["service_type_id"],
+        service_type_path=tuple(row["service_type_path"]),
+        service_level_id=row["service_level_id"],
+        priority=row["priority"],
+        channel=row["channel"],
+        status=Status(row["status"]),
+        created_at=row["created_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+        rating_score=row["rating_score"],
+        rating_comment=row["rating_comment"],
+        response_due_at=row["response_due_at"],
+        resolution_due_at=row["resolution_due_at"],
+    )
+    return TicketFact(
+        ticket=ticket,
+        version=row["version"],
+        approved_at=row["approved_at"],
+        assigned_at=row["assigned_at"],
+        first_response_at=row["first_response_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+        cancelled_at=row["cancelled_at"],
+        reopen_count=row["reopen_count"],
+    )

@@ -1,0 +1,288 @@
+"""Reports through the gateway over tickets that lived their lives through the gateway: two
+enterprises, each with its provider; five tickets closed, cancelled or still open, rated or
+not. Each report is checked against what happened, and against who asks: a provider's admin
+never counts another provider's tickets, an enterprise's admin never another enterprise's, an
+engineer and a member without `report.read` get 403."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.identity.helpers import (
+    new_engineer,
+    new_enterprise,
+    new_provider,
+    new_user,
+    ok,
+    reason,
+    violations,
+)
+from tests.e2e.reporting.conftest import ReportingStack
+from tests.e2e.tickets.helpers import catalogue, new_ticket
+
+ADMIN = ("admin", "admin-demo-2026")
+
+
+@dataclass
+class Side:
+    """An enterprise, the provider designated to it, and their people."""
+
+    enterprise_id: str
+    provider_id: str
+    requester: str  # login
+    enterprise_admin: str
+    member: str
+    provider_admin: str
+    engineers: list[dict]
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    tickets: dict[str, dict]  # by name: a1 … b1
+
+
+async def _side(reporting: ReportingStack, engineers: int) -> Side:
+    enterprise, provider = await new_enterprise(reporting), await new_provider(reporting)
+    ent, prov = enterprise["enterpriseId"], provider["providerId"]
+    await ok(
+        await reporting.client.post(
+            f"/v1/enterprises/{ent}/designations",
+            json={"providerId": prov},
+            headers=await reporting.as_user(*ADMIN),
+        )
+    )
+    requester = await new_user(reporting, ent, roles=["enterprise-member"])
+    side = Side(
+        enterprise_id=ent,
+        provider_id=prov,
+        requester=requester["username"],
+        enterprise_admin=(await new_user(reporting, ent, roles=["enterprise-admin"]))["username"],
+        member=(await new_user(reporting, ent, roles=["enterprise-member"]))["username"],
+        provider_admin=(
+            await new_user(
+                reporting, prov, kind="PRINCIPAL_KIND_PROVIDER", roles=["provider-admin"]
+            )
+        )["username"],
+        engineers=[await new_engineer(reporting, prov) for _ in range(engineers)],
+    )
+    for person in [requester["userId"], *(e["engineerId"] for e in side.engineers)]:
+        await reporting.tickets.known(person)
+    await reporting.tickets.designated(ent, prov)
+    return side
+
+
+async def _act(reporting: ReportingStack, login: str, ticket: dict, verb: str, **body) -> dict:
+    headers = (
+        await reporting.as_user(*ADMIN) if login == "admin" else await reporting.as_user(login)
+    )
+    path = f"/v1/tickets/{ticket['ticketId']}:{verb}"
+    return await ok(await reporting.client.post(path, json=body, headers=headers))
+
+
+async def _handled(
+    reporting: ReportingStack, side: Side, type_id: str, engineer: dict, *, score: int | None
+) -> dict:
+    """A ticket assigned to the engineer; resolved and closed, and rated when a score is
+    given; left in progress when score is None."""
+    ticket = await new_ticket(reporting.tickets, type_id, login=side.requester)
+    ticket = await _act(reporting, "admin", ticket, "assign", providerId=side.provider_id)
+    ticket = await _act(
+        reporting, side.provider_admin, ticket, "assign",
+        providerId=side.provider_id, engineerId=engineer["engineerId"],
+    )  # fmt: skip
+    ticket = await _act(reporting, engineer["phone"], ticket, "start")
+    if score is None:
+        return ticket
+    ticket = await _act(reporting, engineer["phone"], ticket, "resolve", resolution="已处理")
+    ticket = await _act(reporting, side.requester, ticket, "confirm")
+    return await _act(reporting, side.requester, ticket, "rate", score=score, comment="好")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def world(reporting: ReportingStack) -> World:
+    a, b = await _side(reporting, engineers=2), await _side(reporting, engineers=1)
+    type_id, _ = await catalogue(reporting.tickets, approvals=0)
+    e1, e2 = a.engineers
+    made = {
+        "a1": await _handled(reporting, a, type_id, e1, score=5),
+        "a2": await _handled(reporting, a, type_id, e2, score=3),
+        "a3": await _handled(reporting, a, type_id, e1, score=None),
+        "b1": await _handled(reporting, b, type_id, b.engineers[0], score=4),
+    }
+    cancelled = await new_ticket(reporting.tickets, type_id, login=a.requester)
+    made["a4"] = await _act(reporting, a.requester, cancelled, "cancel", reason="不需要了")
+    await reporting.caught_up(
+        {t["ticketId"]: t["status"].removeprefix("TICKET_STATUS_").lower() for t in made.values()}
+    )
+    await reporting.named(e1["engineerId"], e2["engineerId"], a.enterprise_id, a.provider_id)
+    return World(a, b, made)
+
+
+async def _report(reporting: ReportingStack, login: tuple[str, ...], path: str, **params):
+    response = await reporting.client.get(
+        f"/v1/reports/{path}", params=params, headers=await reporting.as_user(*login)
+    )
+    return response
+
+
+async def _get(reporting: ReportingStack, login: tuple[str, ...], path: str, **params) -> dict:
+    return await ok(await _report(reporting, login, path, **params))
+
+
+async def test_volume_by_day_and_by_year_counts_each_step_and_the_backlog(
+    reporting: ReportingStack, world: World
+):
+    for interval in ("INTERVAL_DAY", "INTERVAL_YEAR"):
+        found = await _get(
+            reporting, ADMIN, "volume",
+            **{"filter.enterpriseId": world.a.enterprise_id, "interval": interval},
+        )  # fmt: skip
+        last = found["buckets"][-1]
+        assert (last["created"], last["closed"], last["cancelled"], last["backlog"]) == (4, 2, 1, 1)
+        assert last["resolved"] == 2
+        assert all(b.get("created", 0) == 0 for b in found["buckets"][:-1])
+    days = await _get(reporting, ADMIN, "volume", **{"filter.enterpriseId": world.a.enterprise_id})
+    assert len(days["buckets"]) in (30, 31)  # the last 30 days by default, whole local days
+
+
+async def test_the_top_ten_engineers_of_a_provider_by_count_and_by_satisfaction(
+    reporting: ReportingStack, world: World
+):
+    e1, e2 = (e["engineerId"] for e in world.a.engineers)
+    provider_admin = (world.a.provider_admin, "demo-2026")
+    by_count = await _get(reporting, provider_admin, "top", dimension="DIMENSION_ENGINEER")
+    assert [(e["id"], e["count"]) for e in by_count["entries"]] == [(e1, 2), (e2, 1)]
+    assert all(e["displayName"] == "工程师" for e in by_count["entries"])
+    by_rating = await _get(
+        reporting, provider_admin, "top",
+        dimension="DIMENSION_ENGINEER", measure="MEASURE_AVERAGE_SATISFACTION",
+    )  # fmt: skip
+    assert [(e["id"], e["averageScore"]) for e in by_rating["entries"]] == [(e1, 5.0), (e2, 3.0)]
+    enterprises = await _get(
+        reporting, ADMIN, "top",
+        dimension="DIMENSION_ENTERPRISE", measure="MEASURE_AVERAGE_SERVICE_DURATION",
+        **{"filter.providerId": world.a.provider_id},
+    )  # fmt: skip
+    assert [(e["id"], e["count"]) for e in enterprises["entries"]] == [(world.a.enterprise_id, 2)]
+    assert enterprises["entries"][0]["averageServiceDuration"].endswith("s")
+
+
+async def test_durations_overall_and_by_engineer(reporting: ReportingStack, world: World):
+    found = await _get(
+        reporting, ADMIN, "durations",
+        groupBy="DIMENSION_ENGINEER", **{"filter.enterpriseId": world.a.enterprise_id},
+    )  # fmt: skip
+    assert found["service"]["count"] == 2  # closed tickets: created → closed
+    assert found["resolution"]["count"] == 2
+    assert found["response"]["count"] == 3  # every assigned ticket was responded to
+    service = found["service"]
+    assert (
+        _seconds(service["minimum"]) <= _seconds(service["average"]) <= _seconds(service["maximum"])
+    )
+    groups = {g["id"]: g for g in found["groups"]}
+    e1, e2 = (e["engineerId"] for e in world.a.engineers)
+    assert set(groups) == {e1, e2}
+    assert groups[e1]["response"]["count"] == 2 and groups[e1]["service"]["count"] == 1
+
+
+async def test_satisfaction_and_sla_for_an_enterprise_admin(
+    reporting: ReportingStack, world: World
+):
+    admin_a = (world.a.enterprise_admin, "demo-2026")
+    found = await _get(reporting, admin_a, "satisfaction")
+    assert found["byScore"] == {"5": 1, "3": 1}
+    assert found["averageScore"] == 4.0 and found["count"] == 2
+    sla = await _get(reporting, admin_a, "sla")
+    # The catalogue's level gives 1 h to respond and 1 day to resolve: all met so far.
+    assert sla["responseTotal"] == sla["responseMet"] == 3
+    assert sla["resolutionTotal"] == sla["resolutionMet"] == 2
+
+
+async def test_the_service_log_lists_finished_tickets_with_names_and_pages(
+    reporting: ReportingStack, world: World
+):
+    admin_a = (world.a.enterprise_admin, "demo-2026")
+    whole = await _get(reporting, admin_a, "service-log")
+    expected = {world.tickets[n]["ticketId"] for n in ("a1", "a2", "a4")}
+    assert {e["ticketId"] for e in whole["entries"]} == expected
+    assert "nextPageToken" not in whole or not whole["nextPageToken"]
+    a1 = next(e for e in whole["entries"] if e["ticketId"] == world.tickets["a1"]["ticketId"])
+    assert a1["finalStatus"] == "closed" and a1["ratingScore"] == 5 and a1["ratingComment"] == "好"
+    assert a1["engineerName"] == "工程师" and a1["enterpriseName"].startswith("企业")
+    assert a1["number"] == world.tickets["a1"]["number"]
+
+    paged: list[str] = []
+    token = ""
+    while True:
+        page = await _get(reporting, admin_a, "service-log", pageSize=1, pageToken=token)
+        paged += [e["ticketId"] for e in page["entries"]]
+        token = page.get("nextPageToken", "")
+        if not token:
+            break
+    assert paged == [e["ticketId"] for e in whole["entries"]]
+
+    e1 = world.a.engineers[0]["engineerId"]
+    by_engineer = await _get(reporting, admin_a, "service-log", **{"filter.engineerId": e1})
+    assert [e["ticketId"] for e in by_engineer["entries"]] == [world.tickets["a1"]["ticketId"]]
+
+
+async def test_nobody_counts_another_organisations_tickets(reporting: ReportingStack, world: World):
+    provider_a = (world.a.provider_admin, "demo-2026")
+    other = await _get(
+        reporting, provider_a, "satisfaction", **{"filter.providerId": world.b.provider_id}
+    )
+    assert other.get("count", 0) == 0 and not other.get("byScore")
+    theirs = await _get(
+        reporting, provider_a, "service-log", **{"filter.enterpriseId": world.b.enterprise_id}
+    )
+    assert theirs.get("entries", []) == []
+    admin_b = (world.b.enterprise_admin, "demo-2026")
+    own = await _get(reporting, admin_b, "satisfaction")
+    assert own["byScore"] == {"4": 1}
+    top = await _get(reporting, admin_b, "top", dimension="DIMENSION_ENGINEER")
+    assert [e["id"] for e in top["entries"]] == [world.b.engineers[0]["engineerId"]]
+
+
+@pytest.mark.parametrize(
+    "path", ["volume", "durations", "top", "sla", "satisfaction", "service-log"]
+)
+async def test_engineers_members_and_strangers_get_no_report(
+    reporting: ReportingStack, world: World, path: str
+):
+    engineer = (world.a.engineers[0]["phone"], "demo-2026")
+    member = (world.a.member, "demo-2026")
+    for login in (engineer, member):
+        refused = await _report(reporting, login, path)
+        assert refused.status_code == 403, login
+        assert reason(refused.json()) == "PERMISSION_MISSING"
+    anonymous = await reporting.client.get(f"/v1/reports/{path}")
+    assert anonymous.status_code == 401
+
+
+async def test_bad_filters_name_their_field(reporting: ReportingStack, world: World):
+    for params, field in (
+        ({"filter.timeZone": "Mars/Olympus"}, "filter.timeZone"),
+        (
+            {"filter.startTime": "2026-11-30T00:00:00Z", "filter.endTime": "2026-11-01T00:00:00Z"},
+            "filter.startTime",
+        ),
+        ({"pageToken": "bm90LWEtdG9rZW4"}, "pageToken"),
+        ({"pageSize": "-1"}, "pageSize"),
+    ):
+        refused = await _report(reporting, ADMIN, "service-log", **params)
+        assert refused.status_code == 400, (params, refused.text)
+        assert field in violations(refused.json()), refused.json()
+    years = await _report(
+        reporting, ADMIN, "volume",
+        **{"filter.startTime": "2000-01-01T00:00:00Z", "interval": "INTERVAL_DAY"},
+    )  # fmt: skip
+    assert years.status_code == 400 and "interval" in violations(years.json())
+
+
+def _seconds(value: str) -> float:
+    return float(value.removesuffix("s"))

@@ -1,0 +1,188 @@
+"""Reporting's ports in memory, for unit tests of the use cases (no servers). The fake report
+queries compute volume and backlog the slow, obvious way over the facts; the others record the
+query they were given (the scope checks) and answer empty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.reporting.domain.facts import TicketFact
+from services.reporting.domain.reports import (
+    Dimension,
+    Interval,
+    Measure,
+    Query,
+    bucket_start,
+)
+from services.reporting.service_layer.deps import Deps
+from services.reporting.service_layer.ports import (
+    Durations,
+    DurationStats,
+    LedgerEntry,
+    LogEntry,
+    LogKey,
+    Ranked,
+    Satisfaction,
+    SlaCompliance,
+    VolumeRow,
+)
+from services.reporting.settings import ReportingSettings
+from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
+
+
+@dataclass
+class ReportingState(BaseState):
+    ledger: dict[str, LedgerEntry] = field(default_factory=dict)
+    facts: dict[str, TicketFact] = field(default_factory=dict)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class ReportingDatabase(FakeDatabase[ReportingState]):
+    def __init__(self) -> None:
+        super().__init__(ReportingState())
+        self.queries: list[Query] = []  # what each report asked (read-only use cases)
+
+
+class FakeLedger:
+    def __init__(self, state: ReportingState):
+        self._s = state
+
+    async def add(self, entry: LedgerEntry) -> bool:
+        if entry.event_id in self._s.ledger:
+            return False
+        self._s.ledger[entry.event_id] = entry
+        return True
+
+    async def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[LedgerEntry]:
+        found = [
+            e
+            for e in self._s.ledger.values()
+            if (e.aggregate_type, e.aggregate_id) == (aggregate_type, aggregate_id)
+        ]
+        return sorted(found, key=lambda e: (e.version, e.occurred_at, e.event_id))
+
+
+class FakeFacts:
+    def __init__(self, state: ReportingState):
+        self._s = state
+
+    async def lock(self, ticket_id: str) -> None:
+        return None
+
+    async def put(self, fact: TicketFact) -> None:
+        self._s.facts[fact.ticket_id] = fact
+
+
+class FakeNames:
+    def __init__(self, state: ReportingState):
+        self._s = state
+
+    async def put(self, kind: str, id: str, name: str) -> None:
+        self._s.names[(kind, id)] = name
+
+
+def matches(fact: TicketFact, query: Query) -> bool:
+    """The scope and dimension filters, the obvious way."""
+    t = fact.ticket
+    wanted = (
+        (t.enterprise_id, query.scope.enterprise_id),
+        (t.provider_id, query.scope.provider_id),
+        (t.enterprise_id, query.enterprise_id),
+        (t.provider_id, query.provider_id),
+        (t.engineer_id, query.engineer_id),
+        (t.service_level_id, query.service_level_id),
+        (t.priority, query.priority),
+    )
+    if any(value and actual != value for actual, value in wanted):
+        return False
+    return not query.service_type_id or query.service_type_id in t.service_type_path
+
+
+class FakeReports:
+    def __init__(self, state: ReportingState, queries: list[Query]):
+        self._s = state
+        self._queries = queries
+
+    async def volume(self, query: Query, interval: Interval) -> list[VolumeRow]:
+        self._queries.append(query)
+        counts: dict[datetime, dict[str, int]] = {}
+        for fact in self._s.facts.values():
+            if not matches(fact, query):
+                continue
+            for name, moment in (
+                ("created", fact.created_at),
+                ("resolved", fact.resolved_at),
+                ("closed", fact.closed_at),
+                ("cancelled", fact.cancelled_at),
+            ):
+                if moment is not None and query.start <= moment < query.end:
+                    start = bucket_start(moment, interval, query.zone)
+                    by_name = counts.setdefault(start, {})
+                    by_name[name] = by_name.get(name, 0) + 1
+        return [VolumeRow(start=s, **c) for s, c in sorted(counts.items())]
+
+    async def backlog_at(self, query: Query, moment: datetime) -> int:
+        return sum(
+            1
+            for f in self._s.facts.values()
+            if matches(f, query)
+            and f.created_at < moment
+            and (f.ended_at is None or f.ended_at >= moment)
+        )
+
+    async def durations(self, query: Query, group_by: Dimension | None) -> Durations:
+        self._queries.append(query)
+        return Durations(DurationStats(), DurationStats(), DurationStats())
+
+    async def top(self, query: Query, dimension: Dimension, measure: Measure) -> list[Ranked]:
+        self._queries.append(query)
+        return []
+
+    async def sla(self, query: Query, now: datetime) -> SlaCompliance:
+        self._queries.append(query)
+        return SlaCompliance()
+
+    async def satisfaction(self, query: Query) -> Satisfaction:
+        self._queries.append(query)
+        return Satisfaction({}, 0.0, 0)
+
+    async def service_log(self, query: Query, after: LogKey | None, limit: int) -> list[LogEntry]:
+        self._queries.append(query)
+        found = [
+            f
+            for f in self._s.facts.values()
+            if matches(f, query)
+            and f.finished_at is not None
+            and query.start <= f.finished_at < query.end
+        ]
+        found.sort(key=lambda f: (f.finished_at, f.ticket_id), reverse=True)
+        if after is not None:
+            found = [
+                f
+                for f in found
+                if (f.finished_at, f.ticket_id) < (after.finished_at, after.ticket_id)
+            ]
+        return [LogEntry(fact=f) for f in found[:limit]]
+
+
+class FakeReportingUnit(FakeUnit[ReportingState]):
+    def __init__(self, database: ReportingDatabase):
+        super().__init__(database)
+        self._queries = database.queries
+
+    def opened(self) -> None:
+        self.ledger = FakeLedger(self.state)
+        self.facts = FakeFacts(self.state)
+        self.names = FakeNames(self.state)
+        self.reports = FakeReports(self.state, self._queries)
+
+
+def fake_deps(clock: FakeClock | None = None) -> tuple[Deps, ReportingDatabase]:
+    database = ReportingDatabase()
+    deps = Deps(
+        uow=lambda: FakeReportingUnit(database),
+        settings=ReportingSettings(),
+        clock=clock or FakeClock(),
+    )
+    return deps, database

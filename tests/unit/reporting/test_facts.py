@@ -1,0 +1,91 @@
+"""A ticket's fact is the fold of its events: duplicates change nothing, any arrival order
+gives the same fact, and each time comes from the step that sets it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.reporting.domain.facts import EventKind, Status, TicketEvent, fold
+from tests.unit.reporting.samples import LIFECYCLE, T0, history, state
+
+
+def test_the_lifecycle_gives_every_time_and_the_reopen_count():
+    fact = fold(history(LIFECYCLE))
+    assert fact is not None
+    hour = timedelta(hours=1)
+    assert fact.created_at == T0
+    assert fact.assigned_at == T0 + hour
+    assert fact.first_response_at == T0 + hour
+    assert fact.resolved_at == T0 + 5 * hour  # the last resolution counts
+    assert fact.closed_at == T0 + 6 * hour
+    assert fact.cancelled_at is None
+    assert fact.reopen_count == 1
+    assert fact.ticket.rating_score == 4
+    assert fact.ticket.status is Status.CLOSED
+    assert fact.version == len(LIFECYCLE)
+    assert fact.finished_at == fact.ended_at == fact.closed_at
+
+
+@given(st.permutations(range(len(LIFECYCLE))), st.lists(st.integers(0, len(LIFECYCLE) - 1)))
+def test_order_and_repetition_of_arrival_change_nothing(order, repeats):
+    events = history(LIFECYCLE)
+    arrived = [events[i] for i in order] + [events[i] for i in repeats]
+    assert fold(arrived) == fold(events)
+
+
+def test_a_public_reply_by_the_provider_is_the_first_response():
+    events = history([EventKind.CREATED, EventKind.COMMENTED, EventKind.CLAIMED])
+    events[1] = replace(events[1], provider_reply=True)
+    fact = fold(events)
+    assert fact is not None
+    assert fact.first_response_at == T0 + timedelta(hours=1)
+    assert fact.assigned_at == T0 + timedelta(hours=2)
+
+
+def test_a_requester_comment_is_not_a_response():
+    fact = fold(history([EventKind.CREATED, EventKind.COMMENTED]))
+    assert fact is not None and fact.first_response_at is None
+
+
+def test_a_reopened_ticket_is_back_in_the_backlog_until_resolved_again():
+    fact = fold(history([EventKind.CREATED, EventKind.RESOLVED, EventKind.REOPENED]))
+    assert fact is not None
+    assert fact.resolved_at is None and fact.ended_at is None and fact.finished_at is None
+    assert fact.reopen_count == 1
+
+
+def test_cancelled_and_rejected_tickets_end_when_it_happened():
+    for kind in (EventKind.CANCELLED, EventKind.REJECTED):
+        fact = fold(history([EventKind.CREATED, kind]))
+        assert fact is not None
+        assert fact.cancelled_at == T0 + timedelta(hours=1)
+        assert fact.finished_at == fact.cancelled_at
+
+
+def test_a_snapshot_alone_gives_what_the_state_says_and_leaves_the_rest_unknown():
+    closed = state(
+        status=Status.CLOSED,
+        engineer_id="eng-1",
+        resolved_at=T0 + timedelta(hours=3),
+        closed_at=T0 + timedelta(hours=4),
+    )
+    fact = fold([TicketEvent("snap", EventKind.SNAPSHOT, 7, T0 + timedelta(days=9), closed)])
+    assert fact is not None
+    assert fact.resolved_at == T0 + timedelta(hours=3)
+    assert fact.closed_at == T0 + timedelta(hours=4)
+    assert fact.assigned_at is None and fact.first_response_at is None
+
+
+def test_a_snapshot_of_the_same_version_does_not_hide_the_step():
+    events = history([EventKind.CREATED, EventKind.CLAIMED])
+    snapshot = replace(events[1], event_id="snap", kind=EventKind.SNAPSHOT)
+    fact = fold([*events, snapshot])
+    assert fact is not None and fact.assigned_at == T0 + timedelta(hours=1)
+
+
+def test_no_events_no_fact():
+    assert fold([]) is None
