@@ -96,3 +96,10 @@ async def reporting(
     await asyncio.gather(consumer, return_exceptions=True)
     await server.stop(0)
     await deps.close()
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def world(reporting: ReportingStack):  # type: ignore[no-untyped-def]
+    from tests.e2e.reporting.world import build_world
+
+    return await build_world(reporting)

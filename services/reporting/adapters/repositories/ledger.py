@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -42,20 +43,20 @@ class LedgerRepository:
             .where(ledger.c.aggregate_type == aggregate_type, ledger.c.aggregate_id == aggregate_id)
             .order_by(ledger.c.aggregate_version, ledger.c.occurred_at, ledger.c.event_id)
         )
-        return [_entry(row) for row in rows.mappings()]
+        return [entry_of_row(row) for row in rows.mappings()]
 
 
-def _entry(row: object) -> LedgerEntry:
-    r = dict(row)  # type: ignore[call-overload]
+def entry_of_row(row: Any) -> LedgerEntry:
+    """A ledger row (a mapping) as the service layer's entry."""
     return LedgerEntry(
-        event_id=r["event_id"],
-        event_type=r["event_type"],
-        aggregate_type=r["aggregate_type"],
-        aggregate_id=r["aggregate_id"],
-        version=r["aggregate_version"],
-        occurred_at=r["occurred_at"],
-        recorded_at=r["recorded_at"],
-        envelope=r["envelope"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        aggregate_type=row["aggregate_type"],
+        aggregate_id=row["aggregate_id"],
+        version=row["aggregate_version"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        envelope=row["envelope"],
     )
 
 
