@@ -50,7 +50,6 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-ENDED = frozenset({Status.CLOSED, Status.REJECTED, Status.CANCELLED})  # no longer in the backlog
 RESPONSES = frozenset({EventKind.ASSIGNED, EventKind.CLAIMED, EventKind.STARTED})
 
 
@@ -125,10 +124,6 @@ class TicketFact:
         return self.ended_at or (
             self.resolved_at if self.ticket.status is Status.RESOLVED else None
         )
-
-    @property
-    def final_status(self) -> Status:
-        return self.ticket.status
 
 
 def _order(event: TicketEvent) -> tuple[int, int, datetime, str]:
