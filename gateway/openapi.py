@@ -136,7 +136,13 @@ def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -
             },
         },
     }
-    if method.server_streaming:  # served as server-sent events, one message per event
+    if method.server_streaming and method.output_type.full_name == "google.api.HttpBody":
+        ok = operation["responses"]["200"]
+        ok["description"] = "A file, streamed (its type and name in the response headers)."
+        ok["content"] = {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+        }
+    elif method.server_streaming:  # served as server-sent events, one message per event
         ok = operation["responses"]["200"]
         ok["description"] = (
             "A stream of server-sent events; each event's data is one message as JSON, its id "

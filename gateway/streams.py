@@ -7,7 +7,13 @@ forwards as `last-event-id` metadata so the service resumes after it); `event` i
 the member set in its oneof, if it has one. A comment every `sse_ping_seconds` keeps idle
 connections open. A service accepts a stream by sending its initial metadata: until then an
 error (401, 403, 400, 503) is an ordinary HTTP error answer; after it, a failure ends the
-stream with an `error` event carrying the same error body."""
+stream with an `error` event carrying the same error body.
+
+A method that streams `google.api.HttpBody` is a download instead: its chunks are the raw HTTP
+body, typed by the first chunk's `content_type`, named by the service's initial metadata
+`content-disposition` (default: an attachment). A failure after the first byte cannot change the
+status any more: the connection is closed without the body's end, which clients report as an
+incomplete download."""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from google.protobuf import message_factory
 from google.protobuf.message import Message
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from gateway.errors import domain_error_response, rpc_error_response
 from gateway.http_rules import HttpRoute
@@ -32,9 +38,12 @@ from servicekit.context import new_request_id, request_id_var
 from servicekit.errors import DomainError
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+HTTP_BODY = "google.api.HttpBody"
 
 
 def stream_endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings) -> Endpoint:
+    if route.method.output_type.full_name == HTTP_BODY:
+        return download_endpoint(route, upstreams, settings)
     input_class = message_factory.GetMessageClass(route.method.input_type)
     output = route.method.output_type
     has_event_id = "event_id" in output.fields_by_name
@@ -81,5 +90,55 @@ def stream_endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySet
                 call.cancel()
 
         return EventSourceResponse(events(), headers=headers, ping=settings.sse_ping_seconds)
+
+    return endpoint
+
+
+def download_endpoint(
+    route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings
+) -> Endpoint:
+    input_class = message_factory.GetMessageClass(route.method.input_type)
+
+    async def endpoint(request: Request) -> Response:
+        request_id = request_id_var.get() or new_request_id()
+        headers = {"x-request-id": request_id, "cache-control": "no-store"}
+        query = [(k, v) for k, v in request.query_params.multi_items()]
+        try:
+            metadata = forwarded(request, request_id, settings.trusted_proxies)
+            message = build_request(
+                route, input_class, path_params=request.path_params, query=query, body=b""
+            )
+            call = upstreams.stream(
+                route, message, metadata=metadata, timeout=settings.stream_max_seconds
+            )
+            initial = dict(await call.initial_metadata() or ())
+            first: Any = await call.read()
+        except DomainError as error:
+            return domain_error_response(error, headers)
+        except grpc.aio.AioRpcError as error:
+            return rpc_error_response(error, headers, route.method.input_type)
+        disposition = initial.get("content-disposition")
+        headers["content-disposition"] = (
+            disposition if isinstance(disposition, str) and disposition else "attachment"
+        )
+        done = first is grpc.aio.EOF
+        media_type = "application/octet-stream" if done else first.content_type
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                if done:
+                    return
+                yield bytes(first.data)
+                while True:
+                    reply: Any = await call.read()
+                    if reply is grpc.aio.EOF:
+                        return
+                    yield bytes(reply.data)
+            finally:
+                call.cancel()
+
+        return StreamingResponse(
+            chunks(), media_type=media_type or "application/octet-stream", headers=headers
+        )
 
     return endpoint

@@ -17,9 +17,17 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def datetime_of(message: Message, name: str) -> datetime | None:
-    """The named Timestamp field as an aware datetime; None when unset."""
-    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
+    """The named Timestamp field as an aware datetime (UTC, microseconds truncated as
+    `Timestamp.ToDatetime` does); None when unset. Arithmetic rather than `ToDatetime`, which
+    is pure Python and several times slower: replaying the ledger converts millions."""
+    if not message.HasField(name):
+        return None
+    stamp = getattr(message, name)
+    return _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
 
 
 def duration(value: timedelta | None) -> duration_pb2.Duration | None:

@@ -24,6 +24,7 @@ THIRD_PARTY_FILES = [
     "google/api/resource.proto",
     "google/api/launch_stage.proto",
     "google/api/client.proto",
+    "google/api/httpbody.proto",
     "google/rpc/status.proto",
     "google/rpc/error_details.proto",
     "google/rpc/code.proto",

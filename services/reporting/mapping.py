@@ -16,10 +16,11 @@ from ticketing.reporting.v1 import reporting_pb2 as pb
 from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.errors import FieldViolation, invalid_argument
+from servicekit.exports import FileFormat
 from servicekit.paging import invalid_page_token, key_of_token, key_token
 from servicekit.proto_values import datetime_of, duration, timestamp
 from services.reporting.domain.facts import EventKind, Status, TicketEvent, TicketState
-from services.reporting.domain.reports import Dimension, Filter, Interval, Measure
+from services.reporting.domain.reports import Dimension, Filter, Interval, Measure, Report
 from services.reporting.service_layer.ports import (
     DurationGroup,
     Durations,
@@ -85,6 +86,32 @@ MEASURE: dict[int, Measure] = {
     pb.MEASURE_AVERAGE_SATISFACTION: Measure.SATISFACTION,
 }
 
+REPORT: dict[int, Report] = {
+    pb.EXPORTED_REPORT_UNSPECIFIED: Report.SERVICE_LOG,
+    pb.EXPORTED_REPORT_SERVICE_LOG: Report.SERVICE_LOG,
+    pb.EXPORTED_REPORT_VOLUME: Report.VOLUME,
+    pb.EXPORTED_REPORT_DURATIONS: Report.DURATIONS,
+    pb.EXPORTED_REPORT_TOP_TEN: Report.TOP_TEN,
+    pb.EXPORTED_REPORT_SLA_COMPLIANCE: Report.SLA_COMPLIANCE,
+    pb.EXPORTED_REPORT_SATISFACTION: Report.SATISFACTION,
+}
+FORMAT: dict[int, FileFormat] = {
+    pb.EXPORT_FORMAT_UNSPECIFIED: FileFormat.CSV,
+    pb.EXPORT_FORMAT_CSV: FileFormat.CSV,
+    pb.EXPORT_FORMAT_XLSX: FileFormat.XLSX,
+}
+
+CHANNEL: dict[int, str] = {
+    int(number): name.removeprefix("CHANNEL_").lower()
+    for name, number in tickets_pb2.Channel.items()
+    if number
+}
+STATUS: dict[int, Status] = {
+    int(number): Status(name.removeprefix("TICKET_STATUS_").lower())
+    for name, number in tickets_pb2.TicketStatus.items()
+    if number
+}
+
 
 def entry_of(envelope: envelope_pb2.EventEnvelope, raw: bytes, now: datetime) -> LedgerEntry:
     return LedgerEntry(
@@ -138,10 +165,8 @@ def ticket_state(ticket: tickets_pb2.Ticket, occurred_at: datetime) -> TicketSta
         service_type_path=tuple(ticket.service_type_path) or (ticket.service_type_id,),
         service_level_id=ticket.service_level_id,
         priority=PRIORITY.get(ticket.priority, ""),
-        channel=tickets_pb2.Channel.Name(ticket.channel).removeprefix("CHANNEL_").lower(),
-        status=Status(
-            tickets_pb2.TicketStatus.Name(ticket.status).removeprefix("TICKET_STATUS_").lower()
-        ),
+        channel=CHANNEL.get(ticket.channel, ""),
+        status=_status(ticket.status),
         created_at=datetime_of(ticket.stamps, "create_time") or occurred_at,
         updated_at=datetime_of(ticket.stamps, "update_time"),
         resolved_at=datetime_of(ticket, "resolve_time"),
@@ -151,6 +176,13 @@ def ticket_state(ticket: tickets_pb2.Ticket, occurred_at: datetime) -> TicketSta
         response_due_at=datetime_of(ticket, "response_due_time"),
         resolution_due_at=datetime_of(ticket, "resolution_due_time"),
     )
+
+
+def _status(number: int) -> Status:
+    found = STATUS.get(int(number))
+    if found is None:
+        raise ValueError(f"ticket status {number} is not one reporting knows")
+    return found
 
 
 def filter_of(f: pb.ReportFilter) -> Filter:
@@ -168,6 +200,7 @@ def filter_of(f: pb.ReportFilter) -> Filter:
         service_level_id=f.service_level_id,
         priority=PRIORITY.get(f.priority, ""),
         time_zone=f.time_zone,
+        as_of=datetime_of(f, "as_of_time"),
     )
 
 

@@ -53,37 +53,45 @@ ledger = Table(
     postgresql_partition_by="RANGE (occurred_at)",
 )
 
+
+def _fact_columns() -> list[Column]:  # type: ignore[type-arg]
+    """What a ticket fact holds besides its ticket id (fresh columns for each table)."""
+    return [
+        Column("version", BigInteger, nullable=False),
+        text_column("number"),
+        text_column("title"),
+        text_column("enterprise_id"),
+        text_column("requester_id"),
+        text_column("provider_id"),
+        text_column("engineer_id"),
+        text_column("service_type_id"),
+        Column("service_type_path", ARRAY(Text), nullable=False, server_default="{}"),
+        text_column("service_level_id"),
+        text_column("priority"),
+        text_column("channel"),
+        text_column("status"),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        _time("approved_at"),
+        _time("assigned_at"),
+        _time("first_response_at"),
+        _time("resolved_at"),
+        _time("closed_at"),
+        _time("cancelled_at"),
+        _time("ended_at"),
+        _time("finished_at"),
+        Column("reopen_count", Integer, nullable=False, server_default="0"),
+        Column("rating_score", Integer, nullable=False, server_default="0"),
+        text_column("rating_comment"),
+        _time("response_due_at"),
+        _time("resolution_due_at"),
+    ]
+
+
 ticket_facts = Table(
     "ticket_facts",
     metadata,
     Column("ticket_id", Text, primary_key=True),
-    Column("version", BigInteger, nullable=False),
-    text_column("number"),
-    text_column("title"),
-    text_column("enterprise_id"),
-    text_column("requester_id"),
-    text_column("provider_id"),
-    text_column("engineer_id"),
-    text_column("service_type_id"),
-    Column("service_type_path", ARRAY(Text), nullable=False, server_default="{}"),
-    text_column("service_level_id"),
-    text_column("priority"),
-    text_column("channel"),
-    text_column("status"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    _time("approved_at"),
-    _time("assigned_at"),
-    _time("first_response_at"),
-    _time("resolved_at"),
-    _time("closed_at"),
-    _time("cancelled_at"),
-    _time("ended_at"),
-    _time("finished_at"),
-    Column("reopen_count", Integer, nullable=False, server_default="0"),
-    Column("rating_score", Integer, nullable=False, server_default="0"),
-    text_column("rating_comment"),
-    _time("response_due_at"),
-    _time("resolution_due_at"),
+    *_fact_columns(),
     Index("ticket_facts_by_created", "created_at"),
     Index("ticket_facts_by_enterprise", "enterprise_id", "created_at"),
     Index("ticket_facts_by_provider", "provider_id", "created_at"),
@@ -94,6 +102,20 @@ ticket_facts = Table(
     Index("ticket_facts_by_closed", "closed_at"),
     Index("ticket_facts_by_cancelled", "cancelled_at"),
     Index("ticket_facts_by_ended", "ended_at"),
+)
+
+# Every version of every fact, for reports "as of" a moment: the fact as it stood from
+# `valid_from` (when what was known of the ticket changed) until `valid_to` (None: still).
+ticket_fact_history = Table(
+    "ticket_fact_history",
+    metadata,
+    Column("ticket_id", Text, nullable=False),
+    *_fact_columns(),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    _time("valid_to"),
+    PrimaryKeyConstraint("ticket_id", "valid_from", name="ticket_fact_history_pkey"),
+    Index("ticket_fact_history_by_created", "created_at"),
+    Index("ticket_fact_history_by_finished", "finished_at"),
 )
 
 names = Table(

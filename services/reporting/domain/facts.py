@@ -15,7 +15,7 @@ and leaves the rest unknown (None) rather than guessing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,11 +132,19 @@ def _order(event: TicketEvent) -> tuple[int, int, datetime, str]:
     return (event.version, event.kind is not EventKind.SNAPSHOT, event.occurred_at, event.event_id)
 
 
+def _ordered(events: Iterable[TicketEvent]) -> list[TicketEvent]:
+    return sorted({e.event_id: e for e in events}.values(), key=_order)
+
+
 def fold(events: Iterable[TicketEvent]) -> TicketFact | None:
     """The fact of one ticket from any of its events, in any order, repeated or not."""
-    ordered = sorted({e.event_id: e for e in events}.values(), key=_order)
-    if not ordered:
-        return None
+    facts = list(_scan(_ordered(events)))
+    return facts[-1] if facts else None
+
+
+def _scan(ordered: list[TicketEvent]) -> Iterator[TicketFact]:
+    """The fact after each of `ordered` (deduplicated, in fold order): the fold of the events up
+    to and including it."""
     approved = assigned = responded = resolved = closed = cancelled = None
     reopened = 0
     for event in ordered:
@@ -156,22 +164,59 @@ def fold(events: Iterable[TicketEvent]) -> TicketFact | None:
             closed = at
         elif kind in (EventKind.CANCELLED, EventKind.REJECTED):
             cancelled = at
-    latest = ordered[-1].ticket
-    status = latest.status
-    if status in (Status.RESOLVED, Status.CLOSED):
-        resolved = resolved or latest.resolved_at
-    if status is Status.CLOSED:
-        closed = closed or latest.closed_at or latest.updated_at
-    if status in (Status.CANCELLED, Status.REJECTED):
-        cancelled = cancelled or latest.updated_at
-    return TicketFact(
-        ticket=latest,
-        version=ordered[-1].version,
-        approved_at=approved,
-        assigned_at=assigned,
-        first_response_at=responded,
-        resolved_at=resolved if status in (Status.RESOLVED, Status.CLOSED) else None,
-        closed_at=closed if status is Status.CLOSED else None,
-        cancelled_at=cancelled if status in (Status.CANCELLED, Status.REJECTED) else None,
-        reopen_count=reopened,
-    )
+        latest = event.ticket
+        status = latest.status
+        done_at, closed_at, cancelled_at = resolved, closed, cancelled
+        if status in (Status.RESOLVED, Status.CLOSED):
+            done_at = done_at or latest.resolved_at
+        if status is Status.CLOSED:
+            closed_at = closed_at or latest.closed_at or latest.updated_at
+        if status in (Status.CANCELLED, Status.REJECTED):
+            cancelled_at = cancelled_at or latest.updated_at
+        yield TicketFact(
+            ticket=latest,
+            version=event.version,
+            approved_at=approved,
+            assigned_at=assigned,
+            first_response_at=responded,
+            resolved_at=done_at if status in (Status.RESOLVED, Status.CLOSED) else None,
+            closed_at=closed_at if status is Status.CLOSED else None,
+            cancelled_at=cancelled_at if status in (Status.CANCELLED, Status.REJECTED) else None,
+            reopen_count=reopened,
+        )
+
+
+def known_at(occurred_at: datetime, recorded_at: datetime) -> datetime:
+    """From when an event counts "as of" a moment: once it had both happened and arrived."""
+    return max(occurred_at, recorded_at)
+
+
+def versions(
+    timed: Iterable[tuple[datetime, TicketEvent]], since: datetime
+) -> list[tuple[datetime, TicketFact | None]]:
+    """The ticket's fact as it stood from each moment at or after `since` when what was known
+    of it changed: for every distinct known-at time τ ≥ `since` (see `known_at`), the fold of
+    the events known by τ — listed only where it differs from the one before (the first
+    compared with the fold of what was known before `since`). None: nothing was known yet."""
+    first_known: dict[str, tuple[datetime, TicketEvent]] = {}
+    for at, event in sorted(timed, key=lambda pair: pair[0]):
+        first_known.setdefault(event.event_id, (at, event))
+    events = list(first_known.values())
+    ordered = _ordered(e for _, e in events)
+    if [e.event_id for _, e in events] == [e.event_id for e in ordered]:
+        # Known in fold order (the usual case): one pass gives every prefix's fact.
+        steps: list[tuple[datetime, TicketFact | None]] = list(
+            zip((at for at, _ in events), _scan(ordered), strict=True)
+        )
+    else:
+        moments = sorted({at for at, _ in events})
+        steps = [(m, fold(e for at, e in events if at <= m)) for m in moments]
+    found: list[tuple[datetime, TicketFact | None]] = []
+    previous: TicketFact | None = None
+    for i, (moment, fact) in enumerate(steps):
+        if i + 1 < len(steps) and steps[i + 1][0] == moment:
+            continue  # known at the same moment as the next: one version for both
+        if moment >= since and fact != previous:
+            found.append((moment, fact))
+        previous = fact
+    return found

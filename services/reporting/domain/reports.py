@@ -39,6 +39,17 @@ class Measure(enum.StrEnum):
     SATISFACTION = "satisfaction"  # average rating, best first
 
 
+class Report(enum.StrEnum):
+    """What an export holds."""
+
+    SERVICE_LOG = "service-log"
+    VOLUME = "volume"
+    DURATIONS = "durations"
+    TOP_TEN = "top-ten"
+    SLA_COMPLIANCE = "sla-compliance"
+    SATISFACTION = "satisfaction"
+
+
 @dataclass(frozen=True)
 class Caller:
     kind: str  # "platform", "enterprise", "provider", "engineer"
@@ -82,6 +93,7 @@ class Filter:
     service_level_id: str = ""
     priority: str = ""
     time_zone: str = ""
+    as_of: datetime | None = None  # answer as the data stood then
 
 
 @dataclass(frozen=True)
@@ -98,11 +110,19 @@ class Query:
     engineer_id: str = ""
     service_level_id: str = ""
     priority: str = ""
+    as_of: datetime | None = None  # count the facts as they stood then; None: as they stand
 
 
 def resolve(
     asked: Filter, scope: Scope, *, now: datetime, default_zone: str, default_days: int
 ) -> Query:
+    if asked.as_of is not None:
+        if asked.as_of > now:
+            raise invalid_argument(
+                "AS_OF_TIME_INVALID",
+                [FieldViolation("filter.as_of_time", "must not be in the future")],
+            )
+        now = asked.as_of
     end = asked.end or now
     start = asked.start or end - timedelta(days=default_days)
     if start >= end:
@@ -121,6 +141,7 @@ def resolve(
         engineer_id=asked.engineer_id,
         service_level_id=asked.service_level_id,
         priority=asked.priority,
+        as_of=asked.as_of,
     )
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+from google.api import httpbody_pb2
 from ticketing.reporting.v1 import reporting_pb2 as pb
 from ticketing.reporting.v1 import reporting_pb2_grpc
 
 from servicekit.authz import require_caller
+from servicekit.exports import chunks, disposition
 from servicekit.paging import page_limit
 from servicekit.rpc.interceptors import Context
 from services.reporting import mapping
-from services.reporting.service_layer import reports
+from services.reporting.service_layer import exports, reports
 from services.reporting.service_layer.deps import Deps
 
 
@@ -87,3 +91,23 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             entries=[mapping.log_entry_pb(e) for e in entries],
             next_page_token=mapping.log_token(next_key),
         )
+
+    async def ExportReport(
+        self, request: pb.ExportReportRequest, context: Context
+    ) -> AsyncIterator[httpbody_pb2.HttpBody]:
+        spec = exports.ExportSpec(
+            report=mapping.enum_of(mapping.REPORT, request.report, "report"),
+            interval=mapping.enum_of(mapping.INTERVAL, request.interval, "interval"),
+            dimension=mapping.enum_of(mapping.DIMENSION, request.dimension, "dimension")
+            if request.dimension
+            else None,
+            measure=mapping.enum_of(mapping.MEASURE, request.measure, "measure"),
+        )
+        file_format = mapping.enum_of(mapping.FORMAT, request.format, "format")
+        table = await exports.export(
+            self._deps, require_caller(), mapping.filter_of(request.filter), spec
+        )
+        filename = f"{table.name}-{self._deps.clock():%Y%m%d-%H%M%S}.{file_format.value}"
+        await context.send_initial_metadata((("content-disposition", disposition(filename)),))
+        async for chunk in chunks(table, file_format):
+            yield httpbody_pb2.HttpBody(content_type=file_format.content_type, data=chunk)

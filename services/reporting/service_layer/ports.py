@@ -42,6 +42,13 @@ class Facts(Protocol):
 
     async def put(self, fact: TicketFact) -> None: ...
 
+    async def put_versions(
+        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
+    ) -> None:
+        """Replaces the ticket's history from `since` on with `found` (moment, fact as it
+        stood from then), each valid until the next; the version before `since` then lasts
+        until the first of them (or is current again when there are none)."""
+
 
 class Names(Protocol):
     async def put(self, kind: str, id: str, name: str) -> None:

@@ -81,7 +81,7 @@ async def sla_compliance(deps: Deps, p: Principal, asked: Filter) -> SlaComplian
     missed; one still within it is not counted yet."""
     query = query_of(deps, p, asked)
     async with deps.uow() as uow:
-        return await uow.reports.sla(query, deps.clock())
+        return await uow.reports.sla(query, query.as_of or deps.clock())
 
 
 async def satisfaction(deps: Deps, p: Principal, asked: Filter) -> Satisfaction:

@@ -35,6 +35,10 @@ from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 class ReportingState(BaseState):
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
     facts: dict[str, TicketFact] = field(default_factory=dict)
+    # ticket id → [(valid from, valid to or None, fact)], oldest first
+    history: dict[str, list[tuple[datetime, datetime | None, TicketFact]]] = field(
+        default_factory=dict
+    )
     names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -73,6 +77,19 @@ class FakeFacts:
     async def put(self, fact: TicketFact) -> None:
         self._s.facts[fact.ticket_id] = fact
 
+    async def put_versions(
+        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
+    ) -> None:
+        kept = [v for v in self._s.history.get(ticket_id, []) if v[0] < since]
+        if kept:
+            start, _, fact = kept[-1]
+            kept[-1] = (start, found[0][0] if found else None, fact)
+        for i, (moment, version) in enumerate(found):
+            if version is not None:
+                until = found[i + 1][0] if i + 1 < len(found) else None
+                kept.append((moment, until, version))
+        self._s.history[ticket_id] = kept
+
 
 class FakeNames:
     def __init__(self, state: ReportingState):
@@ -80,6 +97,19 @@ class FakeNames:
 
     async def put(self, kind: str, id: str, name: str) -> None:
         self._s.names[(kind, id)] = name
+
+
+def facts_of(state: ReportingState, query: Query) -> list[TicketFact]:
+    """The facts a query counts: current, or the versions that stood at its as-of moment."""
+    if query.as_of is None:
+        return list(state.facts.values())
+    moment = query.as_of
+    return [
+        fact
+        for versions in state.history.values()
+        for start, until, fact in versions
+        if start <= moment and (until is None or until > moment)
+    ]
 
 
 def matches(fact: TicketFact, query: Query) -> bool:
@@ -107,7 +137,7 @@ class FakeReports:
     async def volume(self, query: Query, interval: Interval) -> list[VolumeRow]:
         self._queries.append(query)
         counts: dict[datetime, dict[str, int]] = {}
-        for fact in self._s.facts.values():
+        for fact in facts_of(self._s, query):
             if not matches(fact, query):
                 continue
             for name, moment in (
@@ -125,7 +155,7 @@ class FakeReports:
     async def backlog_at(self, query: Query, moment: datetime) -> int:
         return sum(
             1
-            for f in self._s.facts.values()
+            for f in facts_of(self._s, query)
             if matches(f, query)
             and f.created_at < moment
             and (f.ended_at is None or f.ended_at >= moment)
@@ -151,7 +181,7 @@ class FakeReports:
         self._queries.append(query)
         found = [
             f
-            for f in self._s.facts.values()
+            for f in facts_of(self._s, query)
             if matches(f, query)
             and f.finished_at is not None
             and query.start <= f.finished_at < query.end

@@ -4,6 +4,7 @@ the backlog from before the range, and every report is scoped by who asks."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -152,3 +153,80 @@ async def test_the_service_log_pages_by_finish_time_without_repeats():
         if after is None:
             break
     assert seen == [f"t-{n}" for n in reversed(range(5))]
+
+
+async def test_an_export_of_the_service_log_reads_every_page_and_says_its_filter(monkeypatch):
+    from services.reporting.domain.reports import Report
+    from services.reporting.service_layer import exports
+
+    monkeypatch.setattr(exports, "PAGE", 2)
+    deps, database = fake_deps(FakeClock(T0 + timedelta(days=5)))
+    for n in range(5):
+        await _record_all(
+            deps,
+            history(
+                [EventKind.CREATED, EventKind.RESOLVED, EventKind.CLOSED],
+                ticket_id=f"t-{n}",
+                start=T0 + timedelta(minutes=n),
+            ),
+        )
+    asked = Filter(time_zone="Europe/Berlin", priority="high")
+    table = await exports.export(
+        deps, PROVIDER_ADMIN, asked, exports.ExportSpec(Report.SERVICE_LOG)
+    )
+    about = dict(table.about)
+    assert about["scope"] == "provider prov-a"
+    assert about["filter.timeZone"] == "Europe/Berlin"
+    assert about["filter.priority"] == "high"
+    assert (
+        about["filter.endTime"]
+        == (T0 + timedelta(days=5)).astimezone(ZoneInfo("Europe/Berlin")).isoformat()
+    )
+    rows = [row async for batch in table.batches for row in batch]
+    assert rows == []  # the samples are normal priority: the filter holds
+    database.queries.clear()
+    table = await exports.export(deps, PLATFORM, Filter(), exports.ExportSpec(Report.SERVICE_LOG))
+    rows = [row async for batch in table.batches for row in batch]
+    assert len(database.queries) == 3  # pages of 2, 2 and 1, one resolved query
+    assert len({(q.start, q.end) for q in database.queries}) == 1
+    column = list(table.columns)
+    assert [r[column.index("ticketId")] for r in rows] == [f"t-{n}" for n in reversed(range(5))]
+    assert rows[0][column.index("closeTime")].utcoffset() == timedelta(hours=8)
+
+
+async def test_an_export_is_refused_before_its_first_row():
+    from services.reporting.domain.reports import Report
+    from services.reporting.service_layer import exports
+
+    deps, database = fake_deps()
+    with pytest.raises(DomainError) as refused:
+        await exports.export(deps, ENGINEER, Filter(), exports.ExportSpec(Report.VOLUME))
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED
+    assert database.queries == []
+
+
+async def test_as_of_a_moment_the_reports_count_what_was_known_then():
+    deps, database = fake_deps(FakeClock(T0 + timedelta(days=5)))
+    events = history([EventKind.CREATED, EventKind.RESOLVED, EventKind.CLOSED, EventKind.RATED])
+    await _record_all(deps, events)
+    assert len(database.state.history["t-1"]) == 4
+    before_close = events[2].occurred_at - timedelta(minutes=1)
+    then, _ = await reports.service_log(
+        deps, PLATFORM, Filter(as_of=before_close), after=None, limit=10
+    )
+    assert [e.fact.ticket.status.value for e in then] == ["resolved"]
+    assert then[0].fact.ticket.rating_score == 0
+    now, _ = await reports.service_log(deps, PLATFORM, Filter(), after=None, limit=10)
+    assert [(e.fact.ticket.status.value, e.fact.ticket.rating_score) for e in now] == [
+        ("closed", 4)
+    ]
+    assert database.queries[-1].as_of is None
+    query = database.queries[-2]
+    assert query.as_of == before_close and query.end == before_close  # the range ends then
+
+
+async def test_as_of_the_future_is_refused_naming_the_field():
+    deps, _ = fake_deps(FakeClock(T0))
+    with pytest.raises(DomainError) as refused:
+        await reports.satisfaction(deps, PLATFORM, Filter(as_of=T0 + timedelta(hours=1)))
+    assert refused.value.violations[0].field == "filter.as_of_time"

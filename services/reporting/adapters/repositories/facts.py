@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.adapters.tables import ticket_facts
+from services.reporting.adapters.tables import ticket_fact_history, ticket_facts
 from services.reporting.domain.facts import TicketFact
 
 
@@ -31,6 +32,31 @@ class FactsRepository:
                 set_={k: statement.excluded[k] for k in values if k != "ticket_id"},
             )
         )
+
+    async def put_versions(
+        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
+    ) -> None:
+        H = ticket_fact_history
+        mine = H.c.ticket_id == ticket_id
+        await self._db.execute(delete(H).where(mine, H.c.valid_from >= since))
+        before = select(func.max(H.c.valid_from)).where(mine, H.c.valid_from < since)
+        await self._db.execute(
+            update(H)
+            .where(mine, H.c.valid_from == before.scalar_subquery())
+            .values(valid_to=found[0][0] if found else None)
+        )
+        if rows := history_rows(found):
+            await self._db.execute(insert(H), rows)
+
+
+def history_rows(found: list[tuple[datetime, TicketFact | None]]) -> list[dict[str, Any]]:
+    """History rows of versions, each valid until the next."""
+    rows: list[dict[str, Any]] = []
+    for i, (moment, fact) in enumerate(found):
+        if fact is not None:
+            until = found[i + 1][0] if i + 1 < len(found) else None
+            rows.append({**row_of(fact), "valid_from": moment, "valid_to": until})
+    return rows
 
 
 def row_of(fact: TicketFact) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""The report queries over `ticket_facts`. Every query starts from `_where`, which applies the
-caller's scope and the filter; each reads through an index on the time column it ranges over
-(created, resolved, closed, cancelled, finished)."""
+"""The report queries over `ticket_facts`, or, for a query as of a moment, over the versions of
+the facts that stood then (`ticket_fact_history`). Every query starts from `_where`, which
+applies the caller's scope and the filter; each reads through an index on the time column it
+ranges over (created, resolved, closed, cancelled, finished)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from services.reporting.adapters.tables import names, ticket_facts
+from services.reporting.adapters.tables import names, ticket_fact_history, ticket_facts
 from services.reporting.domain.facts import Status, TicketFact, TicketState
 from services.reporting.domain.reports import Dimension, Interval, Measure, Query
 from services.reporting.service_layer.ports import (
@@ -38,32 +40,51 @@ from services.reporting.service_layer.ports import (
     VolumeRow,
 )
 
-F = ticket_facts
 TOP = 10
 MAX_GROUPS = 200
-_DIMENSION = {
-    Dimension.SERVICE_TYPE: (F.c.service_type_id, "service_type"),
-    Dimension.ENTERPRISE: (F.c.enterprise_id, "enterprise"),
-    Dimension.PROVIDER: (F.c.provider_id, "provider"),
-    Dimension.ENGINEER: (F.c.engineer_id, "engineer"),
+_KINDS = {
+    Dimension.SERVICE_TYPE: ("service_type_id", "service_type"),
+    Dimension.ENTERPRISE: ("enterprise_id", "enterprise"),
+    Dimension.PROVIDER: ("provider_id", "provider"),
+    Dimension.ENGINEER: ("engineer_id", "engineer"),
 }
 _VOLUME = {
-    "created": F.c.created_at,
-    "resolved": F.c.resolved_at,
-    "closed": F.c.closed_at,
-    "cancelled": F.c.cancelled_at,
+    "created": "created_at",
+    "resolved": "resolved_at",
+    "closed": "closed_at",
+    "cancelled": "cancelled_at",
 }
 
 
-def _where(query: Query, moment: KeyedColumnElement[Any] | None = None) -> list[Any]:
+def source_of(query: Query) -> FromClause:
+    """The facts a query counts: the current ones, or those that stood at its as-of moment."""
+    if query.as_of is None:
+        return ticket_facts
+    H = ticket_fact_history
+    return (
+        select(*(H.c[c.name] for c in ticket_facts.columns))
+        .where(
+            H.c.valid_from <= query.as_of,
+            or_(H.c.valid_to.is_(None), H.c.valid_to > query.as_of),
+        )
+        .subquery("f")
+    )
+
+
+def _dimension(F: FromClause, dimension: Dimension) -> tuple[Any, str]:
+    column, kind = _KINDS[dimension]
+    return F.c[column], kind
+
+
+def _where(F: FromClause, query: Query, moment: KeyedColumnElement[Any] | None = None) -> list[Any]:
     """Scope and filter, and the time range over `moment` (default: creation)."""
     column = F.c.created_at if moment is None else moment
     conditions: list[Any] = [column >= query.start, column < query.end]
-    conditions += _dimensions(query)
+    conditions += _dimensions(F, query)
     return conditions
 
 
-def _dimensions(query: Query) -> list[Any]:
+def _dimensions(F: FromClause, query: Query) -> list[Any]:
     conditions: list[Any] = []
     for column, value in (
         (F.c.enterprise_id, query.scope.enterprise_id),
@@ -114,11 +135,15 @@ def _stats(row: Any, prefix: str) -> DurationStats:
     )
 
 
-_DURATIONS = {
-    "response": _seconds(F.c.first_response_at, F.c.created_at),
-    "resolution": _seconds(F.c.resolved_at, F.c.created_at),
-    "service": _seconds(F.c.closed_at, F.c.created_at),
-}
+def _durations(F: FromClause) -> dict[str, ColumnElement[float]]:
+    return {
+        "response": _seconds(F.c.first_response_at, F.c.created_at),
+        "resolution": _seconds(F.c.resolved_at, F.c.created_at),
+        "service": _seconds(F.c.closed_at, F.c.created_at),
+    }
+
+
+_PARTS = ("response", "resolution", "service")
 
 
 class ReportsRepository:
@@ -126,13 +151,15 @@ class ReportsRepository:
         self._db = connection
 
     async def volume(self, query: Query, interval: Interval) -> list[VolumeRow]:
+        F = source_of(query)
         counts: dict[datetime, dict[str, int]] = {}
         zone = query.zone.key
-        for name, column in _VOLUME.items():
+        for name, column_name in _VOLUME.items():
+            column = F.c[column_name]
             bucket = func.date_trunc(interval.value, func.timezone(zone, column)).label("bucket")
             rows = await self._db.execute(
                 select(bucket, func.count().label("n"))
-                .where(*_where(query, column))
+                .where(*_where(F, query, column))
                 .group_by(bucket)
             )
             for local, n in rows:
@@ -141,24 +168,32 @@ class ReportsRepository:
         return [VolumeRow(start=start, **by_name) for start, by_name in sorted(counts.items())]
 
     async def backlog_at(self, query: Query, moment: datetime) -> int:
+        F = source_of(query)
         created = await self._db.scalar(
-            select(func.count()).where(F.c.created_at < moment, *_dimensions(query))
+            select(func.count())
+            .select_from(F)
+            .where(F.c.created_at < moment, *_dimensions(F, query))
         )
         ended = await self._db.scalar(
-            select(func.count()).where(F.c.ended_at < moment, *_dimensions(query))
+            select(func.count()).select_from(F).where(F.c.ended_at < moment, *_dimensions(F, query))
         )
         return int(created or 0) - int(ended or 0)
 
     async def durations(self, query: Query, group_by: Dimension | None) -> Durations:
-        columns = [c for prefix, s in _DURATIONS.items() for c in _stats_columns(prefix, s)]
-        overall = (await self._db.execute(select(*columns).where(*_where(query)))).mappings().one()
+        F = source_of(query)
+        columns = [c for prefix, s in _durations(F).items() for c in _stats_columns(prefix, s)]
+        overall = (
+            (await self._db.execute(select(*columns).select_from(F).where(*_where(F, query))))
+            .mappings()
+            .one()
+        )
         groups: list[DurationGroup] = []
         if group_by is not None:
-            key, kind = _DIMENSION[group_by]
+            key, kind = _dimension(F, group_by)
             label = _name_of(kind, key)
             statement = (
                 select(key.label("id"), label, func.count().label("n"), *columns)
-                .where(*_where(query), key != "")
+                .where(*_where(F, query), key != "")
                 .group_by(key, label)
                 .order_by(func.count().desc(), key)
                 .limit(MAX_GROUPS)
@@ -168,7 +203,7 @@ class ReportsRepository:
                     DurationGroup(
                         id=row["id"],
                         name=row["name"],
-                        **{prefix: _stats(row, prefix) for prefix in _DURATIONS},
+                        **{prefix: _stats(row, prefix) for prefix in _PARTS},
                     )
                 )
         return Durations(
@@ -179,27 +214,28 @@ class ReportsRepository:
         )
 
     async def top(self, query: Query, dimension: Dimension, measure: Measure) -> list[Ranked]:
-        key, kind = _DIMENSION[dimension]
+        F = source_of(query)
+        key, kind = _dimension(F, dimension)
         label = _name_of(kind, key)
         base: Select[Any]
         if measure is Measure.SERVICE_DURATION:
-            average = func.avg(_DURATIONS["service"])
+            average = func.avg(_durations(F)["service"])
             base = (
                 select(key.label("id"), label, func.count().label("n"), average.label("value"))
-                .where(*_where(query), key != "", F.c.closed_at.is_not(None))
+                .where(*_where(F, query), key != "", F.c.closed_at.is_not(None))
                 .order_by(average.asc(), key)
             )
         elif measure is Measure.SATISFACTION:
             average = func.avg(cast(F.c.rating_score, Float))
             base = (
                 select(key.label("id"), label, func.count().label("n"), average.label("value"))
-                .where(*_where(query), key != "", F.c.rating_score > 0)
+                .where(*_where(F, query), key != "", F.c.rating_score > 0)
                 .order_by(average.desc(), func.count().desc(), key)
             )
         else:
             base = (
                 select(key.label("id"), label, func.count().label("n"), literal(0.0).label("value"))
-                .where(*_where(query), key != "")
+                .where(*_where(F, query), key != "")
                 .order_by(func.count().desc(), key)
             )
         rows = await self._db.execute(base.group_by(key, label).limit(TOP))
@@ -221,6 +257,7 @@ class ReportsRepository:
         return ranked
 
     async def sla(self, query: Query, now: datetime) -> SlaCompliance:
+        F = source_of(query)
         response_counted = and_(
             F.c.response_due_at.is_not(None),
             or_(F.c.first_response_at.is_not(None), F.c.response_due_at < now),
@@ -241,7 +278,7 @@ class ReportsRepository:
                         func.count()
                         .filter(F.c.resolved_at <= F.c.resolution_due_at)
                         .label("resolution_met"),
-                    ).where(*_where(query))
+                    ).where(*_where(F, query))
                 )
             )
             .mappings()
@@ -250,10 +287,12 @@ class ReportsRepository:
         return SlaCompliance(**{k: int(v or 0) for k, v in row.items()})
 
     async def satisfaction(self, query: Query) -> Satisfaction:
+        F = source_of(query)
         rows = await self._db.execute(
             select(F.c.rating_score, func.count())
-            .where(*_where(query), F.c.rating_score > 0)
+            .where(*_where(F, query), F.c.rating_score > 0)
             .group_by(F.c.rating_score)
+            .order_by(F.c.rating_score)  # the same answer, byte for byte, whatever the plan
         )
         by_score = {int(score): int(n) for score, n in rows}
         count = sum(by_score.values())
@@ -263,10 +302,13 @@ class ReportsRepository:
         )
 
     async def service_log(self, query: Query, after: LogKey | None, limit: int) -> list[LogEntry]:
+        F = source_of(query)
         enterprise = _name_of("enterprise", F.c.enterprise_id, "enterprise_name")
         provider = _name_of("provider", F.c.provider_id, "provider_name")
         engineer = _name_of("engineer", F.c.engineer_id, "engineer_name")
-        statement = select(F, enterprise, provider, engineer).where(*_where(query, F.c.finished_at))
+        statement = select(F, enterprise, provider, engineer).where(
+            *_where(F, query, F.c.finished_at)
+        )
         if after is not None:
             statement = statement.where(
                 tuple_(F.c.finished_at, F.c.ticket_id) < (after.finished_at, after.ticket_id)
