@@ -38,7 +38,8 @@ async def main() -> None:
     rate = done.events / done.seconds if done.seconds else 0.0
     print(
         f"rebuilt {done.tickets} ticket facts from {done.events} ledger events "
-        f"in {done.seconds:.1f} s ({rate:,.0f} events/s)"
+        f"in {done.seconds:.1f} s ({rate:,.0f} events/s; folding {done.folding_seconds:.1f} s, "
+        f"indexing {done.indexing_seconds:.1f} s)"
     )
 
 

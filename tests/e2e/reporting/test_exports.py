@@ -60,7 +60,8 @@ async def test_the_service_log_as_csv_and_xlsx_holds_the_rows_of_its_pages(
     admin_a = (world.a.enterprise_admin, "demo-2026")
     paged = await _pages(reporting, admin_a)
     assert len(paged) >= 3
-    expected = [(e["ticketId"], e["number"], e["finalStatus"]) for e in paged]
+    expected = [(e["ticketId"], e["number"], e["finalStatus"], e["title"]) for e in paged]
+    assert any("\t" in title and '"' in title for *_, title in expected)  # escaping matters
     for file_format, reader, media in (
         ("EXPORT_FORMAT_CSV", _csv_rows, "text/csv"),
         ("EXPORT_FORMAT_XLSX", _xlsx_rows, XLSX),
@@ -75,7 +76,8 @@ async def test_the_service_log_as_csv_and_xlsx_holds_the_rows_of_its_pages(
         assert about["filter.timeZone"] == "Asia/Shanghai"
         column = {name: i for i, name in enumerate(header)}
         assert [
-            (r[column["ticketId"]], r[column["number"]], r[column["finalStatus"]]) for r in data
+            tuple(r[column[c]] for c in ("ticketId", "number", "finalStatus", "title"))
+            for r in data
         ] == expected
         names = {r[column["enterpriseName"]] for r in data}
         assert names == {e.get("enterpriseName", "") for e in paged}

@@ -100,7 +100,9 @@ async def build_world(reporting: ReportingStack) -> World:
         "a3": await _handled(reporting, a, type_id, e1, score=None),
         "b1": await _handled(reporting, b, type_id, b.engineers[0], score=4),
     }
-    cancelled = await new_ticket(reporting.tickets, type_id, login=a.requester)
+    # A title with what COPY and CSV must escape: the rebuild and exports keep it as it is.
+    tricky = 'Tab\there, "quoted", back\\slash, =1+1'
+    cancelled = await new_ticket(reporting.tickets, type_id, login=a.requester, title=tricky)
     made["a4"] = await _act(reporting, a.requester, cancelled, "cancel", reason="不需要了")
     await reporting.caught_up(
         {t["ticketId"]: t["status"].removeprefix("TICKET_STATUS_").lower() for t in made.values()}
