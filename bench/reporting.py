@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -368,6 +369,19 @@ def _interleaved(source: Iterable[list[Any]], width: int = 200) -> Any:
                     active.append(list(more))
 
 
+async def replay(libpq: str, deps: Runtime, events: int) -> None:
+    tickets, written, loaded = load_ledger(libpq, events, seed=11)
+    print(f"ledger: {written:,} events of {tickets:,} tickets written in {loaded:.0f} s")
+    done = await rebuild(deps.engine, mapping.ticket_event_of)
+    print(
+        f"replay: {done.events:,} events → {done.tickets:,} facts in "
+        f"{done.seconds:.1f} s = {done.events / done.seconds:,.0f} events/s "
+        f"(reading, folding, writing {done.folding_seconds:.1f} s = "
+        f"{done.events / done.folding_seconds:,.0f} events/s; "
+        f"keys and indexes {done.indexing_seconds:.1f} s)"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -376,6 +390,9 @@ async def main() -> None:
     parser.add_argument("--year-repeat", type=int, default=3, help="runs per 365-day query")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument(
+        "--data", default="", help="keep the database here; a second run reuses it (queries only)"
+    )
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument(
         "--skip",
@@ -385,8 +402,9 @@ async def main() -> None:
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     print(f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
+    with contextlib.ExitStack() as stack:
+        folder = Path(args.data or stack.enter_context(tempfile.TemporaryDirectory()))
+        os.makedirs(folder, exist_ok=True)
         postgres = EmbeddedPostgres(folder / "pg")
         postgres.start(folder / "postgres.log")
         try:
@@ -397,16 +415,12 @@ async def main() -> None:
             _make_partitions(libpq)
             deps = build_deps(ReportingSettings(database_url=url))
             try:
-                tickets, events, loaded = load_ledger(libpq, args.events, seed=11)
-                print(f"ledger: {events:,} events of {tickets:,} tickets written in {loaded:.0f} s")
-                done = await rebuild(deps.engine, mapping.ticket_event_of)
-                print(
-                    f"replay: {done.events:,} events → {done.tickets:,} facts in "
-                    f"{done.seconds:.1f} s = {done.events / done.seconds:,.0f} events/s "
-                    f"(reading, folding, writing {done.folding_seconds:.1f} s = "
-                    f"{done.events / done.folding_seconds:,.0f} events/s; "
-                    f"keys and indexes {done.indexing_seconds:.1f} s)"
-                )
+                async with deps.engine.connect() as db:
+                    recorded = await db.scalar(select(func.count()).select_from(ledger))
+                if recorded:  # a kept database: measure the queries again
+                    print(f"reusing {folder}: {recorded:,} ledger events")
+                else:
+                    await replay(libpq, deps, args.events)
                 if "dashboard" not in skip:
                     added, grown = grow_facts(libpq, args.facts, seed=12)
                     print(f"facts: +{added:,} folded and copied in {grown:.0f} s")

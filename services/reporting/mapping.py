@@ -29,7 +29,9 @@ from services.reporting.service_layer.ports import (
     LogEntry,
     LogKey,
     Ranked,
+    Satisfaction,
     VolumeRow,
+    WorkloadRow,
 )
 
 T = TypeVar("T")
@@ -94,6 +96,7 @@ REPORT: dict[int, Report] = {
     pb.EXPORTED_REPORT_TOP_TEN: Report.TOP_TEN,
     pb.EXPORTED_REPORT_SLA_COMPLIANCE: Report.SLA_COMPLIANCE,
     pb.EXPORTED_REPORT_SATISFACTION: Report.SATISFACTION,
+    pb.EXPORTED_REPORT_WORKLOAD: Report.WORKLOAD,
 }
 FORMAT: dict[int, FileFormat] = {
     pb.EXPORT_FORMAT_UNSPECIFIED: FileFormat.CSV,
@@ -327,3 +330,40 @@ def name_of(envelope: envelope_pb2.EventEnvelope) -> tuple[str, str, str] | None
             subject = getattr(event, attribute)
             return kind, getattr(subject, key), subject.display_name
     return None
+
+
+def satisfaction_pb(found: Satisfaction) -> pb.SatisfactionReport:
+    return pb.SatisfactionReport(
+        by_score={str(k): v for k, v in found.by_score.items()},
+        average_score=found.average,
+        count=found.count,
+        trend=[
+            pb.SatisfactionBucket(
+                start_time=timestamp(row.start), count=row.count, average_score=row.average
+            )
+            for row in found.trend
+        ],
+        comments=[
+            pb.RatedTicket(
+                ticket_id=c.ticket_id,
+                number=c.number,
+                score=c.score,
+                comment=c.comment,
+                engineer_id=c.engineer_id,
+                engineer_name=c.engineer_name,
+                finish_time=timestamp(c.finished_at),
+            )
+            for c in found.comments
+        ],
+    )
+
+
+def workload_pb(row: WorkloadRow, days: float) -> pb.WorkloadEntry:
+    return pb.WorkloadEntry(
+        engineer_id=row.engineer_id,
+        display_name=row.name,
+        open=row.open,
+        handled=row.handled,
+        handled_per_day=round(row.handled / days, 4) if days > 0 else 0.0,
+        average_resolution=duration(row.average_resolution),
+    )

@@ -58,6 +58,8 @@ class _Writer:
         self.history: list[dict[str, Any]] = []
 
     def add(self, timed: list[tuple[datetime, TicketEvent]]) -> int:
+        if not timed:  # none of its events is one reporting folds
+            return 0
         found = versions(timed, since=min(at for at, _ in timed))
         fact = found[-1][1] if found else None  # the last version is the fold of them all
         if fact is None:

@@ -48,6 +48,7 @@ class Report(enum.StrEnum):
     TOP_TEN = "top-ten"
     SLA_COMPLIANCE = "sla-compliance"
     SATISFACTION = "satisfaction"
+    WORKLOAD = "workload"
 
 
 @dataclass(frozen=True)
@@ -202,3 +203,12 @@ def buckets(query: Query, interval: Interval) -> list[datetime]:
             )
         current = next_bucket(current, interval)
     return found
+
+
+def fitting_interval(query: Query) -> Interval:
+    """The shortest interval that cuts the query's range into at most MAX_BUCKETS buckets."""
+    for interval in (Interval.DAY, Interval.WEEK, Interval.MONTH):
+        days = {Interval.DAY: 1, Interval.WEEK: 7, Interval.MONTH: 31}[interval]
+        if (query.end - query.start) / timedelta(days=days) < MAX_BUCKETS - 2:
+            return interval
+    return Interval.YEAR

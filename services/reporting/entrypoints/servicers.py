@@ -67,14 +67,22 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def GetSatisfaction(
         self, request: pb.GetSatisfactionRequest, context: Context
     ) -> pb.SatisfactionReport:
+        interval = (
+            mapping.enum_of(mapping.INTERVAL, request.interval, "interval")
+            if request.interval
+            else None
+        )
         found = await reports.satisfaction(
-            self._deps, require_caller(), mapping.filter_of(request.filter)
+            self._deps, require_caller(), mapping.filter_of(request.filter), interval
         )
-        return pb.SatisfactionReport(
-            by_score={str(k): v for k, v in found.by_score.items()},
-            average_score=found.average,
-            count=found.count,
-        )
+        return mapping.satisfaction_pb(found)
+
+    async def GetWorkload(
+        self, request: pb.GetWorkloadRequest, context: Context
+    ) -> pb.WorkloadReport:
+        query_filter = mapping.filter_of(request.filter)
+        rows, days = await reports.workload(self._deps, require_caller(), query_filter)
+        return pb.WorkloadReport(entries=[mapping.workload_pb(r, days) for r in rows])
 
     async def ListServiceLog(
         self, request: pb.ListServiceLogRequest, context: Context

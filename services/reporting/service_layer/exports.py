@@ -127,6 +127,27 @@ async def export(deps: Deps, p: Principal, asked: Filter, spec: ExportSpec) -> T
             columns = ("score", "count")
             rows = [[score, found_s.by_score.get(score, 0)] for score in range(1, 6)]
             about = [*about, ("averageScore", str(found_s.average)), ("count", str(found_s.count))]
+        case Report.WORKLOAD:
+            entries, days = await reports.workload(deps, p, fixed)
+            columns = (
+                "engineerId",
+                "displayName",
+                "open",
+                "handled",
+                "handledPerDay",
+                "averageResolutionSeconds",
+            )
+            rows = [
+                [
+                    r.engineer_id,
+                    r.name,
+                    r.open,
+                    r.handled,
+                    round(r.handled / days, 4) if days > 0 else 0.0,
+                    _seconds(r.average_resolution),
+                ]
+                for r in entries
+            ]
     return Table(name, about, columns, _once(rows))
 
 

@@ -111,10 +111,39 @@ class SlaCompliance:
 
 
 @dataclass(frozen=True)
+class TrendRow:
+    start: datetime
+    count: int = 0
+    average: float = 0.0
+
+
+@dataclass(frozen=True)
+class RatedTicket:
+    ticket_id: str
+    number: str
+    score: int
+    comment: str
+    engineer_id: str
+    engineer_name: str
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Satisfaction:
     by_score: dict[int, int]
     average: float
     count: int
+    trend: list[TrendRow] = field(default_factory=list)  # buckets that have ratings
+    comments: list[RatedTicket] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    engineer_id: str
+    name: str
+    open: int
+    handled: int
+    average_resolution: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -149,7 +178,14 @@ class Reports(Protocol):
 
     async def sla(self, query: Query, now: datetime) -> SlaCompliance: ...
 
-    async def satisfaction(self, query: Query) -> Satisfaction: ...
+    async def satisfaction(
+        self, query: Query, interval: Interval, trend_start: datetime
+    ) -> Satisfaction:
+        """The distribution and the latest comments over the query's range; the trend per
+        creation bucket (those with ratings) from `trend_start`, the first bucket's start."""
+
+    async def workload(self, query: Query) -> list[WorkloadRow]:
+        """Per engineer: open at the query's end, finished in its range."""
 
     async def service_log(self, query: Query, after: LogKey | None, limit: int) -> list[LogEntry]:
         """Tickets finished in the query's range, most recently finished first."""

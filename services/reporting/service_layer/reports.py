@@ -15,6 +15,7 @@ from services.reporting.domain.reports import (
     Measure,
     Query,
     buckets,
+    fitting_interval,
     resolve,
     scope_of,
 )
@@ -26,7 +27,9 @@ from services.reporting.service_layer.ports import (
     Ranked,
     Satisfaction,
     SlaCompliance,
+    TrendRow,
     VolumeRow,
+    WorkloadRow,
 )
 
 
@@ -84,10 +87,29 @@ async def sla_compliance(deps: Deps, p: Principal, asked: Filter) -> SlaComplian
         return await uow.reports.sla(query, query.as_of or deps.clock())
 
 
-async def satisfaction(deps: Deps, p: Principal, asked: Filter) -> Satisfaction:
+async def satisfaction(
+    deps: Deps, p: Principal, asked: Filter, interval: Interval | None = None
+) -> Satisfaction:
+    """The ratings of the tickets created in the range: distribution, average, the trend per
+    bucket of creation time (every bucket, empty ones with no ratings) and the latest
+    comments. Without an interval, the trend takes the shortest that fits the range."""
+    query = query_of(deps, p, asked)
+    if interval is None:
+        interval = fitting_interval(query)
+    starts = buckets(query, interval)
+    async with deps.uow() as uow:
+        found = await uow.reports.satisfaction(query, interval, trend_start=starts[0])
+    rated = {row.start: row for row in found.trend}
+    return replace(found, trend=[rated.get(start, TrendRow(start=start)) for start in starts])
+
+
+async def workload(deps: Deps, p: Principal, asked: Filter) -> tuple[list[WorkloadRow], float]:
+    """Engineers by open tickets at the range's end, then handled; and the range's length in
+    days (for handled per day)."""
     query = query_of(deps, p, asked)
     async with deps.uow() as uow:
-        return await uow.reports.satisfaction(query)
+        rows = await uow.reports.workload(query)
+    return rows, (query.end - query.start).total_seconds() / 86_400
 
 
 async def service_log(

@@ -129,7 +129,7 @@ async def test_reports_export_their_answer(reporting: ReportingStack, world: Wor
     e1, e2 = (e["engineerId"] for e in world.a.engineers)
     assert [(r[1], r[3]) for r in data] == [(e1, 2), (e2, 1)]
 
-    for report in ("DURATIONS", "SLA_COMPLIANCE", "SATISFACTION"):
+    for report in ("DURATIONS", "SLA_COMPLIANCE", "WORKLOAD", "SATISFACTION"):
         response = await _export(reporting, ADMIN, report=f"EXPORTED_REPORT_{report}", **enterprise)
         assert response.status_code == 200
         about, header, data = _split(_csv_rows(response.content))

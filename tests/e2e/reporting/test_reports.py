@@ -91,10 +91,34 @@ async def test_satisfaction_and_sla_for_an_enterprise_admin(
     found = await _get(reporting, admin_a, "satisfaction")
     assert found["byScore"] == {"5": 1, "3": 1}
     assert found["averageScore"] == 4.0 and found["count"] == 2
+    rated = [bucket for bucket in found["trend"] if bucket.get("count")]
+    assert [(b["count"], b["averageScore"]) for b in rated] == [(2, 4.0)]
+    assert len(found["trend"]) in (30, 31)  # every day of the default range
+    comments = found["comments"]
+    assert sorted(c["score"] for c in comments) == [3, 5]
+    assert {(c["comment"], c["engineerName"]) for c in comments} == {("好", "工程师")}
+    e1, e2 = (e["engineerId"] for e in world.a.engineers)
+    assert {c["score"]: c["engineerId"] for c in comments} == {5: e1, 3: e2}
     sla = await _get(reporting, admin_a, "sla")
     # The catalogue's level gives 1 h to respond and 1 day to resolve: all met so far.
     assert sla["responseTotal"] == sla["responseMet"] == 3
     assert sla["resolutionTotal"] == sla["resolutionMet"] == 2
+
+
+async def test_the_workload_of_a_providers_engineers(reporting: ReportingStack, world: World):
+    e1, e2 = (e["engineerId"] for e in world.a.engineers)
+    provider_admin = (world.a.provider_admin, "demo-2026")
+    found = await _get(reporting, provider_admin, "workload")
+    rows = {e["engineerId"]: e for e in found["entries"]}
+    assert set(rows) == {e1, e2}  # never another provider's engineers
+    assert (rows[e1].get("open", 0), rows[e1]["handled"]) == (1, 1)  # a1 closed, a3 open
+    assert (rows[e2].get("open", 0), rows[e2]["handled"]) == (0, 1)
+    assert found["entries"][0]["engineerId"] == e1  # most open first
+    assert rows[e1]["handledPerDay"] == round(1 / 30, 4)
+    assert rows[e1]["averageResolution"].endswith("s")
+    assert rows[e1]["displayName"] == "工程师"
+    one = await _get(reporting, ADMIN, "workload", **{"filter.engineerId": e2})
+    assert [e["engineerId"] for e in one["entries"]] == [e2]
 
 
 async def test_the_service_log_lists_finished_tickets_with_names_and_pages(
@@ -143,7 +167,7 @@ async def test_nobody_counts_another_organisations_tickets(reporting: ReportingS
 
 
 @pytest.mark.parametrize(
-    "path", ["volume", "durations", "top", "sla", "satisfaction", "service-log"]
+    "path", ["volume", "durations", "top", "sla", "satisfaction", "workload", "service-log"]
 )
 async def test_engineers_members_and_strangers_get_no_report(
     reporting: ReportingStack, world: World, path: str

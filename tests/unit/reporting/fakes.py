@@ -25,7 +25,9 @@ from services.reporting.service_layer.ports import (
     Ranked,
     Satisfaction,
     SlaCompliance,
+    TrendRow,
     VolumeRow,
+    WorkloadRow,
 )
 from services.reporting.settings import ReportingSettings
 from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
@@ -173,9 +175,36 @@ class FakeReports:
         self._queries.append(query)
         return SlaCompliance()
 
-    async def satisfaction(self, query: Query) -> Satisfaction:
+    async def satisfaction(
+        self, query: Query, interval: Interval, trend_start: datetime
+    ) -> Satisfaction:
+        """The distribution and trend the obvious way; no comments."""
         self._queries.append(query)
-        return Satisfaction({}, 0.0, 0)
+        rated = [f for f in facts_of(self._s, query) if matches(f, query) and f.ticket.rating_score]
+        in_range = [f for f in rated if query.start <= f.created_at < query.end]
+        by_score: dict[int, int] = {}
+        for f in in_range:
+            by_score[f.ticket.rating_score] = by_score.get(f.ticket.rating_score, 0) + 1
+        trend: dict[datetime, list[int]] = {}
+        for f in rated:
+            if trend_start <= f.created_at < query.end:
+                start = bucket_start(f.created_at, interval, query.zone)
+                trend.setdefault(start, []).append(f.ticket.rating_score)
+        count = len(in_range)
+        return Satisfaction(
+            by_score=by_score,
+            average=round(sum(f.ticket.rating_score for f in in_range) / count, 4)
+            if count
+            else 0.0,
+            count=count,
+            trend=[
+                TrendRow(s, len(v), round(sum(v) / len(v), 4)) for s, v in sorted(trend.items())
+            ],
+        )
+
+    async def workload(self, query: Query) -> list[WorkloadRow]:
+        self._queries.append(query)
+        return []
 
     async def service_log(self, query: Query, after: LogKey | None, limit: int) -> list[LogEntry]:
         self._queries.append(query)

@@ -105,3 +105,17 @@ def test_too_many_buckets_is_a_clear_error():
     with pytest.raises(DomainError) as refused:
         buckets(query, Interval.DAY)
     assert refused.value.violations[0].field == "interval"
+
+
+def test_the_fitting_interval_is_the_shortest_under_the_bucket_cap():
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from services.reporting.domain.reports import Interval, Query, Scope, buckets, fitting_interval
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for days, expected in ((30, Interval.DAY), (2_000, Interval.WEEK), (20_000, Interval.MONTH),
+                           (40_000, Interval.YEAR)):  # fmt: skip
+        query = Query(start, start + timedelta(days=days), ZoneInfo("Asia/Shanghai"), Scope())
+        assert fitting_interval(query) is expected
+        assert len(buckets(query, expected)) <= 1_000

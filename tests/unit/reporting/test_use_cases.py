@@ -122,7 +122,8 @@ async def test_every_report_is_scoped_by_the_caller(caller, scope):
     await reports.satisfaction(deps, caller, asked)
     await reports.service_log(deps, caller, asked, after=None, limit=10)
     await reports.volume(deps, caller, asked, Interval.MONTH)
-    assert len(database.queries) == 6
+    await reports.workload(deps, caller, asked)
+    assert len(database.queries) == 7
     assert all(q.scope == scope and q.enterprise_id == "ent-b" for q in database.queries)
 
 
@@ -230,3 +231,28 @@ async def test_as_of_the_future_is_refused_naming_the_field():
     with pytest.raises(DomainError) as refused:
         await reports.satisfaction(deps, PLATFORM, Filter(as_of=T0 + timedelta(hours=1)))
     assert refused.value.violations[0].field == "filter.as_of_time"
+
+
+async def test_the_satisfaction_trend_has_every_bucket_and_the_distribution_the_range_asked():
+    deps, _ = fake_deps(FakeClock(T0 + timedelta(days=10)))
+    for n, day in enumerate((0, 0, 3)):
+        await _record_all(
+            deps,
+            history(
+                [EventKind.CREATED, EventKind.RESOLVED, EventKind.CLOSED, EventKind.RATED],
+                ticket_id=f"t-{n}",
+                start=T0 + timedelta(days=day),
+            ),
+        )
+    asked = Filter(start=T0 + timedelta(hours=12), end=T0 + timedelta(days=5))
+    found = await reports.satisfaction(deps, PLATFORM, asked, Interval.DAY)
+    assert found.count == 1  # only t-2 was created in the range
+    assert [row.count for row in found.trend] == [2, 0, 0, 1, 0, 0]  # from the first whole day
+    assert found.trend[0].average == 4.0 and found.trend[1].average == 0.0
+    assert found.trend[0].start.hour == 0  # local midnight
+
+
+async def test_workload_tells_the_days_of_the_range():
+    deps, _ = fake_deps(FakeClock(T0))
+    _, days = await reports.workload(deps, PLATFORM, Filter())
+    assert days == 30
