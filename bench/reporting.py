@@ -300,7 +300,9 @@ async def lag(
         await asyncio.sleep(8)  # the recorder joins its group
         total = int(rate * seconds)
         # Tickets raised now whose whole lives are generated (their times are restamped as sent).
-        lives = histories(total // 4 + 100, NOW, NOW, seed=23, until=NOW + timedelta(days=60))
+        # A new seed each run: a kept database has the last run's events (and inbox rows).
+        seed = int(time.time())
+        lives = histories(total // 4 + 100, NOW, NOW, seed=seed, until=NOW + timedelta(days=60))
         stream = _interleaved(lives)
         topic = "ticketing.tickets.ticket.v1"
         sent: list[str] = []

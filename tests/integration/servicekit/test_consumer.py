@@ -1,5 +1,6 @@
 """Idempotent consumer: redelivered events apply once; poison events go to the dead-letter
-topic with their error and the partition keeps flowing."""
+topic with their error and the partition keeps flowing — one transaction per event, and with
+`batch` one per partition's poll (falling back to one by one when anything in it fails)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,10 @@ async def counters(engine) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.slow
-async def test_events_delivered_twice_are_applied_once(engine, kafka_bootstrap, unique_topic):
+@pytest.mark.parametrize("batch", [False, True])
+async def test_events_delivered_twice_are_applied_once(
+    engine, kafka_bootstrap, unique_topic, batch
+):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=3)
     events = [event(f"k{k}", v) for k in range(5) for v in range(1, 21)]
@@ -88,6 +92,7 @@ async def test_events_delivered_twice_are_applied_once(engine, kafka_bootstrap, 
         bootstrap=kafka_bootstrap,
         engine=engine,
         handler=count_event,
+        options=ConsumerOptions(batch=batch),
     )
     expected = {f"k{k}": (20, 20) for k in range(5)}
 
@@ -101,8 +106,9 @@ async def test_events_delivered_twice_are_applied_once(engine, kafka_bootstrap, 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("batch", [False, True])
 async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
-    engine, kafka_bootstrap, unique_topic
+    engine, kafka_bootstrap, unique_topic, batch
 ):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=1)
@@ -123,7 +129,7 @@ async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
         bootstrap=kafka_bootstrap,
         engine=engine,
         handler=count_event,
-        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05),
+        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05, batch=batch),
     )
 
     async def flowed_past_poison() -> bool:
@@ -141,3 +147,33 @@ async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
     assert details[1].attempts == 2
     assert {d.source_topic for d in details} == {topic}
     assert dead[1].value == poison.SerializeToString()
+
+
+@pytest.mark.slow
+async def test_a_batch_that_fails_is_rolled_back_and_applied_one_by_one(
+    engine, kafka_bootstrap, unique_topic
+):
+    topic = unique_topic("ticketing.sample.widget")
+    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    events = [event("b", v, "poison" if v == 5 else "") for v in range(1, 11)]
+    await publish(kafka_bootstrap, topic, [(b"b", e.SerializeToString()) for e in events])
+    consumer = IdempotentConsumer(
+        name=f"batch-{topic}",
+        topics=[topic],
+        bootstrap=kafka_bootstrap,
+        engine=engine,
+        handler=count_event,
+        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05, batch=True),
+    )
+
+    async def all_but_the_poison() -> bool:
+        return (await counters(engine)).get("b") == (9, 10)
+
+    async with running(consumer):
+        await eventually(all_but_the_poison, timeout=90)
+        await asyncio.sleep(0.5)
+    assert (await counters(engine))["b"] == (9, 10)  # each good event once, none twice
+    dead = await read_until(
+        kafka_bootstrap, topic + DEAD_LETTER_SUFFIX, done=lambda r: len(r) >= 1, timeout=30
+    )
+    assert [r.value for r in dead] == [events[4].SerializeToString()]
