@@ -6,6 +6,8 @@ engineer and a member without `report.read` get 403."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.e2e.identity.helpers import (
@@ -204,3 +206,22 @@ async def test_bad_filters_name_their_field(reporting: ReportingStack, world: Wo
 
 def _seconds(value: str) -> float:
     return float(value.removesuffix("s"))
+
+
+async def test_reports_as_of_a_moment_keep_to_the_callers_scope(
+    reporting: ReportingStack, world: World
+):
+    as_of = {"filter.asOfTime": datetime.now(UTC).isoformat()}
+    provider_b = (world.b.provider_admin, "demo-2026")
+    other = await _get(
+        reporting, provider_b, "service-log", **as_of, **{"filter.providerId": world.a.provider_id}
+    )
+    assert other.get("entries", []) == []
+    mine = await _get(reporting, provider_b, "service-log", **as_of)
+    assert mine["entries"] and {e["providerId"] for e in mine["entries"]} == {world.b.provider_id}
+    admin_a = (world.a.enterprise_admin, "demo-2026")
+    top = await _get(reporting, admin_a, "top", dimension="DIMENSION_ENTERPRISE", **as_of)
+    assert [e["id"] for e in top["entries"]] == [world.a.enterprise_id]
+    engineer = (world.a.engineers[0]["phone"], "demo-2026")
+    refused = await _report(reporting, engineer, "volume", **as_of)
+    assert refused.status_code == 403
