@@ -52,6 +52,7 @@ def up(stack: Stack) -> None:
             f"  kafka     {stack.kafka_bootstrap}\n"
             f"{stack.grpc_addresses()}"
             f"  logs      {stack.logs}\n"
+            f"  mail      {stack.maildir}/new (emails sent; SMTP 127.0.0.1:{stack.smtp_port})\n"
             f"Press Ctrl-C to stop.",
             flush=True,
         )

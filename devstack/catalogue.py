@@ -56,7 +56,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         name="notify",
         grpc_port=50054,
-        consumers=("services.notify.entrypoints.notifier",),
+        consumers=("services.notify.entrypoints.notifier", "services.notify.entrypoints.deliverer"),
     ),
     ServiceSpec(
         name="reporting",

@@ -54,6 +54,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     health_ports: dict[str, int] = field(default_factory=dict)  # workers' gRPC health
     kafka_bootstrap: str = ""
+    smtp_port: int = 0  # the mail catcher's (notify sends its emails there)
     resyncs: int = 0
     # The service accounts' client secrets (identity keeps the accounts; each service signs in
     # with its own), made afresh for every stack.
@@ -68,6 +69,11 @@ class Stack:
         return self.options.data_dir / "logs"
 
     @property
+    def maildir(self) -> Path:
+        """Where the mail catcher keeps every email sent (one file each in `new/`)."""
+        return self.options.data_dir / "mail"
+
+    @property
     def gateway_url(self) -> str:
         return f"http://{self.options.gateway_host}:{self.options.gateway_port}"
 
@@ -77,6 +83,7 @@ class Stack:
         self._start_postgres()
         self._start_broker()
         broker_was_empty = self._create_topics()
+        self._start_mail_catcher()
         for spec in self.options.services:
             self._start_service(spec)
         self._start_gateway()
@@ -175,6 +182,18 @@ class Stack:
         self.broker.start(self.logs / "broker.log")
         self.kafka_bootstrap = self.broker.bootstrap
 
+    def _start_mail_catcher(self) -> None:
+        self.smtp_port = free_port()
+        args = [
+            "devstack.mailcatcher",
+            "--port",
+            str(self.smtp_port),
+            "--maildir",
+            str(self.maildir),
+        ]
+        self._spawn("mailcatcher", args, self._env())
+        wait_for_port("127.0.0.1", self.smtp_port, timeout=30)
+
     def _database(self, spec: ServiceSpec) -> str:
         ensure_database(self.database_server_url, spec.name)
         return database_url(self.database_server_url, spec.name)
@@ -252,6 +271,8 @@ class Stack:
             | {
                 "TICKETING_ENVIRONMENT": "development",
                 "TICKETING_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                "TICKETING_SMTP_HOST": "127.0.0.1",
+                "TICKETING_SMTP_PORT": str(self.smtp_port),
                 "TICKETING_JWKS_URL": f"{self.gateway_url}/.well-known/jwks.json",
                 "TICKETING_SERVICE_ACCOUNTS": json.dumps(self.service_secrets),
                 "TICKETING_SERVICE_ACCOUNT_SECRET": self.service_secrets["dispatch"],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,15 +17,22 @@ from servicekit.db import create_engine
 from servicekit.read_model import read_model_consumer
 from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
+from servicekit.transient import is_transient
 from services.notify.adapters import feeds
+from services.notify.adapters.email import SmtpSender
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.adapters.wakeups import PgWakeups
+from services.notify.domain.deliveries import RetryPolicy
+from services.notify.domain.preferences import Channel
 from services.notify.entrypoints.servicers import NotificationServicer
+from services.notify.service_layer.delivering import deliver_next
 from services.notify.service_layer.deps import Deps
+from services.notify.service_layer.ports import Sender
 from services.notify.settings import NotifySettings
 
 PACKAGE = "ticketing.notify.v1"
 SERVICE_NAMES = service_names(PACKAGE)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,5 +75,66 @@ def notifier(deps: Runtime) -> IdempotentConsumer:
         topics=list(deps.settings.source_topics),
         bootstrap=deps.settings.kafka_bootstrap,
         engine=deps.engine,
-        routes=feeds.routes(deps.clock, timedelta(hours=deps.settings.late_receipt_hours)),
+        routes=feeds.routes(
+            deps.clock,
+            timedelta(hours=deps.settings.late_receipt_hours),
+            channels=outbound_channels(deps.settings),
+        ),
     )
+
+
+def outbound_channels(settings: NotifySettings) -> frozenset[Channel]:
+    """The channels deliveries are made for: those configured (email needs an SMTP host)."""
+    channels = {Channel(c) for c in settings.channels}
+    if not settings.smtp_host:
+        channels.discard(Channel.EMAIL)
+    return frozenset(channels)
+
+
+def senders(settings: NotifySettings) -> dict[Channel, Sender]:
+    found: dict[Channel, Sender] = {}
+    if Channel.EMAIL in outbound_channels(settings):
+        found[Channel.EMAIL] = SmtpSender(settings)
+    return found
+
+
+def retry_policies(settings: NotifySettings) -> dict[Channel, RetryPolicy]:
+    return {
+        Channel.EMAIL: RetryPolicy(
+            attempts=settings.email_attempts,
+            first_delay=timedelta(seconds=settings.email_retry_first_seconds),
+            max_delay=timedelta(seconds=settings.email_retry_max_seconds),
+        )
+    }
+
+
+async def run_deliverer(
+    deps: Deps,
+    stop: asyncio.Event,
+    ways_out: Mapping[Channel, Sender] | None = None,
+) -> None:
+    """The deliverer: `delivery_concurrency` loops, each sending one due delivery at a time
+    until none is due, then resting `delivery_poll_seconds`. The deliveries live in the
+    database, so a restart loses none."""
+    settings = deps.settings
+    chosen = senders(settings) if ways_out is None else ways_out
+    policies = retry_policies(settings)
+
+    async def loop() -> None:
+        while not stop.is_set():
+            try:
+                while not stop.is_set() and await deliver_next(deps, chosen, policies):
+                    pass
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("delivery round failed")
+                else:  # the database is away: the deliveries wait in it
+                    log.warning("delivery round skipped: %r", error)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.delivery_poll_seconds)
+            except TimeoutError:
+                continue
+
+    if not chosen:
+        log.warning("no outbound channel configured: the deliverer has nothing to send")
+    await asyncio.gather(*(loop() for _ in range(max(1, settings.delivery_concurrency))))

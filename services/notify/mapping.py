@@ -12,6 +12,8 @@ from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.proto_values import datetime_of, timestamp
 from servicekit.read_model import kind_name
+from services.notify.domain import preferences as prefs_domain
+from services.notify.domain.deliveries import Attempt, Delivery, DeliveryState
 from services.notify.domain.messages import Category, Message, UnreadCount
 from services.notify.domain.notices import (
     Actor,
@@ -21,8 +23,17 @@ from services.notify.domain.notices import (
     TicketFacts,
     TicketNotice,
 )
+from services.notify.domain.preferences import (
+    Channel,
+    Layer,
+    PreferenceError,
+    QuietHours,
+    Topic,
+)
 from services.notify.domain.templates import VARIABLES
 from services.notify.service_layer.live import StreamItem
+from services.notify.service_layer.ports import StoredPreferences
+from services.notify.service_layer.preferences import Change
 from services.notify.service_layer.templates import Effective
 
 CATEGORY = {
@@ -30,6 +41,13 @@ CATEGORY = {
     Category.TICKET: pb.MESSAGE_CATEGORY_TICKET,
 }
 CATEGORY_FROM = {v: k for k, v in CATEGORY.items()}
+CHANNEL = {
+    Channel.IN_APP: pb.DELIVERY_CHANNEL_IN_APP,
+    Channel.EMAIL: pb.DELIVERY_CHANNEL_EMAIL,
+    Channel.SMS: pb.DELIVERY_CHANNEL_SMS,
+    Channel.WECHAT: pb.DELIVERY_CHANNEL_WECHAT,
+}
+CHANNEL_FROM = {v: k for k, v in CHANNEL.items()}
 _SIMPLE = {
     ev.TicketCreated: NoticeKind.CREATED,
     ev.TicketApproved: NoticeKind.APPROVED,
@@ -107,6 +125,8 @@ def ticket_facts(ticket: tickets_pb2.Ticket) -> TicketFacts:
         approval=approval,
         auto_close_at=datetime_of(ticket, "auto_close_time"),
         created_at=datetime_of(ticket.stamps, "create_time"),
+        priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
+        service_type_path=tuple(ticket.service_type_path) or (ticket.service_type_id,),
     )
 
 
@@ -140,7 +160,7 @@ def template_pb(effective: Effective) -> pb.Template:
     return pb.Template(
         template_id=key.id,
         event_kind=key.kind.value,
-        channel=pb.DELIVERY_CHANNEL_IN_APP,
+        channel=CHANNEL[Channel(key.channel)],
         title_template=effective.template.title,
         body_template=effective.template.body,
         locale=key.locale,
@@ -152,3 +172,165 @@ def template_pb(effective: Effective) -> pb.Template:
 
 def unread_pb(unread: UnreadCount) -> pb.UnreadCount:
     return pb.UnreadCount(total=unread.total, system=unread.system, ticket=unread.ticket)
+
+
+DELIVERY_STATE = {
+    DeliveryState.PENDING: pb.DELIVERY_STATE_PENDING,
+    DeliveryState.SENT: pb.DELIVERY_STATE_SENT,
+    DeliveryState.FAILED: pb.DELIVERY_STATE_FAILED,
+    DeliveryState.DEAD: pb.DELIVERY_STATE_DEAD,
+}
+DELIVERY_STATE_FROM = {v: k for k, v in DELIVERY_STATE.items()}
+TOPIC = {t: pb.NotificationTopic.Value(f"NOTIFICATION_TOPIC_{t.name}") for t in Topic}
+TOPIC_FROM = {v: k for k, v in TOPIC.items()}
+LAYER = {layer: pb.PreferenceLayer.Value(f"PREFERENCE_LAYER_{layer.name}") for layer in Layer}
+_SWITCH: dict[int, bool | None] = {
+    pb.PREFERENCE_SWITCH_ON: True,
+    pb.PREFERENCE_SWITCH_OFF: False,
+    pb.PREFERENCE_SWITCH_INHERIT: None,
+    pb.PREFERENCE_SWITCH_UNSPECIFIED: None,
+}
+PREFERENCE_PARTS = ("switches", "quiet_hours", "service_types")
+
+
+def quiet_hours_pb(quiet: QuietHours) -> pb.QuietHours:
+    return pb.QuietHours(
+        start=quiet.start.strftime("%H:%M"),
+        end=quiet.end.strftime("%H:%M"),
+        time_zone=quiet.time_zone,
+        enabled=quiet.enabled,
+        critical_passes=quiet.critical_passes,
+    )
+
+
+def preferences_pb(stored: StoredPreferences) -> pb.NotificationPreferences:
+    prefs = stored.preferences
+    message = pb.NotificationPreferences(
+        layer=LAYER[stored.layer],
+        owner_id=stored.owner_id,
+        switches=[
+            pb.ChannelSwitch(
+                topic=TOPIC[topic],
+                channel=CHANNEL[channel],
+                setting=pb.PREFERENCE_SWITCH_ON if on else pb.PREFERENCE_SWITCH_OFF,
+            )
+            for (topic, channel), on in sorted(prefs.switches.items())
+        ],
+        update_time=timestamp(stored.updated_at),
+    )
+    if prefs.quiet_hours is not None:
+        message.quiet_hours.CopyFrom(quiet_hours_pb(prefs.quiet_hours))
+    if prefs.service_type_ids is not None:
+        message.service_types.CopyFrom(
+            pb.ServiceTypeFilter(service_type_ids=sorted(prefs.service_type_ids))
+        )
+    return message
+
+
+def effective_pb(found: prefs_domain.Effective) -> pb.EffectivePreferences:
+    message = pb.EffectivePreferences(
+        choices=[
+            pb.EffectiveChoice(
+                topic=TOPIC[c.topic],
+                channel=CHANNEL[c.channel],
+                enabled=c.enabled,
+                layer=LAYER[c.layer],
+            )
+            for _, c in sorted(found.choices.items())
+        ],
+        quiet_hours_layer=LAYER[found.quiet_hours_layer],
+        service_type_ids=sorted(found.service_type_ids),
+        service_types_layer=LAYER[found.service_types_layer],
+    )
+    if found.quiet_hours is not None:
+        message.quiet_hours.CopyFrom(quiet_hours_pb(found.quiet_hours))
+    return message
+
+
+def change_of(given: pb.NotificationPreferences, paths: set[str]) -> Change:
+    """The update a request asks for (paths: validated PREFERENCE_PARTS); raises
+    `PreferenceError` naming the field that cannot hold."""
+    switches: dict[tuple[Topic, Channel], bool | None] | None = None
+    if "switches" in paths:
+        switches = {}
+        for i, item in enumerate(given.switches):
+            topic, channel = TOPIC_FROM.get(item.topic), CHANNEL_FROM.get(item.channel)
+            if topic is None:
+                raise PreferenceError(f"switches[{i}].topic", "is required")
+            if channel is None:
+                raise PreferenceError(f"switches[{i}].channel", "is required")
+            on = _SWITCH.get(item.setting)
+            if channel is Channel.IN_APP and on is False:
+                raise PreferenceError(
+                    f"switches[{i}].setting", "the in-app message centre cannot be turned off"
+                )
+            switches[(topic, channel)] = on
+    quiet = None
+    if "quiet_hours" in paths and given.HasField("quiet_hours"):
+        quiet = _quiet_hours(given.quiet_hours)
+    types = None
+    if "service_types" in paths and given.HasField("service_types"):
+        ids = [i.strip() for i in given.service_types.service_type_ids]
+        if any(not i or len(i) > 64 for i in ids):
+            raise PreferenceError("serviceTypes.serviceTypeIds", "ids are 1 to 64 characters")
+        types = frozenset(ids)
+    return Change(
+        switches=switches,
+        set_quiet_hours="quiet_hours" in paths,
+        quiet_hours=quiet,
+        set_service_types="service_types" in paths,
+        service_type_ids=types,
+    )
+
+
+def _quiet_hours(given: pb.QuietHours) -> QuietHours:
+    times = []
+    for name, value in (("start", given.start), ("end", given.end)):
+        try:
+            parsed = datetime.strptime(value, "%H:%M").time()
+        except ValueError:
+            if not given.enabled and not value:
+                parsed = datetime.min.time()
+            else:
+                raise PreferenceError(f"quietHours.{name}", "is HH:MM, e.g. 22:00") from None
+        times.append(parsed)
+    return QuietHours(
+        start=times[0],
+        end=times[1],
+        time_zone=given.time_zone or "Asia/Shanghai",
+        enabled=given.enabled,
+        critical_passes=given.critical_passes,
+    )
+
+
+def delivery_pb(delivery: Delivery, attempts: list[Attempt] | None = None) -> pb.Delivery:
+    d = delivery.draft
+    waiting = delivery.state in (DeliveryState.PENDING, DeliveryState.FAILED)
+    return pb.Delivery(
+        delivery_id=delivery.id,
+        user_id=d.user_id,
+        channel=CHANNEL[d.channel],
+        address=d.address,
+        title=d.title,
+        body=d.body,
+        ticket_id=d.ticket_id,
+        message_id=delivery.message_id,
+        event_id=delivery.event_id,
+        state=DELIVERY_STATE[delivery.state],
+        attempt_count=delivery.attempts,
+        due_time=timestamp(delivery.due_at if waiting else None),
+        create_time=timestamp(delivery.created_at),
+        sent_time=timestamp(delivery.sent_at),
+        last_response=delivery.last_response,
+        reason=d.reason,
+        attempts=[
+            pb.DeliveryAttempt(
+                number=a.number,
+                attempt_time=timestamp(a.at),
+                succeeded=a.ok,
+                response=a.response,
+                latency_ms=a.latency_ms,
+            )
+            for a in attempts or []
+        ],
+    )

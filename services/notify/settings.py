@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from servicekit.settings import BaseServiceSettings
 
 
@@ -17,3 +19,25 @@ class NotifySettings(BaseServiceSettings):
         "ticketing.identity.role.v1",
         "ticketing.tickets.ticket.v1",
     )
+    # Outbound channels deliveries are made for (email needs smtp_host). SMS and WeChat
+    # subscribe messages are not built yet.
+    channels: tuple[Literal["email"], ...] = ("email",)
+    # Email over SMTP. tls: "none" (plain, e.g. a local relay or the dev catcher),
+    # "starttls" (upgrade on port 587) or "tls" (implicit TLS, port 465).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 15.0
+    email_from: str = "服务工单平台 <no-reply@ticketing.local>"
+    # The right-hand side of every Message-ID (<delivery id>@this).
+    email_message_id_domain: str = "ticketing.local"
+    # Email retries: attempts in all; the n-th retry waits first × 2^(n-1), at most max.
+    email_attempts: int = 8
+    email_retry_first_seconds: float = 30.0
+    email_retry_max_seconds: float = 3600.0
+    # The deliverer looks for due deliveries this often when idle, with this many sends at
+    # once.
+    delivery_poll_seconds: float = 0.5
+    delivery_concurrency: int = 4

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,7 +61,11 @@ def _start_check_and_stop(tmp_path, extra_env: dict[str, str], *, own_servers: b
         _demo_admin_signs_in(
             f"http://127.0.0.1:{port}", expected_enterprises=2 if own_servers else None
         )
-        _ticket_flows_through_every_process(f"http://127.0.0.1:{port}", dispatched=own_servers)
+        _ticket_flows_through_every_process(
+            f"http://127.0.0.1:{port}",
+            dispatched=own_servers,
+            maildir=tmp_path / "data" / "mail" if own_servers else None,
+        )
     finally:
         stack.send_signal(signal.SIGINT)
         output, _ = stack.communicate(timeout=60)
@@ -111,7 +117,9 @@ def _sign_in(base: str, login: str, password: str = "demo-2026") -> dict[str, st
     return {"authorization": f"Bearer {response.json()['accessToken']}"}
 
 
-def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
+def _ticket_flows_through_every_process(
+    base: str, *, dispatched: bool, maildir: Path | None = None
+) -> None:
     """A requester's ticket assigned to an engineer, his receipt in the message centre
     (tickets' relay → notify's notifier), and the ticket counted in today's volume report
     (tickets' relay → reporting's recorder). Tickets learns of the engineer from
@@ -132,6 +140,8 @@ def _ticket_flows_through_every_process(base: str, *, dispatched: bool) -> None:
     if dispatched:
         _wait_dispatched(base, ticket["ticketId"], admin)
     _wait_receipt(base, ticket, requester)
+    if maildir is not None:
+        _wait_email(maildir, ticket)
     _wait_reported(base, admin)
     providers = httpx.get(
         f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
@@ -167,6 +177,19 @@ def _wait_receipt(base: str, ticket: dict, requester: dict[str, str]) -> None:
             return
         time.sleep(0.3)
     raise AssertionError("the requester never got a receipt")
+
+
+def _wait_email(maildir: Path, ticket: dict) -> None:
+    """Notify's deliverer emailed the receipt to the demo requester through the stack's mail
+    catcher (SMTP), which keeps it in its Maildir."""
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        for path in (maildir / "new").glob("*") if (maildir / "new").exists() else ():
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if mail["To"] == "acme-user@example.com" and ticket["number"] in mail["Subject"]:
+                return
+        time.sleep(0.3)
+    raise AssertionError("the requester's receipt never arrived by email")
 
 
 def _wait_reported(base: str, admin: dict[str, str]) -> None:

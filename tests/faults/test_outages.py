@@ -10,7 +10,11 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
 - every ticket was routed by dispatch exactly once and assigned by it exactly once (its
   dispatcher — consumer and applier — and its relay are killed too);
 - the requester has exactly one receipt (回执) per ticket in his message centre (notify's
-  notifier is killed too; a creation the broker lost reaches notify through the snapshot);
+  notifier is killed too; a creation the broker lost reaches notify through the snapshot),
+  and it reached the mail catcher by email (notify's deliverer and relay are killed too):
+  one delivery per receipt, sent, its Message-ID received — and received again only when a
+  kill or the database cut fell between the SMTP server's acceptance and the delivery's
+  commit (at-least-once with a stable Message-ID; the count is printed and bounded);
 - reporting's fact of every ticket is at the ticket's version and status (its recorder is
   killed too; the ledger keeps each event once by its id);
 - 0 dead-lettered events, and every topic keeps its declared partition count;
@@ -32,6 +36,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
@@ -56,7 +61,8 @@ BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
 CLIENTS = 4
 KILLED = (
     "identity", "identity-outbox-relay", "directory_consumer", "tickets",
-    "dispatcher", "dispatch-outbox-relay", "notifier", "recorder",
+    "dispatcher", "dispatch-outbox-relay", "notifier", "deliverer", "notify-outbox-relay",
+    "recorder",
 )  # fmt: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
@@ -149,6 +155,7 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_read_models_complete(fault_stack, outcome)
     await _assert_dispatched_once(fault_stack, outcome)
     await _assert_one_receipt_each(fault_stack, outcome, enterprise["userId"])
+    await _assert_receipts_emailed(fault_stack, outcome, enterprise["userId"])
     await _assert_reported(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
@@ -388,10 +395,21 @@ async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> 
                    and assigned.get(t) == total}  # fmt: skip
         if expected <= settled:
             break
-        assert time.monotonic() < deadline, (
-            f"{len(expected - settled)} tickets not dispatched: "
-            f"{sorted((t, decided.get(t), assigned.get(t)) for t in expected - settled)[:5]}"
-        )
+        if time.monotonic() >= deadline:
+            stuck = sorted(expected - settled)[:5]
+            detail = fault_stack.query(
+                "dispatch",
+                "SELECT ticket_id, kind, state, attempts, last_error, created_at FROM decisions "
+                f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)})",
+            )
+            history = fault_stack.query(
+                "tickets",
+                "SELECT ticket_id, action, actor_id, to_status FROM ticket_history "
+                f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)}) ORDER BY id",
+            )
+            raise AssertionError(
+                f"{len(expected - settled)} tickets not dispatched: {detail} history {history}"
+            )
         await asyncio.sleep(1)
     for ticket in expected:
         total, _ = decided[ticket]
@@ -418,6 +436,37 @@ async def _assert_one_receipt_each(
         assert time.monotonic() < deadline, f"{len(expected - set(receipts))} receipts missing"
         await asyncio.sleep(1)
     assert all(receipts[t] == 1 for t in expected), {t: receipts[t] for t in expected}
+
+
+async def _assert_receipts_emailed(
+    fault_stack: FaultStack, outcome: Outcome, requester_id: str
+) -> None:
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        rows = fault_stack.query(
+            "notify",
+            "SELECT d.ticket_id, d.id, d.state FROM deliveries d JOIN messages m "
+            "ON m.id = d.message_id WHERE d.user_id = "
+            f"'{requester_id}' AND d.channel = 'email' AND m.event_type IN "
+            "('ticketing.events.v1.TicketCreated', 'ticketing.events.v1.TicketSnapshot')",
+        )
+        sent = {ticket for ticket, _, state in rows if state == "sent"}
+        if expected <= sent:
+            break
+        assert time.monotonic() < deadline, f"{len(expected - sent)} receipts not emailed"
+        await asyncio.sleep(1)
+    per_ticket = Counter(ticket for ticket, _, _ in rows)
+    assert all(per_ticket[t] == 1 for t in expected), per_ticket
+    received = Counter(
+        message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]
+        for path in (fault_stack.stack.maildir / "new").iterdir()
+    )
+    ids = {f"<{delivery}@ticketing.local>" for ticket, delivery, _ in rows if ticket in expected}
+    assert all(received[i] >= 1 for i in ids), [i for i in ids if not received[i]]
+    again = sum(received[i] - 1 for i in ids)
+    print(f"receipts emailed: {len(ids)}, received twice (kill between accept and commit): {again}")
+    assert again <= outcome.faults["kill -9 deliverer"] + outcome.faults["database cut off"]
 
 
 async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:

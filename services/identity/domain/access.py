@@ -92,6 +92,7 @@ CATALOGUE: tuple[PermissionSpec, ...] = (
     _menu("knowledge.read", "知识库", "service"),
     _button("knowledge.write", "编辑知识库", "knowledge.read"),
     _menu("notification.template.write", "消息模板", "service"),
+    _menu("notification.delivery.read", "通知投递记录", "service"),
 )
 
 ALL_CODES = frozenset(p.code for p in CATALOGUE)

@@ -16,13 +16,19 @@ from servicekit.read_model import EventRoutes, active_after, kind_name
 from services.notify import mapping
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.domain.preferences import Channel
 from services.notify.service_layer.notifying import on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 
 Envelope = envelope_pb2.EventEnvelope
 
 
-def routes(clock: Callable[[], datetime], late_receipts_for: timedelta) -> EventRoutes:
+def routes(
+    clock: Callable[[], datetime],
+    late_receipts_for: timedelta,
+    *,
+    channels: frozenset[Channel] = frozenset(),
+) -> EventRoutes:
     async def ticket_event(db: AsyncConnection, event: object, envelope: Envelope) -> None:
         async with NotifyUnitOfWork(None, joining=db) as uow:
             await on_ticket_event(
@@ -34,6 +40,7 @@ def routes(clock: Callable[[], datetime], late_receipts_for: timedelta) -> Event
                 event_id=envelope.event_id,
                 event_type=envelope.event_type,
                 now=clock(),
+                channels=channels,
             )
 
     async def user_changed(db: AsyncConnection, event: identity.UserChanged, e: Envelope) -> None:

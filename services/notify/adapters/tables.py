@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     MetaData,
     Sequence,
     Table,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.idempotency import define_idempotency_table
 from servicekit.messaging_tables import define_messaging_tables, text_column
@@ -100,4 +102,54 @@ Index(
     messages.c.user_id,
     messages.c.category,
     postgresql_where=messages.c.read_at.is_(None),
+)
+
+preferences = Table(  # one layer of notification preferences: an organisation's or a user's
+    "preferences",
+    metadata,
+    Column("scope", Text, primary_key=True),  # "organization" or "user"
+    Column("owner_id", Text, primary_key=True),
+    Column("document", JSONB, nullable=False),  # only what the layer sets (see repository)
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    text_column("updated_by"),
+)
+
+deliveries = Table(  # a notice on its way over email / SMS / WeChat (domain/deliveries.py)
+    "deliveries",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("event_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    text_column("ticket_id"),
+    text_column("message_id"),
+    text_column("reason"),
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    text_column("last_response"),
+    UniqueConstraint("event_id", "user_id", "channel", name="deliveries_once"),
+)
+Index(
+    "deliveries_due",
+    deliveries.c.due_at,
+    postgresql_where=deliveries.c.state.in_(["pending", "failed"]),
+)
+Index("deliveries_newest", deliveries.c.created_at.desc(), deliveries.c.id.desc())
+Index("deliveries_of_user", deliveries.c.user_id, deliveries.c.created_at.desc())
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("latency_ms", Integer, nullable=False),
 )

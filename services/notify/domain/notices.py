@@ -52,6 +52,8 @@ class TicketFacts:
     approval: ApprovalWait | None = None
     auto_close_at: datetime | None = None
     created_at: datetime | None = None
+    priority: str = ""  # low / normal / high / urgent
+    service_type_path: tuple[str, ...] = ()  # root first, ending with the ticket's type
 
 
 @dataclass(frozen=True)

@@ -150,8 +150,22 @@ _ENV = SandboxedEnvironment(
 )
 
 
-def template_for(kind: NoticeKind, locale: str = DEFAULT_LOCALE) -> Template:
-    return DEFAULTS.get(locale, _ZH).get(kind) or _ZH[kind]
+_EMAIL_FOOTER = {
+    "zh-CN": "\n\n工单编号：{{ ticket.number }}\n——\n此邮件由服务工单平台自动发送，请勿直接回复。",
+    "en": "\n\nTicket {{ ticket.number }}\n--\nSent by the service ticket platform; "
+    "replies to this address are not read.",
+}
+
+
+def template_for(
+    kind: NoticeKind, locale: str = DEFAULT_LOCALE, channel: str = "in_app"
+) -> Template:
+    """The built-in text: an email says what the in-app message says, with the ticket's
+    number and a no-reply line below."""
+    text = DEFAULTS.get(locale, _ZH).get(kind) or _ZH[kind]
+    if channel == "email":
+        return Template(text.title, text.body + _EMAIL_FOOTER.get(locale, _EMAIL_FOOTER["zh-CN"]))
+    return text
 
 
 def unknown_variables(source: str) -> set[str]:
@@ -160,14 +174,16 @@ def unknown_variables(source: str) -> set[str]:
     return set(meta.find_undeclared_variables(_ENV.parse(source))) - VARIABLES
 
 
-def render(template: Template, notice: TicketNotice, locale: str = DEFAULT_LOCALE) -> Template:
+def render(
+    template: Template, notice: TicketNotice, locale: str = DEFAULT_LOCALE, channel: str = "in_app"
+) -> Template:
     """The title and body for `notice`; a template that fails renders as its kind's default
     (a message is never lost to a template edit)."""
     variables = _variables(notice, locale)
     try:
         return Template(_render(template.title, variables), _render(template.body, variables))
     except TemplateError:
-        fallback = template_for(notice.kind, locale)
+        fallback = template_for(notice.kind, locale, channel)
         return Template(_render(fallback.title, variables), _render(fallback.body, variables))
 
 
@@ -190,7 +206,7 @@ def _variables(notice: TicketNotice, locale: str) -> dict[str, Any]:
     }
 
 
-CHANNELS = ("in_app",)  # email, SMS, WeChat get theirs with their delivery
+CHANNELS = ("in_app", "email")  # SMS and WeChat get theirs with their delivery
 LOCALES = ("zh-CN", "en")
 
 

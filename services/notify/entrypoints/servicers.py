@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 
 from ticketing.notify.v1 import notify_pb2 as pb
 from ticketing.notify.v1 import notify_pb2_grpc
 
 from servicekit.authz import require_caller
 from servicekit.errors import FieldViolation, invalid_argument
-from servicekit.paging import cursor_of
+from servicekit.paging import cursor_of, invalid_page_token, key_of_token, key_token, page_limit
 from servicekit.rpc.interceptors import Context
 from services.notify import mapping
-from services.notify.service_layer import inbox, templates
+from services.notify.domain.preferences import PreferenceError
+from services.notify.service_layer import delivering, inbox, preferences, templates
 from services.notify.service_layer.deps import Deps
 from services.notify.service_layer.live import Feeds
+from services.notify.service_layer.ports import DeliveryQuery
+from services.notify.service_layer.preferences import Change
 
 
 class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
@@ -112,3 +116,94 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
     ) -> pb.MarkAllMessagesReadResponse:
         marked = await inbox.mark_all_read(self._deps, require_caller())
         return pb.MarkAllMessagesReadResponse(marked_count=marked)
+
+    async def GetNotificationPreferences(
+        self, request: pb.GetNotificationPreferencesRequest, context: Context
+    ) -> pb.NotificationPreferences:
+        found = await preferences.my_preferences(self._deps, require_caller())
+        return mapping.preferences_pb(found)
+
+    async def UpdateNotificationPreferences(
+        self, request: pb.UpdateNotificationPreferencesRequest, context: Context
+    ) -> pb.NotificationPreferences:
+        change = _change(request.preferences, request.update_mask.paths)
+        saved = await preferences.update_my_preferences(self._deps, require_caller(), change)
+        return mapping.preferences_pb(saved)
+
+    async def GetEffectiveNotificationPreferences(
+        self, request: pb.GetEffectiveNotificationPreferencesRequest, context: Context
+    ) -> pb.EffectivePreferences:
+        found = await preferences.my_effective_preferences(self._deps, require_caller())
+        return mapping.effective_pb(found)
+
+    async def GetOrganizationNotificationPreferences(
+        self, request: pb.GetOrganizationNotificationPreferencesRequest, context: Context
+    ) -> pb.NotificationPreferences:
+        found = await preferences.organization_preferences(
+            self._deps, require_caller(), request.organization_id
+        )
+        return mapping.preferences_pb(found)
+
+    async def UpdateOrganizationNotificationPreferences(
+        self, request: pb.UpdateOrganizationNotificationPreferencesRequest, context: Context
+    ) -> pb.NotificationPreferences:
+        caller = require_caller()
+        preferences.check_organization_admin(caller, request.organization_id)
+        change = _change(request.preferences, request.update_mask.paths)
+        saved = await preferences.update_organization_preferences(
+            self._deps, caller, request.organization_id, change
+        )
+        return mapping.preferences_pb(saved)
+
+    async def ListDeliveries(
+        self, request: pb.ListDeliveriesRequest, context: Context
+    ) -> pb.ListDeliveriesResponse:
+        limit = page_limit(request.page_size, default=50, maximum=200)
+        before = None
+        if request.page_token:
+            created, last_id = key_of_token(request.page_token, 2)
+            try:
+                before = (datetime.fromisoformat(created), last_id)
+            except ValueError:
+                raise invalid_page_token() from None
+        query = DeliveryQuery(
+            user_id=request.user_id,
+            channel=mapping.CHANNEL_FROM.get(request.channel),
+            state=mapping.DELIVERY_STATE_FROM.get(request.state),
+            ticket_id=request.ticket_id,
+            before=before,
+            limit=limit + 1,
+        )
+        found = await delivering.list_deliveries(self._deps, require_caller(), query)
+        page, more = found[:limit], len(found) > limit
+        token = key_token([page[-1].created_at.isoformat(), page[-1].id]) if more else ""
+        return pb.ListDeliveriesResponse(
+            deliveries=[mapping.delivery_pb(d) for d in page], next_page_token=token
+        )
+
+    async def GetDelivery(self, request: pb.GetDeliveryRequest, context: Context) -> pb.Delivery:
+        found, attempts = await delivering.get_delivery(
+            self._deps, require_caller(), request.delivery_id
+        )
+        return mapping.delivery_pb(found, attempts)
+
+    async def RetryDelivery(
+        self, request: pb.RetryDeliveryRequest, context: Context
+    ) -> pb.Delivery:
+        found = await delivering.retry_delivery(self._deps, require_caller(), request.delivery_id)
+        return mapping.delivery_pb(found)
+
+
+def _change(given: pb.NotificationPreferences, mask: Sequence[str]) -> Change:
+    paths = set(mask) or set(mapping.PREFERENCE_PARTS)
+    if unknown := paths - set(mapping.PREFERENCE_PARTS):
+        raise invalid_argument(
+            "UPDATE_MASK_INVALID",
+            [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
+        )
+    try:
+        return mapping.change_of(given, paths)
+    except PreferenceError as error:
+        raise invalid_argument(
+            "PREFERENCES_INVALID", [FieldViolation("preferences." + error.field, error.problem)]
+        ) from None

@@ -1,17 +1,21 @@
 """Turning what happened into messages: who hears of a ticket event (domain/recipients.py),
 what each reads (domain/templates.py), stored once per (event, recipient) however often the
-event arrives. Runs inside the consumer's transaction, beside its inbox row."""
+event arrives; and, where the recipient's preferences (domain/preferences.py) let it, one
+delivery per outbound channel (email, …) that the deliverer sends. Runs inside the consumer's
+transaction, beside its inbox row."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from services.notify.domain import recipients as table
+from services.notify.domain.deliveries import DeliveryDraft
 from services.notify.domain.messages import Category, MessageDraft, welcome
 from services.notify.domain.notices import NoticeKind, TicketNotice
+from services.notify.domain.preferences import Channel, decide, effective
 from services.notify.domain.recipients import Audience
-from services.notify.domain.templates import TemplateKey, render, template_for
-from services.notify.service_layer.ports import NotifyUnit
+from services.notify.domain.templates import Template, TemplateKey, render, template_for
+from services.notify.service_layer.ports import NotifyUnit, Person
 
 
 async def on_ticket_event(
@@ -24,6 +28,7 @@ async def on_ticket_event(
     event_id: str,
     event_type: str,
     now: datetime,
+    channels: frozenset[Channel] = frozenset(),
 ) -> int:
     """A ticket event's messages. A snapshot (state re-published for late joiners, e.g. after
     the broker lost its log) arrives as a creation notice and is news only when notify never
@@ -38,18 +43,25 @@ async def on_ticket_event(
         created = notice.ticket.created_at
         if created is None or now - created > late_receipts_for:
             return 0
-    return await notify_ticket(uow, notice, event_id=event_id, event_type=event_type, now=now)
+    return await notify_ticket(
+        uow, notice, event_id=event_id, event_type=event_type, now=now, channels=channels
+    )
 
 
 async def notify_ticket(
-    uow: NotifyUnit, notice: TicketNotice, *, event_id: str, event_type: str, now: datetime
+    uow: NotifyUnit,
+    notice: TicketNotice,
+    *,
+    event_id: str,
+    event_type: str,
+    now: datetime,
+    channels: frozenset[Channel] = frozenset(),
 ) -> int:
-    """Stores the notice's messages; returns how many were new."""
+    """Stores the notice's messages and deliveries; returns how many messages were new."""
     resolved = {a: await _members(uow, notice, a) for a in table.audiences(notice)}
     people = table.recipients(notice, resolved)
     gone = await uow.directory.inactive(people)
-    stored = await uow.templates.get(TemplateKey(notice.kind))
-    text = render(stored.template if stored else template_for(notice.kind), notice)
+    text = await _text(uow, notice, Channel.IN_APP)
     drafts = [
         MessageDraft(
             user_id=user_id,
@@ -63,7 +75,64 @@ async def notify_ticket(
         for user_id in people
         if user_id not in gone
     ]
-    return await uow.messages.add(drafts, event_id=event_id, now=now) if drafts else 0
+    added = await uow.messages.add(drafts, event_id=event_id, now=now) if drafts else 0
+    if channels and drafts:
+        outbound = await _deliveries(uow, notice, [d.user_id for d in drafts], channels, now)
+        await uow.deliveries.add(outbound, event_id=event_id, now=now)
+    return added
+
+
+async def _text(uow: NotifyUnit, notice: TicketNotice, channel: Channel) -> Template:
+    stored = await uow.templates.get(TemplateKey(notice.kind, channel.value))
+    template = stored.template if stored else template_for(notice.kind, channel=channel.value)
+    return render(template, notice, channel=channel.value)
+
+
+async def _deliveries(
+    uow: NotifyUnit,
+    notice: TicketNotice,
+    user_ids: list[str],
+    channels: frozenset[Channel],
+    now: datetime,
+) -> list[DeliveryDraft]:
+    """One draft per recipient and channel his preferences let through and he has an address
+    for (held until quiet hours end when they apply)."""
+    known = await uow.directory.people(user_ids)
+    layers = await uow.preferences.of_people(list(known.values()))
+    texts = {c: await _text(uow, notice, c) for c in sorted(channels)}
+    drafts = []
+    for user_id in user_ids:
+        person = known.get(user_id)
+        if person is None:
+            continue
+        prefs = effective(*layers.get(user_id, (None, None)))
+        for channel in sorted(channels):
+            address = _address(person, channel)
+            verdict = decide(prefs, notice, channel, now)
+            if not address or not verdict.send:
+                continue
+            drafts.append(
+                DeliveryDraft(
+                    user_id=user_id,
+                    channel=channel,
+                    address=address,
+                    title=texts[channel].title,
+                    body=texts[channel].body,
+                    ticket_id=notice.ticket.ticket_id,
+                    not_before=verdict.not_before,
+                    reason=verdict.reason,
+                )
+            )
+    return drafts
+
+
+def _address(person: Person, channel: Channel) -> str:
+    match channel:
+        case Channel.EMAIL:
+            return person.email
+        case Channel.SMS:
+            return person.phone
+    return ""
 
 
 async def _members(uow: NotifyUnit, notice: TicketNotice, audience: Audience) -> frozenset[str]:

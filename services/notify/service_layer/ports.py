@@ -11,8 +11,16 @@ from datetime import datetime
 from typing import Protocol
 
 from servicekit.ports import UnitPort
+from services.notify.domain.deliveries import (
+    Attempt,
+    Delivery,
+    DeliveryDraft,
+    DeliveryState,
+    Outcome,
+)
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.domain.notices import ApproverSide
+from services.notify.domain.preferences import Channel, Layer, PreferenceSet
 from services.notify.domain.templates import Template, TemplateKey
 
 
@@ -42,6 +50,9 @@ class Directory(Protocol):
 
     async def inactive(self, user_ids: list[str]) -> frozenset[str]:
         """Those of `user_ids` known to be disabled or deleted."""
+
+    async def people(self, user_ids: list[str]) -> dict[str, Person]:
+        """Those of `user_ids` the directory knows, by id."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,72 @@ class TicketsSeen(Protocol):
         creation); returns whether it had heard of its creation before."""
 
 
+@dataclass(frozen=True)
+class StoredPreferences:
+    layer: Layer  # ORGANIZATION or USER
+    owner_id: str
+    preferences: PreferenceSet
+    updated_at: datetime | None  # None: never set
+    updated_by: str
+
+
+class Preferences(Protocol):
+    async def get(self, layer: Layer, owner_id: str) -> StoredPreferences | None: ...
+
+    async def of_people(
+        self, people: list[Person]
+    ) -> dict[str, tuple[PreferenceSet | None, PreferenceSet | None]]:
+        """(organisation layer, user layer) for each person, by user id."""
+
+    async def save(self, stored: StoredPreferences) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryQuery:
+    user_id: str = ""
+    channel: Channel | None = None
+    state: DeliveryState | None = None
+    ticket_id: str = ""
+    before: tuple[datetime, str] | None = None  # keyset: (created_at, id) of the last one seen
+    limit: int = 50
+
+
+class Deliveries(Protocol):
+    async def add(self, drafts: list[DeliveryDraft], *, event_id: str, now: datetime) -> int:
+        """Stores each draft unless this event already made it for its user and channel;
+        returns how many were new."""
+
+    async def claim_due(self, now: datetime, channels: frozenset[Channel]) -> Delivery | None:
+        """The oldest due pending or failed delivery on one of `channels`, locked for this
+        unit (others skip it) until it commits."""
+
+    async def update(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Stores the delivery's new state and the attempt that led to it."""
+
+    async def find(self, query: DeliveryQuery) -> list[Delivery]:
+        """Newest first."""
+
+    async def get(self, delivery_id: str) -> Delivery | None: ...
+
+    async def attempts(self, delivery_id: str) -> list[Attempt]:
+        """Oldest first."""
+
+    async def retry_now(self, delivery_id: str, now: datetime) -> Delivery | None:
+        """A dead or failed delivery made due again (its attempts count kept); None if there
+        is no such delivery."""
+
+
+class DeliveryEvents(Protocol):
+    async def attempted(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Publishes DeliveryAttempted (through the outbox, in this unit)."""
+
+
+class Sender(Protocol):
+    """One channel's way out (SMTP, an SMS provider's API, WeChat's)."""
+
+    async def send(self, delivery: Delivery) -> Outcome: ...
+
+
 class NotifyUnit(UnitPort, Protocol):
     @property
     def directory(self) -> Directory: ...
@@ -126,3 +203,12 @@ class NotifyUnit(UnitPort, Protocol):
 
     @property
     def messages(self) -> Messages: ...
+
+    @property
+    def preferences(self) -> Preferences: ...
+
+    @property
+    def deliveries(self) -> Deliveries: ...
+
+    @property
+    def delivery_events(self) -> DeliveryEvents: ...

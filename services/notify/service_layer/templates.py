@@ -120,5 +120,5 @@ def _check(template: Template, kind: NoticeKind, *, prefix: str) -> None:
 
 def _effective(key: TemplateKey, stored: StoredTemplate | None) -> Effective:
     if stored is None:
-        return Effective(key, template_for(key.kind, key.locale), customized=False)
+        return Effective(key, template_for(key.kind, key.locale, key.channel), customized=False)
     return Effective(key, stored.template, customized=True, updated_at=stored.updated_at)

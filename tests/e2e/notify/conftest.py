@@ -1,13 +1,16 @@
 """Notify for the notify tests (package scope: its consumer stops afterwards), beside the
 session's identity and tickets (whose relays feed Kafka): the notifier consumes identity's and
-tickets' events into notify's database, and one gateway fronts identity, tickets and notify."""
+tickets' events into notify's database, the deliverer sends emails to a real SMTP server (the
+mail catcher, aiosmtpd), and one gateway fronts identity, tickets and notify. The clock both
+read can be moved forward (`notify.clock.ahead`), e.g. to the end of quiet hours."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,11 +18,20 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
+from devstack.mailcatcher import MailCatcher
+from servicekit.clock import utc_now
 from servicekit.migrations import upgrade
 from servicekit.rpc.server import GrpcServer
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
 from services.notify.adapters.tables import messages, people, roles
-from services.notify.bootstrap import SERVICE_NAMES, Runtime, build_deps, build_server, notifier
+from services.notify.bootstrap import (
+    SERVICE_NAMES,
+    Runtime,
+    build_deps,
+    build_server,
+    notifier,
+    run_deliverer,
+)
 from services.notify.settings import NotifySettings
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
 from tests.support.gateways import gateway_client
@@ -29,11 +41,23 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notify" / "migr
 
 
 @dataclass
+class MovableClock:
+    """The real time, plus however far a test moved it."""
+
+    ahead: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.ahead
+
+
+@dataclass
 class NotifyStack:
     tickets: TicketsStack
     deps: Runtime
     client: httpx.AsyncClient
     server: GrpcServer
+    mail: MailCatcher
+    clock: MovableClock
 
     async def as_user(self, login: str, password: str = "demo-2026") -> dict[str, str]:
         return await self.tickets.as_user(login, password)
@@ -93,21 +117,37 @@ async def notify(
     tickets: TicketsStack, notify_database: str, kafka_bootstrap: str
 ) -> AsyncIterator[NotifyStack]:
     identity = tickets.identity
+    mail = MailCatcher().start()
     settings = NotifySettings(
-        environment="test", database_url=notify_database, kafka_bootstrap=kafka_bootstrap
+        environment="test",
+        database_url=notify_database,
+        kafka_bootstrap=kafka_bootstrap,
+        smtp_host="127.0.0.1",
+        smtp_port=mail.port,
+        email_retry_first_seconds=0.2,
+        email_retry_max_seconds=1.0,
+        email_attempts=5,
+        delivery_poll_seconds=0.1,
+        delivery_concurrency=2,
     )
+    clock = MovableClock()
     deps = build_deps(settings)
+    deps.clock = clock
     server = build_server(deps, listen="127.0.0.1:0", keys=identity.deps.keys)
     await server.start()
     stop = asyncio.Event()
     consumer = asyncio.create_task(notifier(deps).run(stop))
+    deliverer = asyncio.create_task(run_deliverer(deps, stop))
     async with gateway_client(
         (IDENTITY_SERVICES, identity.grpc_port),
         (TICKETS_SERVICES, tickets.server.port),
         (SERVICE_NAMES, server.port),
     ) as client:
-        yield NotifyStack(tickets=tickets, deps=deps, client=client, server=server)
+        yield NotifyStack(
+            tickets=tickets, deps=deps, client=client, server=server, mail=mail, clock=clock
+        )
     stop.set()
-    await asyncio.gather(consumer, return_exceptions=True)
+    await asyncio.gather(consumer, deliverer, return_exceptions=True)
     await server.stop(0)
     await deps.close()
+    mail.stop()

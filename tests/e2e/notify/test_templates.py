@@ -19,7 +19,7 @@ async def test_the_platform_admin_changes_a_text_and_the_next_message_says_it(no
         await notify.client.get(PATH, params={"eventKind": "started"}, headers=headers)
     )
     assert {t["templateId"] for t in listed["templates"]} == {
-        "started.in_app.zh-CN", "started.in_app.en",
+        "started.in_app.zh-CN", "started.in_app.en", "started.email.zh-CN", "started.email.en",
     }  # fmt: skip
     assert "ticket.number" not in listed["templates"][0]["variables"]  # names, not paths
     assert "ticket" in listed["templates"][0]["variables"]

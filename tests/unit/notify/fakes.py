@@ -9,11 +9,25 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from services.notify.domain.deliveries import (
+    Attempt,
+    Delivery,
+    DeliveryDraft,
+    DeliveryState,
+    Outcome,
+)
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.domain.notices import ApproverSide
+from services.notify.domain.preferences import Channel, Layer, PreferenceSet
 from services.notify.domain.templates import TemplateKey
 from services.notify.service_layer.deps import Deps
-from services.notify.service_layer.ports import MessageQuery, Person, StoredTemplate
+from services.notify.service_layer.ports import (
+    DeliveryQuery,
+    MessageQuery,
+    Person,
+    StoredPreferences,
+    StoredTemplate,
+)
 from services.notify.settings import NotifySettings
 from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
@@ -25,6 +39,10 @@ class NotifyState(BaseState):
     messages: list[Message] = field(default_factory=list)
     tickets: dict[str, tuple[int, bool]] = field(default_factory=dict)  # version, creation seen
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
+    preferences: dict[tuple[Layer, str], StoredPreferences] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    events: list[tuple[Delivery, Attempt]] = field(default_factory=list)  # DeliveryAttempted
     seq: int = 0
 
 
@@ -46,6 +64,9 @@ class FakeDirectory:
         return frozenset(
             i for i in user_ids if i in self._s.people and not self._s.people[i].active
         )
+
+    async def people(self, user_ids: list[str]) -> dict[str, Person]:
+        return {i: self._s.people[i] for i in user_ids if i in self._s.people}
 
     def _holding(self, code: str, kind: str, organization_id: str | None) -> frozenset[str]:
         return frozenset(
@@ -167,11 +188,119 @@ class FakeTemplates:
         self._s.templates.pop(key.id, None)
 
 
+class FakePreferences:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def get(self, layer: Layer, owner_id: str) -> StoredPreferences | None:
+        return self._s.preferences.get((layer, owner_id))
+
+    async def of_people(
+        self, people: list[Person]
+    ) -> dict[str, tuple[PreferenceSet | None, PreferenceSet | None]]:
+        def layer(scope: Layer, owner_id: str) -> PreferenceSet | None:
+            found = self._s.preferences.get((scope, owner_id))
+            return found.preferences if found else None
+
+        return {
+            p.id: (layer(Layer.ORGANIZATION, p.organization_id), layer(Layer.USER, p.id))
+            for p in people
+        }
+
+    async def save(self, stored: StoredPreferences) -> None:
+        self._s.preferences[(stored.layer, stored.owner_id)] = stored
+
+
+class FakeDeliveries:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def add(self, drafts: list[DeliveryDraft], *, event_id: str, now: datetime) -> int:
+        added = 0
+        for d in drafts:
+            key = f"{event_id}/{d.user_id}/{d.channel}"
+            if key in self._s.deliveries:
+                continue
+            message = next(
+                (m.id for m in self._s.messages if m.id.startswith(f"{event_id}/{d.user_id}/")),
+                "",
+            )
+            self._s.deliveries[key] = Delivery(
+                key, event_id, message, d, DeliveryState.PENDING, 0, d.not_before or now, now
+            )
+            added += 1
+        return added
+
+    async def claim_due(self, now: datetime, channels: frozenset[Channel]) -> Delivery | None:
+        due = [
+            d
+            for d in self._s.deliveries.values()
+            if d.state in (DeliveryState.PENDING, DeliveryState.FAILED)
+            and d.due_at <= now
+            and d.draft.channel in channels
+        ]
+        return min(due, key=lambda d: d.due_at) if due else None
+
+    async def update(self, delivery: Delivery, attempt: Attempt) -> None:
+        self._s.deliveries[delivery.id] = delivery
+        self._s.attempts.append(attempt)
+
+    async def find(self, query: DeliveryQuery) -> list[Delivery]:
+        found = [
+            d
+            for d in self._s.deliveries.values()
+            if (not query.user_id or d.draft.user_id == query.user_id)
+            and (query.channel is None or d.draft.channel is query.channel)
+            and (query.state is None or d.state is query.state)
+            and (not query.ticket_id or d.draft.ticket_id == query.ticket_id)
+            and (query.before is None or (d.created_at, d.id) < query.before)
+        ]
+        return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)[: query.limit]
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        return self._s.deliveries.get(delivery_id)
+
+    async def attempts(self, delivery_id: str) -> list[Attempt]:
+        return [a for a in self._s.attempts if a.delivery_id == delivery_id]
+
+    async def retry_now(self, delivery_id: str, now: datetime) -> Delivery | None:
+        found = self._s.deliveries.get(delivery_id)
+        if found is not None and found.state in (DeliveryState.FAILED, DeliveryState.DEAD):
+            found = self._s.deliveries[delivery_id] = replace(
+                found, state=DeliveryState.FAILED, due_at=now
+            )
+        return found
+
+
+class FakeDeliveryEvents:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def attempted(self, delivery: Delivery, attempt: Attempt) -> None:
+        self._s.events.append((delivery, attempt))
+
+
+class FakeSender:
+    """Answers each send with the next of `outcomes` (then success), remembering what it
+    was given."""
+
+    def __init__(self, *outcomes: Outcome):
+        self.outcomes = list(outcomes)
+        self.sent: list[Delivery] = []
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        self.sent.append(delivery)
+        return self.outcomes.pop(0) if self.outcomes else Outcome(True, "250 OK")
+
+
 class FakeNotifyUnit(FakeUnit[NotifyState]):
     directory: FakeDirectory
     messages: FakeMessages
     tickets: FakeTicketsSeen
     templates: FakeTemplates
+    preferences: FakePreferences
+    deliveries: FakeDeliveries
+    delivery_events: FakeDeliveryEvents
 
     def __init__(self, database: FakeDatabase[NotifyState], wakeups: FakeWakeups):
         super().__init__(database)
@@ -186,6 +315,9 @@ class FakeNotifyUnit(FakeUnit[NotifyState]):
         self.messages = FakeMessages(self.state)
         self.tickets = FakeTicketsSeen(self.state)
         self.templates = FakeTemplates(self.state)
+        self.preferences = FakePreferences(self.state)
+        self.deliveries = FakeDeliveries(self.state)
+        self.delivery_events = FakeDeliveryEvents(self.state)
 
 
 @dataclass

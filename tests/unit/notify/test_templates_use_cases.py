@@ -27,9 +27,11 @@ def w() -> World:
 
 async def test_the_list_has_every_kind_in_every_locale_built_in_until_changed(w):
     found = await templates.list_templates(w.deps, EDITOR, kind="", locale="")
-    assert len(found) == len(K) * 2 and not any(t.customized for t in found)
+    assert len(found) == len(K) * 2 * 2 and not any(t.customized for t in found)  # in-app, email
     only = await templates.list_templates(w.deps, EDITOR, kind="resolved", locale="zh-CN")
-    assert [t.key.id for t in only] == ["resolved.in_app.zh-CN"]
+    assert [t.key.id for t in only] == ["resolved.in_app.zh-CN", "resolved.email.zh-CN"]
+    email = only[1].template
+    assert email.title == only[0].template.title and "请勿直接回复" in email.body
 
 
 async def test_a_saved_text_is_what_the_next_message_says_until_reset(w):
@@ -65,7 +67,7 @@ async def test_a_text_that_would_not_render_is_refused_naming_the_field(w, title
 
 
 async def test_unknown_template_ids_are_not_found(w):
-    for bad in ("nope", "resolved.email.zh-CN", "resolved.in_app.fr", "bogus.in_app.en"):
+    for bad in ("nope", "resolved.sms.zh-CN", "resolved.in_app.fr", "bogus.in_app.en"):
         with pytest.raises(DomainError) as refused:
             await templates.update_template(w.deps, EDITOR, bad, title="x", body=None)
         assert refused.value.code is ErrorCode.NOT_FOUND

@@ -74,3 +74,21 @@ class DirectoryRepository:
             return frozenset()
         query = select(people.c.id).where(people.c.id.in_(user_ids), ~people.c.active)
         return frozenset((await self._db.scalars(query)).all())
+
+    async def people(self, user_ids: list[str]) -> dict[str, Person]:
+        if not user_ids:
+            return {}
+        rows = await self._db.execute(select(people).where(people.c.id.in_(user_ids)))
+        return {
+            row.id: Person(
+                id=row.id,
+                kind=row.kind,
+                organization_id=row.organization_id,
+                display_name=row.display_name,
+                email=row.email,
+                phone=row.phone,
+                role_ids=tuple(row.role_ids),
+                active=row.active,
+            )
+            for row in rows
+        }
