@@ -22,8 +22,10 @@ from services.notify.adapters import feeds
 from services.notify.adapters.email import SmtpSender
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.adapters.wakeups import PgWakeups
+from services.notify.adapters.webhooks import WebhookSender, resolve
 from services.notify.domain.deliveries import RetryPolicy
 from services.notify.domain.preferences import Channel
+from services.notify.domain.webhooks import AddressPolicy
 from services.notify.entrypoints.servicers import NotificationServicer
 from services.notify.service_layer.delivering import deliver_next
 from services.notify.service_layer.deps import Deps
@@ -54,6 +56,7 @@ def build_deps(settings: NotifySettings) -> Runtime:
         uow=lambda: NotifyUnitOfWork(engine),
         wakeups=listener,
         settings=settings,
+        resolver=resolve,
         engine=engine,
         listener=listener,
     )
@@ -95,6 +98,10 @@ def senders(settings: NotifySettings) -> dict[Channel, Sender]:
     found: dict[Channel, Sender] = {}
     if Channel.EMAIL in outbound_channels(settings):
         found[Channel.EMAIL] = SmtpSender(settings)
+    if Channel.WEBHOOK in outbound_channels(settings):
+        found[Channel.WEBHOOK] = WebhookSender(
+            AddressPolicy.of(settings.webhook_allowed), timeout=settings.webhook_timeout_seconds
+        )
     return found
 
 
@@ -104,7 +111,12 @@ def retry_policies(settings: NotifySettings) -> dict[Channel, RetryPolicy]:
             attempts=settings.email_attempts,
             first_delay=timedelta(seconds=settings.email_retry_first_seconds),
             max_delay=timedelta(seconds=settings.email_retry_max_seconds),
-        )
+        ),
+        Channel.WEBHOOK: RetryPolicy(
+            attempts=settings.webhook_attempts,
+            first_delay=timedelta(seconds=settings.webhook_retry_first_seconds),
+            max_delay=timedelta(seconds=settings.webhook_retry_max_seconds),
+        ),
     }
 
 

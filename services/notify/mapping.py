@@ -24,6 +24,7 @@ from services.notify.domain.notices import (
     TicketNotice,
 )
 from services.notify.domain.preferences import (
+    PERSONAL,
     Channel,
     Layer,
     PreferenceError,
@@ -31,6 +32,7 @@ from services.notify.domain.preferences import (
     Topic,
 )
 from services.notify.domain.templates import VARIABLES
+from services.notify.domain.webhooks import Subscription
 from services.notify.service_layer.live import StreamItem
 from services.notify.service_layer.ports import StoredPreferences
 from services.notify.service_layer.preferences import Change
@@ -46,6 +48,7 @@ CHANNEL = {
     Channel.EMAIL: pb.DELIVERY_CHANNEL_EMAIL,
     Channel.SMS: pb.DELIVERY_CHANNEL_SMS,
     Channel.WECHAT: pb.DELIVERY_CHANNEL_WECHAT,
+    Channel.WEBHOOK: pb.DELIVERY_CHANNEL_WEBHOOK,
 }
 CHANNEL_FROM = {v: k for k, v in CHANNEL.items()}
 _SIMPLE = {
@@ -259,6 +262,10 @@ def change_of(given: pb.NotificationPreferences, paths: set[str]) -> Change:
                 raise PreferenceError(f"switches[{i}].topic", "is required")
             if channel is None:
                 raise PreferenceError(f"switches[{i}].channel", "is required")
+            if channel not in PERSONAL:
+                raise PreferenceError(
+                    f"switches[{i}].channel", "webhooks are organisation subscriptions"
+                )
             on = _SWITCH.get(item.setting)
             if channel is Channel.IN_APP and on is False:
                 raise PreferenceError(
@@ -333,4 +340,20 @@ def delivery_pb(delivery: Delivery, attempts: list[Attempt] | None = None) -> pb
             )
             for a in attempts or []
         ],
+    )
+
+
+def subscription_pb(found: Subscription, *, with_secret: bool = False) -> pb.WebhookSubscription:
+    previous = found.secrets[1].valid_until if len(found.secrets) > 1 else None
+    return pb.WebhookSubscription(
+        subscription_id=found.id,
+        organization_id=found.organization_id,
+        url=found.url,
+        event_types=sorted(found.event_types),
+        active=found.active,
+        description=found.description,
+        secret=found.secrets[0].value if with_secret else "",
+        previous_secret_expire_time=timestamp(previous),
+        create_time=timestamp(found.created_at),
+        update_time=timestamp(found.updated_at),
     )

@@ -21,7 +21,7 @@ class NotifySettings(BaseServiceSettings):
     )
     # Outbound channels deliveries are made for (email needs smtp_host). SMS and WeChat
     # subscribe messages are not built yet.
-    channels: tuple[Literal["email"], ...] = ("email",)
+    channels: tuple[Literal["email", "webhook"], ...] = ("email", "webhook")
     # Email over SMTP. tls: "none" (plain, e.g. a local relay or the dev catcher),
     # "starttls" (upgrade on port 587) or "tls" (implicit TLS, port 465).
     smtp_host: str = ""
@@ -37,6 +37,14 @@ class NotifySettings(BaseServiceSettings):
     email_attempts: int = 8
     email_retry_first_seconds: float = 30.0
     email_retry_max_seconds: float = 3600.0
+    # Outbound webhooks: retried for hours (12 attempts: 30 s, 1 min, … at most 1 h apart);
+    # `webhook_allowed`: hosts or networks a subscription may reach although not public (e.g.
+    # ["127.0.0.1/32"] for a receiver on this machine; never in production without need).
+    webhook_attempts: int = 12
+    webhook_retry_first_seconds: float = 30.0
+    webhook_retry_max_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_allowed: tuple[str, ...] = ()
     # The deliverer looks for due deliveries this often when idle, with this many sends at
     # once.
     delivery_poll_seconds: float = 0.5

@@ -141,7 +141,7 @@ def _ticket_flows_through_every_process(
         _wait_dispatched(base, ticket["ticketId"], admin)
     _wait_receipt(base, ticket, requester)
     if maildir is not None:
-        _wait_email(maildir, ticket)
+        _wait_email(base, maildir, ticket, admin)
     _wait_reported(base, admin)
     providers = httpx.get(
         f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin, timeout=10
@@ -179,7 +179,7 @@ def _wait_receipt(base: str, ticket: dict, requester: dict[str, str]) -> None:
     raise AssertionError("the requester never got a receipt")
 
 
-def _wait_email(maildir: Path, ticket: dict) -> None:
+def _wait_email(base: str, maildir: Path, ticket: dict, admin: dict[str, str]) -> None:
     """Notify's deliverer emailed the receipt to the demo requester through the stack's mail
     catcher (SMTP), which keeps it in its Maildir."""
     deadline = time.monotonic() + 45
@@ -189,7 +189,13 @@ def _wait_email(maildir: Path, ticket: dict) -> None:
             if mail["To"] == "acme-user@example.com" and ticket["number"] in mail["Subject"]:
                 return
         time.sleep(0.3)
-    raise AssertionError("the requester's receipt never arrived by email")
+    log = httpx.get(
+        f"{base}/v1/notification-deliveries",
+        params={"ticketId": ticket["ticketId"]},
+        headers=admin,
+        timeout=10,
+    ).text
+    raise AssertionError(f"the requester's receipt never arrived by email; deliveries: {log}")
 
 
 def _wait_reported(base: str, admin: dict[str, str]) -> None:

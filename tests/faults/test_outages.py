@@ -454,7 +454,14 @@ async def _assert_receipts_emailed(
         sent = {ticket for ticket, _, state in rows if state == "sent"}
         if expected <= sent:
             break
-        assert time.monotonic() < deadline, f"{len(expected - sent)} receipts not emailed"
+        assert time.monotonic() < deadline, f"{len(expected - sent)} receipts not emailed: " + str(
+            fault_stack.query(
+                "notify",
+                "SELECT ticket_id, id, state, attempts, last_response, due_at FROM "
+                "deliveries WHERE ticket_id IN "
+                f"({', '.join(repr(t) for t in sorted(expected - sent)[:5])})",
+            )
+        )
         await asyncio.sleep(1)
     per_ticket = Counter(ticket for ticket, _, _ in rows)
     assert all(per_ticket[t] == 1 for t in expected), per_ticket

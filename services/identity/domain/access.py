@@ -93,6 +93,8 @@ CATALOGUE: tuple[PermissionSpec, ...] = (
     _button("knowledge.write", "编辑知识库", "knowledge.read"),
     _menu("notification.template.write", "消息模板", "service"),
     _menu("notification.delivery.read", "通知投递记录", "service"),
+    _menu("integration", "第三方集成"),
+    _button("integration.webhook.write", "管理 Webhook 订阅", "integration"),
 )
 
 ALL_CODES = frozenset(p.code for p in CATALOGUE)
@@ -127,11 +129,12 @@ _ENTERPRISE_ADMIN_EXTRA = {
     "org", "org.enterprise.read", "org.enterprise.write", "org.department.read",
     "org.department.write", "user.read", "user.write", "access", "role.read", "role.write",
     "ticket.approve.l1", "ticket.cancel", "report.read", "org.provider.read",
+    "integration", "integration.webhook.write",
 }  # fmt: skip
 _PROVIDER_ADMIN_EXTRA = {
     "provider", "org.provider.read", "org.provider.write", "engineer.read", "engineer.write",
     "org.enterprise.read", "ticket.assign", "report.read", "dispatch.read", "access",
-    "role.read", "role.write", "user.read",
+    "role.read", "role.write", "user.read", "integration", "integration.webhook.write",
 }  # fmt: skip
 
 BUILT_IN_ROLES: tuple[BuiltInRole, ...] = (

@@ -9,6 +9,7 @@ anything else (4xx, connection refused, timeouts, TLS failures) is retried."""
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -35,7 +36,7 @@ class SmtpSender:
         message.set_content(delivery.draft.body, charset="utf-8")
         return message
 
-    async def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: Delivery, secrets: Sequence[str] = ()) -> Outcome:
         s = self._settings
         try:
             refused, reply = await aiosmtplib.send(

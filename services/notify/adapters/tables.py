@@ -127,6 +127,7 @@ deliveries = Table(  # a notice on its way over email / SMS / WeChat (domain/del
     text_column("ticket_id"),
     text_column("message_id"),
     text_column("reason"),
+    text_column("organization_id"),  # webhooks: the subscribing organisation
     Column("state", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("due_at", DateTime(timezone=True), nullable=False),
@@ -142,6 +143,20 @@ Index(
 )
 Index("deliveries_newest", deliveries.c.created_at.desc(), deliveries.c.id.desc())
 Index("deliveries_of_user", deliveries.c.user_id, deliveries.c.created_at.desc())
+
+webhook_subscriptions = Table(  # domain/webhooks.py
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("organization_id", Text, nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("event_types", ARRAY(Text), nullable=False),
+    Column("secrets", JSONB, nullable=False),  # [{"value", "validUntil"}], current first
+    Column("active", Boolean, nullable=False),
+    text_column("description"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 delivery_attempts = Table(
     "delivery_attempts",

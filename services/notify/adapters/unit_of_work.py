@@ -10,6 +10,7 @@ from services.notify.adapters.repositories.messages import MessageRepository
 from services.notify.adapters.repositories.preferences import PreferenceRepository
 from services.notify.adapters.repositories.templates import TemplateRepository
 from services.notify.adapters.repositories.tickets import TicketsSeenRepository
+from services.notify.adapters.repositories.webhooks import WebhookRepository
 
 
 class NotifyUnitOfWork(UnitOfWork):
@@ -20,6 +21,7 @@ class NotifyUnitOfWork(UnitOfWork):
     preferences: PreferenceRepository
     deliveries: DeliveryRepository
     delivery_events: DeliveryEventWriter
+    webhooks: WebhookRepository
 
     async def __aenter__(self) -> NotifyUnitOfWork:
         await super().__aenter__()
@@ -30,4 +32,5 @@ class NotifyUnitOfWork(UnitOfWork):
         self.preferences = PreferenceRepository(self.connection)
         self.deliveries = DeliveryRepository(self.connection)
         self.delivery_events = DeliveryEventWriter(self)
+        self.webhooks = WebhookRepository(self.connection)
         return self

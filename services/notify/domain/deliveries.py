@@ -48,6 +48,7 @@ class DeliveryDraft:
     title: str
     body: str
     ticket_id: str = ""
+    organization_id: str = ""  # webhooks: the subscribing organisation
     not_before: datetime | None = None  # quiet hours
     reason: str = ""  # why it goes (or waits): the preference decision
 

@@ -24,9 +24,11 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
     WECHAT = "wechat"
+    WEBHOOK = "webhook"  # an organisation's subscription, not a person's preference
 
 
 OUTBOUND = (Channel.EMAIL, Channel.SMS, Channel.WECHAT)
+PERSONAL = (Channel.IN_APP, *OUTBOUND)  # the channels preferences switch
 
 
 class Topic(enum.StrEnum):
@@ -63,7 +65,7 @@ TOPIC_OF: dict[NoticeKind, Topic] = {
 # trouble (it costs and interrupts), WeChat subscribe messages for what the mini-program user
 # acts on (assignment and outcome) and SLA trouble.
 BUILT_IN: dict[tuple[Topic, Channel], bool] = {
-    **{(t, Channel.IN_APP): True for t in Topic},
+    **{(t, Channel.IN_APP): True for t in Topic},  # the keys: Topic x PERSONAL
     **{(t, Channel.EMAIL): t is not Topic.SYSTEM for t in Topic},
     **{(t, Channel.SMS): t is Topic.SLA for t in Topic},
     **{(t, Channel.WECHAT): t in (Topic.ASSIGNMENT, Topic.OUTCOME, Topic.SLA) for t in Topic},
@@ -137,6 +139,10 @@ class PreferenceSet:
 
     def __post_init__(self) -> None:
         for (topic, channel), on in self.switches.items():
+            if channel not in PERSONAL:
+                raise PreferenceError(
+                    "switches.channel", f"{channel} is not a personal channel ({topic})"
+                )
             if channel is Channel.IN_APP and not on:
                 raise PreferenceError(
                     "switches.channel", f"the in-app message centre cannot be turned off ({topic})"

@@ -13,8 +13,9 @@ from servicekit.errors import FieldViolation, invalid_argument
 from servicekit.paging import cursor_of, invalid_page_token, key_of_token, key_token, page_limit
 from servicekit.rpc.interceptors import Context
 from services.notify import mapping
+from services.notify.domain.deliveries import Delivery
 from services.notify.domain.preferences import PreferenceError
-from services.notify.service_layer import delivering, inbox, preferences, templates
+from services.notify.service_layer import delivering, inbox, preferences, templates, webhooks
 from services.notify.service_layer.deps import Deps
 from services.notify.service_layer.live import Feeds
 from services.notify.service_layer.ports import DeliveryQuery
@@ -159,27 +160,16 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
         self, request: pb.ListDeliveriesRequest, context: Context
     ) -> pb.ListDeliveriesResponse:
         limit = page_limit(request.page_size, default=50, maximum=200)
-        before = None
-        if request.page_token:
-            created, last_id = key_of_token(request.page_token, 2)
-            try:
-                before = (datetime.fromisoformat(created), last_id)
-            except ValueError:
-                raise invalid_page_token() from None
         query = DeliveryQuery(
             user_id=request.user_id,
             channel=mapping.CHANNEL_FROM.get(request.channel),
             state=mapping.DELIVERY_STATE_FROM.get(request.state),
             ticket_id=request.ticket_id,
-            before=before,
+            before=_before(request.page_token),
             limit=limit + 1,
         )
         found = await delivering.list_deliveries(self._deps, require_caller(), query)
-        page, more = found[:limit], len(found) > limit
-        token = key_token([page[-1].created_at.isoformat(), page[-1].id]) if more else ""
-        return pb.ListDeliveriesResponse(
-            deliveries=[mapping.delivery_pb(d) for d in page], next_page_token=token
-        )
+        return _delivery_page(found, limit)
 
     async def GetDelivery(self, request: pb.GetDeliveryRequest, context: Context) -> pb.Delivery:
         found, attempts = await delivering.get_delivery(
@@ -187,11 +177,121 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
         )
         return mapping.delivery_pb(found, attempts)
 
+    async def CreateWebhookSubscription(
+        self, request: pb.CreateWebhookSubscriptionRequest, context: Context
+    ) -> pb.WebhookSubscription:
+        given = request.subscription
+        draft = webhooks.Draft(
+            url=given.url,
+            event_types=frozenset(given.event_types),
+            active=given.active if given.HasField("active") else None,
+            description=given.description,
+        )
+        made = await webhooks.create_subscription(
+            self._deps, require_caller(), given.organization_id, draft
+        )
+        return mapping.subscription_pb(made, with_secret=True)
+
+    async def ListWebhookSubscriptions(
+        self, request: pb.ListWebhookSubscriptionsRequest, context: Context
+    ) -> pb.ListWebhookSubscriptionsResponse:
+        found = await webhooks.list_subscriptions(
+            self._deps, require_caller(), request.organization_id
+        )
+        return pb.ListWebhookSubscriptionsResponse(
+            subscriptions=[mapping.subscription_pb(s) for s in found]
+        )
+
+    async def GetWebhookSubscription(
+        self, request: pb.GetWebhookSubscriptionRequest, context: Context
+    ) -> pb.WebhookSubscription:
+        found = await webhooks.get_subscription(
+            self._deps, require_caller(), request.subscription_id
+        )
+        return mapping.subscription_pb(found)
+
+    async def UpdateWebhookSubscription(
+        self, request: pb.UpdateWebhookSubscriptionRequest, context: Context
+    ) -> pb.WebhookSubscription:
+        parts = ("url", "event_types", "active", "description")
+        paths = set(request.update_mask.paths) or set(parts)
+        if unknown := paths - set(parts):
+            raise invalid_argument(
+                "UPDATE_MASK_INVALID",
+                [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
+            )
+        given = request.subscription
+        draft = webhooks.Draft(
+            url=given.url if "url" in paths else None,
+            event_types=frozenset(given.event_types) if "event_types" in paths else None,
+            active=given.active if "active" in paths else None,
+            description=given.description if "description" in paths else None,
+        )
+        changed = await webhooks.update_subscription(
+            self._deps, require_caller(), given.subscription_id, draft
+        )
+        return mapping.subscription_pb(changed)
+
+    async def DeleteWebhookSubscription(
+        self, request: pb.DeleteWebhookSubscriptionRequest, context: Context
+    ) -> pb.DeleteWebhookSubscriptionResponse:
+        await webhooks.delete_subscription(self._deps, require_caller(), request.subscription_id)
+        return pb.DeleteWebhookSubscriptionResponse()
+
+    async def RotateWebhookSecret(
+        self, request: pb.RotateWebhookSecretRequest, context: Context
+    ) -> pb.WebhookSubscription:
+        overlap = request.overlap.ToTimedelta() if request.HasField("overlap") else None
+        rotated = await webhooks.rotate_secret(
+            self._deps, require_caller(), request.subscription_id, overlap
+        )
+        return mapping.subscription_pb(rotated, with_secret=True)
+
+    async def ListWebhookDeliveries(
+        self, request: pb.ListWebhookDeliveriesRequest, context: Context
+    ) -> pb.ListDeliveriesResponse:
+        limit = page_limit(request.page_size, default=50, maximum=200)
+        query = DeliveryQuery(
+            state=mapping.DELIVERY_STATE_FROM.get(request.state),
+            before=_before(request.page_token),
+            limit=limit + 1,
+        )
+        found = await webhooks.list_deliveries(
+            self._deps, require_caller(), request.subscription_id, query
+        )
+        return _delivery_page(found, limit)
+
+    async def RedeliverWebhook(
+        self, request: pb.RedeliverWebhookRequest, context: Context
+    ) -> pb.Delivery:
+        again = await webhooks.redeliver(
+            self._deps, require_caller(), request.subscription_id, request.delivery_id
+        )
+        return mapping.delivery_pb(again)
+
     async def RetryDelivery(
         self, request: pb.RetryDeliveryRequest, context: Context
     ) -> pb.Delivery:
         found = await delivering.retry_delivery(self._deps, require_caller(), request.delivery_id)
         return mapping.delivery_pb(found)
+
+
+def _before(page_token: str) -> tuple[datetime, str] | None:
+    if not page_token:
+        return None
+    created, last_id = key_of_token(page_token, 2)
+    try:
+        return datetime.fromisoformat(created), last_id
+    except ValueError:
+        raise invalid_page_token() from None
+
+
+def _delivery_page(found: list[Delivery], limit: int) -> pb.ListDeliveriesResponse:
+    page, more = found[:limit], len(found) > limit
+    token = key_token([page[-1].created_at.isoformat(), page[-1].id]) if more else ""
+    return pb.ListDeliveriesResponse(
+        deliveries=[mapping.delivery_pb(d) for d in page], next_page_token=token
+    )
 
 
 def _change(given: pb.NotificationPreferences, mask: Sequence[str]) -> Change:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from servicekit.clock import utc_now
-from services.notify.service_layer.ports import NotifyUnit, Wakeups
+from services.notify.service_layer.ports import NotifyUnit, Resolver, Wakeups
 from services.notify.settings import NotifySettings
 
 
@@ -18,3 +18,4 @@ class Deps:
     wakeups: Wakeups
     settings: NotifySettings
     clock: Callable[[], datetime] = field(default=utc_now)
+    resolver: Resolver | None = None  # DNS, for the webhook URL guard (bootstrap sets it)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.notify.domain import recipients as table
+from services.notify.domain import webhooks
 from services.notify.domain.deliveries import DeliveryDraft
 from services.notify.domain.messages import Category, MessageDraft, welcome
 from services.notify.domain.notices import NoticeKind, TicketNotice
@@ -76,10 +77,38 @@ async def notify_ticket(
         if user_id not in gone
     ]
     added = await uow.messages.add(drafts, event_id=event_id, now=now) if drafts else 0
-    if channels and drafts:
-        outbound = await _deliveries(uow, notice, [d.user_id for d in drafts], channels, now)
+    personal = channels - {Channel.WEBHOOK}
+    outbound: list[DeliveryDraft] = []
+    if personal and drafts:
+        outbound += await _deliveries(uow, notice, [d.user_id for d in drafts], personal, now)
+    if Channel.WEBHOOK in channels:
+        outbound += await _webhook_deliveries(uow, notice, event_id)
+    if outbound:
         await uow.deliveries.add(outbound, event_id=event_id, now=now)
     return added
+
+
+async def _webhook_deliveries(
+    uow: NotifyUnit, notice: TicketNotice, event_id: str
+) -> list[DeliveryDraft]:
+    """One per subscription of the ticket's enterprise or provider that takes the event."""
+    ticket = notice.ticket
+    found = await uow.webhooks.of_organizations([ticket.enterprise_id, ticket.provider_id])
+    body = webhooks.payload(notice, event_id=event_id)
+    return [
+        DeliveryDraft(
+            user_id=subscription.id,
+            channel=Channel.WEBHOOK,
+            address=subscription.url,
+            title=webhooks.event_type(notice),
+            body=body,
+            ticket_id=ticket.ticket_id,
+            organization_id=subscription.organization_id,
+            reason=f"subscribed to {webhooks.event_type(notice)}",
+        )
+        for subscription in found
+        if webhooks.receives(subscription, notice)
+    ]
 
 
 async def _text(uow: NotifyUnit, notice: TicketNotice, channel: Channel) -> Template:
@@ -96,20 +125,22 @@ async def _deliveries(
     now: datetime,
 ) -> list[DeliveryDraft]:
     """One draft per recipient and channel his preferences let through and he has an address
-    for (held until quiet hours end when they apply)."""
+    for (held until quiet hours end when they apply). Someone notify's directory does not know
+    yet (identity's event of him is still on its way: another topic) gets drafts without an
+    address, looked up when they are sent."""
     known = await uow.directory.people(user_ids)
-    layers = await uow.preferences.of_people(list(known.values()))
+    people = [known.get(i) or Person(i, kind="", organization_id="", display_name="")
+              for i in user_ids]  # fmt: skip
+    layers = await uow.preferences.of_people(people)
     texts = {c: await _text(uow, notice, c) for c in sorted(channels)}
     drafts = []
-    for user_id in user_ids:
-        person = known.get(user_id)
-        if person is None:
-            continue
+    for person in people:
+        user_id = person.id
         prefs = effective(*layers.get(user_id, (None, None)))
         for channel in sorted(channels):
-            address = _address(person, channel)
+            address = address_of(person, channel)
             verdict = decide(prefs, notice, channel, now)
-            if not address or not verdict.send:
+            if (user_id in known and not address) or not verdict.send:
                 continue
             drafts.append(
                 DeliveryDraft(
@@ -126,7 +157,7 @@ async def _deliveries(
     return drafts
 
 
-def _address(person: Person, channel: Channel) -> str:
+def address_of(person: Person, channel: Channel) -> str:
     match channel:
         case Channel.EMAIL:
             return person.email

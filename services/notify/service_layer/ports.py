@@ -5,6 +5,7 @@ model of identity), the message centre's store, and the unit of work holding the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from services.notify.domain.messages import Category, Message, MessageDraft, Unr
 from services.notify.domain.notices import ApproverSide
 from services.notify.domain.preferences import Channel, Layer, PreferenceSet
 from services.notify.domain.templates import Template, TemplateKey
+from services.notify.domain.webhooks import Subscription
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class DeliveryQuery:
     channel: Channel | None = None
     state: DeliveryState | None = None
     ticket_id: str = ""
+    organization_id: str = ""
     before: tuple[datetime, str] | None = None  # keyset: (created_at, id) of the last one seen
     limit: int = 50
 
@@ -175,9 +178,11 @@ class Deliveries(Protocol):
     async def attempts(self, delivery_id: str) -> list[Attempt]:
         """Oldest first."""
 
-    async def retry_now(self, delivery_id: str, now: datetime) -> Delivery | None:
-        """A dead or failed delivery made due again (its attempts count kept); None if there
-        is no such delivery."""
+    async def retry_now(
+        self, delivery_id: str, now: datetime, *, even_sent: bool = False
+    ) -> Delivery | None:
+        """A dead or failed delivery (with `even_sent`, a sent one too) made due again (its
+        attempts count kept); None if there is no such delivery."""
 
 
 class DeliveryEvents(Protocol):
@@ -186,9 +191,29 @@ class DeliveryEvents(Protocol):
 
 
 class Sender(Protocol):
-    """One channel's way out (SMTP, an SMS provider's API, WeChat's)."""
+    """One channel's way out (SMTP, an SMS provider's API, WeChat's, a webhook receiver).
+    `secrets`: what signs it (webhooks)."""
 
-    async def send(self, delivery: Delivery) -> Outcome: ...
+    async def send(self, delivery: Delivery, secrets: Sequence[str] = ()) -> Outcome: ...
+
+
+class Resolver(Protocol):
+    async def __call__(self, host: str, port: int) -> list[str]:
+        """Every address `host` resolves to (empty when it does not)."""
+
+
+class Webhooks(Protocol):
+    async def get(self, subscription_id: str) -> Subscription | None: ...
+
+    async def of_organization(self, organization_id: str) -> list[Subscription]:
+        """Oldest first."""
+
+    async def of_organizations(self, organization_ids: list[str]) -> list[Subscription]:
+        """The active subscriptions of any of these organisations."""
+
+    async def save(self, subscription: Subscription) -> None: ...
+
+    async def delete(self, subscription_id: str) -> None: ...
 
 
 class NotifyUnit(UnitPort, Protocol):
@@ -212,3 +237,6 @@ class NotifyUnit(UnitPort, Protocol):
 
     @property
     def delivery_events(self) -> DeliveryEvents: ...
+
+    @property
+    def webhooks(self) -> Webhooks: ...

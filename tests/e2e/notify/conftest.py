@@ -127,6 +127,9 @@ async def notify(
         email_retry_first_seconds=0.2,
         email_retry_max_seconds=1.0,
         email_attempts=5,
+        webhook_retry_first_seconds=0.2,
+        webhook_retry_max_seconds=1.0,
+        webhook_allowed=("127.0.0.1/32",),  # the test receiver; nothing else private
         delivery_poll_seconds=0.1,
         delivery_concurrency=2,
     )

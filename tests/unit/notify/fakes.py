@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from services.notify.domain.messages import Category, Message, MessageDraft, Unr
 from services.notify.domain.notices import ApproverSide
 from services.notify.domain.preferences import Channel, Layer, PreferenceSet
 from services.notify.domain.templates import TemplateKey
+from services.notify.domain.webhooks import Subscription
 from services.notify.service_layer.deps import Deps
 from services.notify.service_layer.ports import (
     DeliveryQuery,
@@ -43,6 +44,7 @@ class NotifyState(BaseState):
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     attempts: list[Attempt] = field(default_factory=list)
     events: list[tuple[Delivery, Attempt]] = field(default_factory=list)  # DeliveryAttempted
+    webhooks: dict[str, Subscription] = field(default_factory=dict)
     seq: int = 0
 
 
@@ -253,6 +255,7 @@ class FakeDeliveries:
             and (query.channel is None or d.draft.channel is query.channel)
             and (query.state is None or d.state is query.state)
             and (not query.ticket_id or d.draft.ticket_id == query.ticket_id)
+            and (not query.organization_id or d.draft.organization_id == query.organization_id)
             and (query.before is None or (d.created_at, d.id) < query.before)
         ]
         return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)[: query.limit]
@@ -263,9 +266,14 @@ class FakeDeliveries:
     async def attempts(self, delivery_id: str) -> list[Attempt]:
         return [a for a in self._s.attempts if a.delivery_id == delivery_id]
 
-    async def retry_now(self, delivery_id: str, now: datetime) -> Delivery | None:
+    async def retry_now(
+        self, delivery_id: str, now: datetime, *, even_sent: bool = False
+    ) -> Delivery | None:
         found = self._s.deliveries.get(delivery_id)
-        if found is not None and found.state in (DeliveryState.FAILED, DeliveryState.DEAD):
+        states = {DeliveryState.FAILED, DeliveryState.DEAD} | (
+            {DeliveryState.SENT} if even_sent else set()
+        )
+        if found is not None and found.state in states:
             found = self._s.deliveries[delivery_id] = replace(
                 found, state=DeliveryState.FAILED, due_at=now
             )
@@ -280,16 +288,49 @@ class FakeDeliveryEvents:
         self._s.events.append((delivery, attempt))
 
 
+class FakeWebhooks:
+    def __init__(self, state: NotifyState):
+        self._s = state
+
+    async def get(self, subscription_id: str) -> Subscription | None:
+        return self._s.webhooks.get(subscription_id)
+
+    async def of_organization(self, organization_id: str) -> list[Subscription]:
+        return [w for w in self._s.webhooks.values() if w.organization_id == organization_id]
+
+    async def of_organizations(self, organization_ids: list[str]) -> list[Subscription]:
+        wanted = {i for i in organization_ids if i}
+        return [w for w in self._s.webhooks.values() if w.organization_id in wanted and w.active]
+
+    async def save(self, subscription: Subscription) -> None:
+        self._s.webhooks[subscription.id] = subscription
+
+    async def delete(self, subscription_id: str) -> None:
+        self._s.webhooks.pop(subscription_id, None)
+
+
+class FakeResolver:
+    """Host names to addresses, as a table."""
+
+    def __init__(self, table: dict[str, list[str]] | None = None):
+        self.table = table or {}
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        return self.table.get(host, [host] if host[:1].isdigit() else [])
+
+
 class FakeSender:
     """Answers each send with the next of `outcomes` (then success), remembering what it
-    was given."""
+    was given and with which secrets."""
 
     def __init__(self, *outcomes: Outcome):
         self.outcomes = list(outcomes)
         self.sent: list[Delivery] = []
+        self.secrets: list[list[str]] = []
 
-    async def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: Delivery, secrets: Sequence[str] = ()) -> Outcome:
         self.sent.append(delivery)
+        self.secrets.append(list(secrets))
         return self.outcomes.pop(0) if self.outcomes else Outcome(True, "250 OK")
 
 
@@ -301,6 +342,7 @@ class FakeNotifyUnit(FakeUnit[NotifyState]):
     preferences: FakePreferences
     deliveries: FakeDeliveries
     delivery_events: FakeDeliveryEvents
+    webhooks: FakeWebhooks
 
     def __init__(self, database: FakeDatabase[NotifyState], wakeups: FakeWakeups):
         super().__init__(database)
@@ -318,6 +360,7 @@ class FakeNotifyUnit(FakeUnit[NotifyState]):
         self.preferences = FakePreferences(self.state)
         self.deliveries = FakeDeliveries(self.state)
         self.delivery_events = FakeDeliveryEvents(self.state)
+        self.webhooks = FakeWebhooks(self.state)
 
 
 @dataclass
@@ -343,5 +386,6 @@ def world() -> World:
         wakeups=wakeups,
         settings=NotifySettings(environment="test", stream_recheck_seconds=30),
         clock=clock,
+        resolver=FakeResolver({"hooks.example.com": ["93.184.215.14"]}),
     )
     return World(database, deps, clock, wakeups)

@@ -111,7 +111,7 @@ async def test_a_permanent_refusal_or_a_raising_adapter_is_an_attempt(w: World) 
     assert refused.last_response == "550 no such user"
 
     class Broken:
-        async def send(self, delivery):  # type: ignore[no-untyped-def]
+        async def send(self, delivery, secrets=()):  # type: ignore[no-untyped-def]
             raise RuntimeError("adapter bug")
 
     await _notify(w, notice(K.CLOSED, ENGINEER), event_id="ev-2")
@@ -142,3 +142,19 @@ def test_retry_delays_grow_and_are_capped() -> None:
         attempts=10, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=5)
     )
     assert [policy.delay(n).total_seconds() for n in range(1, 7)] == [30, 60, 120, 240, 300, 300]
+
+
+async def test_a_recipient_the_directory_does_not_know_yet_is_looked_up_when_sent(w: World) -> None:
+    await _notify(w, notice(K.RESOLVED, ENGINEER, requester_id="late"))
+    (waiting,) = w.state.deliveries.values()
+    assert waiting.draft.address == ""
+    sender = FakeSender()
+    ways = {Channel.EMAIL: sender}
+    first = await delivering.deliver_next(w.deps, ways, POLICY)
+    assert first is not None and first.state is DeliveryState.FAILED and sender.sent == []
+    assert "not in notify's directory" in first.last_response
+    w.state.people["late"] = Person("late", "enterprise", "ent", "迟到", email="late@example.com")
+    w.clock.now += timedelta(seconds=30)
+    sent = await delivering.deliver_next(w.deps, ways, POLICY)
+    assert sent is not None and sent.state is DeliveryState.SENT
+    assert sent.draft.address == "late@example.com" == sender.sent[0].draft.address

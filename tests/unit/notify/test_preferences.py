@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from services.notify.domain.notices import NoticeKind as K
 from services.notify.domain.preferences import (
     BUILT_IN,
+    PERSONAL,
     Channel,
     Layer,
     PreferenceError,
@@ -46,7 +47,7 @@ def test_each_answer_comes_from_the_highest_layer_that_set_it() -> None:
     assert found.choices[(Topic.ASSIGNMENT, E)].layer is Layer.BUILT_IN
     assert (found.quiet_hours, found.quiet_hours_layer) == (NIGHT, Layer.ORGANIZATION)
     assert (found.service_type_ids, found.service_types_layer) == ({"it"}, Layer.USER)
-    assert len(found.choices) == len(BUILT_IN) == len(Topic) * len(Channel)
+    assert len(found.choices) == len(BUILT_IN) == len(Topic) * len(PERSONAL)
 
 
 def test_a_user_can_switch_an_organisations_quiet_hours_off() -> None:

@@ -47,6 +47,7 @@ class DeliveryRepository:
                 "ticket_id": d.ticket_id,
                 "message_id": message_ids.get(d.user_id, ""),
                 "reason": d.reason,
+                "organization_id": d.organization_id,
                 "state": DeliveryState.PENDING.value,
                 "due_at": d.not_before or now,
                 "created_at": now,
@@ -83,6 +84,7 @@ class DeliveryRepository:
             update(deliveries)
             .where(deliveries.c.id == delivery.id)
             .values(
+                address=delivery.draft.address,
                 state=delivery.state.value,
                 attempts=delivery.attempts,
                 due_at=delivery.due_at,
@@ -113,6 +115,8 @@ class DeliveryRepository:
             statement = statement.where(deliveries.c.state == query.state.value)
         if query.ticket_id:
             statement = statement.where(deliveries.c.ticket_id == query.ticket_id)
+        if query.organization_id:
+            statement = statement.where(deliveries.c.organization_id == query.organization_id)
         if query.before is not None:
             created, last_id = query.before
             statement = statement.where(
@@ -143,13 +147,15 @@ class DeliveryRepository:
             for row in await self._db.execute(query)
         ]
 
-    async def retry_now(self, delivery_id: str, now: datetime) -> Delivery | None:
+    async def retry_now(
+        self, delivery_id: str, now: datetime, *, even_sent: bool = False
+    ) -> Delivery | None:
+        states = [DeliveryState.FAILED.value, DeliveryState.DEAD.value]
+        if even_sent:
+            states.append(DeliveryState.SENT.value)
         await self._db.execute(
             update(deliveries)
-            .where(
-                deliveries.c.id == delivery_id,
-                deliveries.c.state.in_([DeliveryState.FAILED.value, DeliveryState.DEAD.value]),
-            )
+            .where(deliveries.c.id == delivery_id, deliveries.c.state.in_(states))
             .values(state=DeliveryState.FAILED.value, due_at=now)
         )
         return await self.get(delivery_id)
@@ -167,6 +173,7 @@ def _delivery(row: Any) -> Delivery:
             title=row.title,
             body=row.body,
             ticket_id=row.ticket_id,
+            organization_id=row.organization_id,
             reason=row.reason,
         ),
         state=DeliveryState(row.state),
