@@ -20,9 +20,11 @@ from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, tok
 from servicekit.transient import is_transient
 from services.notify.adapters import feeds
 from services.notify.adapters.email import SmtpSender
+from services.notify.adapters.sms import AliyunSmsSender
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.adapters.wakeups import PgWakeups
 from services.notify.adapters.webhooks import WebhookSender, resolve
+from services.notify.adapters.wechat import WechatSubscribeSender
 from services.notify.domain.deliveries import RetryPolicy
 from services.notify.domain.preferences import Channel
 from services.notify.domain.webhooks import AddressPolicy
@@ -91,6 +93,10 @@ def outbound_channels(settings: NotifySettings) -> frozenset[Channel]:
     channels = {Channel(c) for c in settings.channels}
     if not settings.smtp_host:
         channels.discard(Channel.EMAIL)
+    if not settings.sms_access_key_id:
+        channels.discard(Channel.SMS)
+    if not settings.wechat_app_id:
+        channels.discard(Channel.WECHAT)
     return frozenset(channels)
 
 
@@ -98,6 +104,10 @@ def senders(settings: NotifySettings) -> dict[Channel, Sender]:
     found: dict[Channel, Sender] = {}
     if Channel.EMAIL in outbound_channels(settings):
         found[Channel.EMAIL] = SmtpSender(settings)
+    if Channel.SMS in outbound_channels(settings):
+        found[Channel.SMS] = AliyunSmsSender(settings)
+    if Channel.WECHAT in outbound_channels(settings):
+        found[Channel.WECHAT] = WechatSubscribeSender(settings)
     if Channel.WEBHOOK in outbound_channels(settings):
         found[Channel.WEBHOOK] = WebhookSender(
             AddressPolicy.of(settings.webhook_allowed), timeout=settings.webhook_timeout_seconds
@@ -106,18 +116,17 @@ def senders(settings: NotifySettings) -> dict[Channel, Sender]:
 
 
 def retry_policies(settings: NotifySettings) -> dict[Channel, RetryPolicy]:
-    return {
-        Channel.EMAIL: RetryPolicy(
-            attempts=settings.email_attempts,
-            first_delay=timedelta(seconds=settings.email_retry_first_seconds),
-            max_delay=timedelta(seconds=settings.email_retry_max_seconds),
-        ),
-        Channel.WEBHOOK: RetryPolicy(
-            attempts=settings.webhook_attempts,
-            first_delay=timedelta(seconds=settings.webhook_retry_first_seconds),
-            max_delay=timedelta(seconds=settings.webhook_retry_max_seconds),
-        ),
-    }
+    """Each channel's own: `<channel>_attempts`, `_retry_first_seconds`, `_retry_max_seconds`."""
+
+    def policy(channel: Channel) -> RetryPolicy:
+        name = channel.value
+        return RetryPolicy(
+            attempts=getattr(settings, f"{name}_attempts"),
+            first_delay=timedelta(seconds=getattr(settings, f"{name}_retry_first_seconds")),
+            max_delay=timedelta(seconds=getattr(settings, f"{name}_retry_max_seconds")),
+        )
+
+    return {c: policy(c) for c in (Channel.EMAIL, Channel.SMS, Channel.WECHAT, Channel.WEBHOOK)}
 
 
 async def run_deliverer(

@@ -19,9 +19,11 @@ class NotifySettings(BaseServiceSettings):
         "ticketing.identity.role.v1",
         "ticketing.tickets.ticket.v1",
     )
-    # Outbound channels deliveries are made for (email needs smtp_host). SMS and WeChat
-    # subscribe messages are not built yet.
-    channels: tuple[Literal["email", "webhook"], ...] = ("email", "webhook")
+    # Outbound channels deliveries are made for, when configured: email needs smtp_host, SMS
+    # sms_access_key_id, WeChat wechat_app_id.
+    channels: tuple[Literal["email", "sms", "wechat", "webhook"], ...] = (
+        "email", "sms", "wechat", "webhook",
+    )  # fmt: skip
     # Email over SMTP. tls: "none" (plain, e.g. a local relay or the dev catcher),
     # "starttls" (upgrade on port 587) or "tls" (implicit TLS, port 465).
     smtp_host: str = ""
@@ -37,6 +39,29 @@ class NotifySettings(BaseServiceSettings):
     email_attempts: int = 8
     email_retry_first_seconds: float = 30.0
     email_retry_max_seconds: float = 3600.0
+    # SMS through Alibaba Cloud's SMS API (SendSms): a signed-up sign name and one template
+    # with the parameters ${number}, ${status}, ${title} (domain/channels.py).
+    sms_base_url: str = "https://dysmsapi.aliyuncs.com"
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_region: str = "cn-hangzhou"
+    sms_sign_name: str = ""
+    sms_template_code: str = ""
+    sms_timeout_seconds: float = 10.0
+    sms_attempts: int = 5
+    sms_retry_first_seconds: float = 60.0
+    sms_retry_max_seconds: float = 1800.0
+    # WeChat mini-program subscribe messages: the app's id and secret, and one template with
+    # the keywords character_string1 (number), thing2 (title), phrase3 (status), time4.
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_template_id: str = ""
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    wechat_timeout_seconds: float = 10.0
+    wechat_attempts: int = 5
+    wechat_retry_first_seconds: float = 60.0
+    wechat_retry_max_seconds: float = 1800.0
     # Outbound webhooks: retried for hours (12 attempts: 30 s, 1 min, … at most 1 h apart);
     # `webhook_allowed`: hosts or networks a subscription may reach although not public (e.g.
     # ["127.0.0.1/32"] for a receiver on this machine; never in production without need).

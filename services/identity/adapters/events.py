@@ -84,7 +84,9 @@ def _parts(event: ev.IdentityEvent) -> tuple[str, str, str, str, Message]:
                 user.id,
                 user.organization_id,
                 "",
-                pb.UserChanged(change=change, user=mapping.user_pb(user)),
+                pb.UserChanged(
+                    change=change, user=mapping.user_pb(user), wechat_openid=user.wechat_openid
+                ),
             )
         case ev.RoleChanged(role=role):
             return (

@@ -52,6 +52,7 @@ def routes(
             display_name=user.display_name,
             email=user.email,
             phone=user.phone,
+            wechat_openid=event.wechat_openid,
             role_ids=tuple(user.role_ids),
             active=active_after(event.change, user.state, user.stamps),
         )
@@ -68,6 +69,7 @@ def routes(
             organization_id=engineer.provider_id,
             display_name=engineer.display_name,
             phone=engineer.phone,
+            wechat_openid=engineer.wechat_openid,
             active=active_after(event.change, engineer.state, engineer.stamps),
         )
         await DirectoryRepository(db).upsert_person(person, with_roles=False)

@@ -42,6 +42,7 @@ people = Table(
     text_column("display_name"),
     text_column("email"),
     text_column("phone"),
+    text_column("wechat_openid"),
     Column("role_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default=text("true")),
 )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from services.notify.domain import recipients as table
 from services.notify.domain import webhooks
+from services.notify.domain.channels import sms_params, wechat_data
 from services.notify.domain.deliveries import DeliveryDraft
 from services.notify.domain.messages import Category, MessageDraft, welcome
 from services.notify.domain.notices import NoticeKind, TicketNotice
@@ -112,6 +113,12 @@ async def _webhook_deliveries(
 
 
 async def _text(uow: NotifyUnit, notice: TicketNotice, channel: Channel) -> Template:
+    """The rendered title and body; SMS and WeChat carry template parameters instead of a
+    body (their providers send only registered templates), titled like the in-app message."""
+    if channel in (Channel.SMS, Channel.WECHAT):
+        title = (await _text(uow, notice, Channel.IN_APP)).title
+        params = sms_params(notice) if channel is Channel.SMS else wechat_data(notice)
+        return Template(title, params)
     stored = await uow.templates.get(TemplateKey(notice.kind, channel.value))
     template = stored.template if stored else template_for(notice.kind, channel=channel.value)
     return render(template, notice, channel=channel.value)
@@ -163,6 +170,8 @@ def address_of(person: Person, channel: Channel) -> str:
             return person.email
         case Channel.SMS:
             return person.phone
+        case Channel.WECHAT:
+            return person.wechat_openid
     return ""
 
 

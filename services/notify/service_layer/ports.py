@@ -36,6 +36,7 @@ class Person:
     display_name: str
     email: str = ""
     phone: str = ""
+    wechat_openid: str = ""  # in the mini-program: subscribe messages go there
     role_ids: tuple[str, ...] = ()
     active: bool = True
 

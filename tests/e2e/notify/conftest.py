@@ -34,6 +34,7 @@ from services.notify.bootstrap import (
 )
 from services.notify.settings import NotifySettings
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
+from tests.support.fake_providers import FakeAliyunSms, FakeWechatMessages
 from tests.support.gateways import gateway_client
 from tests.support.tickets_stack import TicketsStack
 
@@ -58,6 +59,8 @@ class NotifyStack:
     server: GrpcServer
     mail: MailCatcher
     clock: MovableClock
+    sms: FakeAliyunSms
+    wechat: FakeWechatMessages
 
     async def as_user(self, login: str, password: str = "demo-2026") -> dict[str, str]:
         return await self.tickets.as_user(login, password)
@@ -118,6 +121,10 @@ async def notify(
 ) -> AsyncIterator[NotifyStack]:
     identity = tickets.identity
     mail = MailCatcher().start()
+    sms = FakeAliyunSms("LTAI-test", "sms-secret")
+    sms.start()
+    wechat = FakeWechatMessages("wx-app", "wx-secret")
+    wechat.start()
     settings = NotifySettings(
         environment="test",
         database_url=notify_database,
@@ -127,6 +134,19 @@ async def notify(
         email_retry_first_seconds=0.2,
         email_retry_max_seconds=1.0,
         email_attempts=5,
+        sms_base_url=sms.base_url,
+        sms_access_key_id="LTAI-test",
+        sms_access_key_secret="sms-secret",
+        sms_sign_name="服务工单",
+        sms_template_code="SMS_123456",
+        sms_retry_first_seconds=0.2,
+        sms_retry_max_seconds=1.0,
+        wechat_api_base_url=wechat.base_url,
+        wechat_app_id="wx-app",
+        wechat_app_secret="wx-secret",
+        wechat_template_id="tmpl-ticket-progress",
+        wechat_retry_first_seconds=0.2,
+        wechat_retry_max_seconds=1.0,
         webhook_retry_first_seconds=0.2,
         webhook_retry_max_seconds=1.0,
         webhook_allowed=("127.0.0.1/32",),  # the test receiver; nothing else private
@@ -147,10 +167,13 @@ async def notify(
         (SERVICE_NAMES, server.port),
     ) as client:
         yield NotifyStack(
-            tickets=tickets, deps=deps, client=client, server=server, mail=mail, clock=clock
-        )
+            tickets=tickets, deps=deps, client=client, server=server, mail=mail, clock=clock,
+            sms=sms, wechat=wechat,
+        )  # fmt: skip
     stop.set()
     await asyncio.gather(consumer, deliverer, return_exceptions=True)
     await server.stop(0)
     await deps.close()
     mail.stop()
+    sms.stop()
+    wechat.stop()

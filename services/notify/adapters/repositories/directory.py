@@ -27,6 +27,7 @@ class DirectoryRepository:
             "display_name": person.display_name,
             "email": person.email,
             "phone": person.phone,
+            "wechat_openid": person.wechat_openid,
             "role_ids": list(person.role_ids),
             "active": person.active,
         }
@@ -87,6 +88,7 @@ class DirectoryRepository:
                 display_name=row.display_name,
                 email=row.email,
                 phone=row.phone,
+                wechat_openid=row.wechat_openid,
                 role_ids=tuple(row.role_ids),
                 active=row.active,
             )
