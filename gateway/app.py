@@ -27,6 +27,7 @@ from gateway.limits import BodyLimit
 from gateway.media import build_from_form, is_multipart, media_response
 from gateway.metadata import forwarded
 from gateway.openapi import build_openapi
+from gateway.ratelimit import RateLimit
 from gateway.settings import GatewaySettings
 from gateway.streams import stream_endpoint
 from gateway.transcode import build_request, render_response
@@ -82,6 +83,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
+    if settings.rate_limit_per_address or settings.rate_limit_per_user:
+        app.add_middleware(
+            RateLimit,
+            per_address=settings.rate_limit_per_address,
+            per_user=settings.rate_limit_per_user,
+            storage=settings.rate_limit_storage,
+            trusted_proxies=settings.trusted_proxies,
+        )
     app.add_middleware(AccessLog)
     app.add_exception_handler(StarletteHTTPException, _http_exception)  # type: ignore[arg-type]
     return app

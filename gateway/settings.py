@@ -33,3 +33,8 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 33 * 1024 * 1024  # multipart (attachments: 20 MB each, by default)
     stream_max_seconds: float = 3600.0
+    # Rate limits (gateway/ratelimit.py): e.g. "1200/minute"; empty: none. Counters in
+    # `rate_limit_storage`: "memory://" (per process) or "redis://host:6379" (shared).
+    rate_limit_per_address: str = ""
+    rate_limit_per_user: str = ""
+    rate_limit_storage: str = "memory://"
