@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -83,15 +83,17 @@ class RateLimit:
         await self._app(scope, receive, send)
 
     async def _take(self, item: RateLimitItem, *key: str) -> bool:
-        try:
-            return await self._limiter.hit(item, *key)
-        except Exception as error:
-            log.warning("rate limit store unavailable: %r", error)
-            return True
+        return await self._ask(self._limiter.hit, item, *key)
 
     async def _test(self, item: RateLimitItem, *key: str) -> bool:
+        return await self._ask(self._limiter.test, item, *key)
+
+    @staticmethod
+    async def _ask(
+        question: Callable[..., Awaitable[bool]], item: RateLimitItem, *key: str
+    ) -> bool:
         try:
-            return await self._limiter.test(item, *key)
+            return await question(item, *key)
         except Exception as error:
             log.warning("rate limit store unavailable: %r", error)
             return True

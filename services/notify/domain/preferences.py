@@ -78,13 +78,16 @@ class Layer(enum.StrEnum):
     USER = "user"
 
 
-class PreferenceError(ValueError):
-    """A preference that cannot hold; `field` names the part (API field names)."""
+class FieldError(ValueError):
+    """A value that cannot hold; `field` names the part (API field names)."""
 
     def __init__(self, field: str, problem: str):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+PreferenceError = FieldError  # a preference that cannot hold
 
 
 def zone(name: str) -> ZoneInfo:

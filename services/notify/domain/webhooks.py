@@ -16,16 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.notify.domain.notices import NoticeKind, TicketNotice
+from services.notify.domain.preferences import FieldError
 
 EVENT_TYPES = tuple(f"ticket.{k.value}" for k in NoticeKind)
 SIGNATURE_HEADER = "X-Ticketing-Signature"
 
 
-class WebhookError(ValueError):
-    def __init__(self, field: str, problem: str):
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+WebhookError = FieldError  # a subscription that cannot hold
 
 
 @dataclass(frozen=True)
