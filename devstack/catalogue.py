@@ -16,6 +16,8 @@ class ServiceSpec:
     name: str  # folder under services/, also its database name
     grpc_port: int  # DESIGN.md §10
     consumers: tuple[str, ...] = field(default=())  # modules run as `python -m <module>`
+    # Other long-running processes that do not read the broker (restarted only if they die).
+    workers: tuple[str, ...] = field(default=())
     setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
     snapshot: str = ""  # module re-publishing its state, run when the broker starts empty
 
@@ -56,7 +58,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         name="notify",
         grpc_port=50054,
-        consumers=("services.notify.entrypoints.notifier", "services.notify.entrypoints.deliverer"),
+        consumers=("services.notify.entrypoints.notifier",),
+        workers=("services.notify.entrypoints.deliverer",),
     ),
     ServiceSpec(
         name="reporting",

@@ -27,7 +27,9 @@ class _Handler:
         self._catcher = catcher
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        return self._catcher.received(envelope.content, list(envelope.rcpt_tos))
+        return self._catcher.received(
+            envelope.content, list(envelope.rcpt_tos), peer=str(session.peer)
+        )
 
 
 class MailCatcher:
@@ -35,6 +37,7 @@ class MailCatcher:
         self._lock = threading.Lock()
         self._messages: list[tuple[list[str], EmailMessage]] = []
         self._refusals: list[str] = []
+        self.peers: list[str] = []  # the client address of each message received
         self._maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.port = port or free_port()  # aiosmtpd checks its port by connecting: not 0
         self._controller = Controller(_Handler(self), hostname=host, port=self.port)
@@ -46,8 +49,9 @@ class MailCatcher:
     def stop(self) -> None:
         self._controller.stop()
 
-    def received(self, content: bytes, recipients: list[str]) -> str:
+    def received(self, content: bytes, recipients: list[str], peer: str = "") -> str:
         with self._lock:
+            self.peers.append(peer)
             if self._refusals:
                 return self._refusals.pop(0)
             parsed = message_from_bytes(content, policy=policy.default)

@@ -223,6 +223,9 @@ class Stack:
         for module in spec.consumers:
             name = module.rsplit(".", 1)[-1]
             self._spawn(name, [module], self._worker_env(spec, name)).uses_broker = True
+        for module in spec.workers:
+            name = module.rsplit(".", 1)[-1]
+            self._spawn(name, [module], self._worker_env(spec, name))
         wait_for_port("127.0.0.1", self._port(spec), timeout=60)
 
     def _start_gateway(self) -> None:

@@ -158,4 +158,8 @@ async def run_deliverer(
 
     if not chosen:
         log.warning("no outbound channel configured: the deliverer has nothing to send")
-    await asyncio.gather(*(loop() for _ in range(max(1, settings.delivery_concurrency))))
+    try:
+        await asyncio.gather(*(loop() for _ in range(max(1, settings.delivery_concurrency))))
+    finally:
+        for sender in chosen.values():
+            await sender.close()

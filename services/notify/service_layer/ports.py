@@ -197,6 +197,9 @@ class Sender(Protocol):
 
     async def send(self, delivery: Delivery, secrets: Sequence[str] = ()) -> Outcome: ...
 
+    async def close(self) -> None:
+        """Lets go of kept connections."""
+
 
 class Resolver(Protocol):
     async def __call__(self, host: str, port: int) -> list[str]:

@@ -333,6 +333,9 @@ class FakeSender:
         self.secrets.append(list(secrets))
         return self.outcomes.pop(0) if self.outcomes else Outcome(True, "250 OK")
 
+    async def close(self) -> None:
+        self.closed = True
+
 
 class FakeNotifyUnit(FakeUnit[NotifyState]):
     directory: FakeDirectory
