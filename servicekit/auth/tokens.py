@@ -17,6 +17,7 @@ import jwt
 
 from servicekit.auth.principal import Principal
 from servicekit.errors import unauthenticated
+from servicekit.transient import TransientError
 
 ALGORITHMS = ["EdDSA", "RS256"]
 
@@ -56,9 +57,19 @@ class JwksKeySource:
         return self._keys.get(kid)
 
     async def _refresh(self) -> None:
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
-            response = await client.get(self._url)
-            response.raise_for_status()
+        """Fetches the keys; a JWKS that cannot be had for now (no answer, 5xx, 429 — e.g.
+        identity restarting) is a transient failure: callers answer UNAVAILABLE, never
+        INTERNAL, and clients retry."""
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.get(self._url)
+                response.raise_for_status()
+        except httpx.TransportError as error:
+            raise TransientError(f"signing keys unavailable: {error!r}") from error
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code >= 500 or error.response.status_code == 429:
+                raise TransientError(f"signing keys unavailable: {error!r}") from error
+            raise
         self._fetched_at = time.monotonic()
         self._keys = keys_from_jwks(response.json())
 

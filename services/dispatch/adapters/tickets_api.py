@@ -93,8 +93,10 @@ class GrpcTicketsApi:
             return Applied(Outcome.RETRY, UNAVAILABLE)
         if reason in _GIVE_WAY:
             return Applied(Outcome.GAVE_WAY, reason)
-        if error.code() is grpc.StatusCode.INVALID_ARGUMENT:
-            # tickets' directory may not know the engineer or designation yet: try again
+        if error.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL,
+                            grpc.StatusCode.UNKNOWN):  # fmt: skip
+            # tickets' directory may not know the engineer or designation yet, or tickets
+            # failed unexpectedly: try again, a bounded number of times (apply_max_attempts)
             return Applied(Outcome.RETRY, f"{reason}: {error.details()}")
         return Applied(Outcome.REFUSED, f"{reason}: {error.details()}")
 
