@@ -87,6 +87,10 @@ class Stack:
         for spec in self.options.services:
             self._start_service(spec)
         self._start_gateway()
+        for spec in self.options.services:
+            env = self._service_env(spec, f"127.0.0.1:{self._port(spec)}")
+            for module in spec.late_setup:
+                self._run_once(module.rsplit(".", 1)[-1], module, env)
         if broker_was_empty:
             self.resync()
 

@@ -22,6 +22,7 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.entrypoints.servicers import DispatchServicer
 from services.dispatch.service_layer.deps import Deps
 from services.dispatch.service_layer.routing import apply_pending, assign_waiting
+from services.dispatch.service_layer.sla import fire_due
 from services.dispatch.settings import DispatchSettings
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,22 @@ async def run_applier(deps: Runtime, stop: asyncio.Event) -> None:
                            return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
         for waiter in waiters:
             waiter.cancel()
+
+
+async def run_sla_timer(deps: Runtime, stop: asyncio.Event) -> None:
+    """Raises SLA alerts as they come due: every `sla_interval_seconds` (at once again after
+    a full batch). Deadlines live in the database: a restart or several replicas lose and
+    repeat nothing (rows are taken with SKIP LOCKED)."""
+    while not stop.is_set():
+        try:
+            while await fire_due(deps) == deps.settings.sla_batch:
+                pass  # a full batch: more are due
+        except Exception as error:
+            if not is_transient(error):
+                log.exception("raising SLA alerts failed")
+            else:
+                log.warning("raising SLA alerts skipped: %r", error)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=deps.settings.sla_interval_seconds)
+        except TimeoutError:
+            pass

@@ -23,3 +23,7 @@ class DispatchSettings(BaseServiceSettings):
         "ticketing.identity.enterprise.v1",
         "ticketing.tickets.ticket.v1",
     )
+    # The SLA timer: tickets looked at per round, and how often it looks (alerts fire within
+    # this interval of coming due).
+    sla_batch: int = 200
+    sla_interval_seconds: float = 0.5

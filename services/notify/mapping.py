@@ -62,7 +62,7 @@ _SIMPLE = {
 }
 TICKET_EVENTS = (
     *_SIMPLE, ev.TicketRejected, ev.TicketTransferred, ev.TicketCommented, ev.TicketReopened,
-    ev.TicketClosed, ev.TicketCancelled, ev.TicketRated,
+    ev.TicketClosed, ev.TicketCancelled, ev.TicketRated, ev.TicketWaitingOnCustomer,
 )  # fmt: skip
 
 
@@ -95,6 +95,8 @@ def notice_of(event: object, envelope: envelope_pb2.EventEnvelope) -> TicketNoti
             return replace(base, kind=kind, text=comment.body)
         case ev.TicketReopened(reason=reason):
             return replace(base, kind=NoticeKind.REOPENED, text=reason)
+        case ev.TicketWaitingOnCustomer(reason=reason):
+            return replace(base, kind=NoticeKind.WAITING_ON_CUSTOMER, text=reason)
         case ev.TicketClosed(auto_closed=auto):
             return replace(base, kind=NoticeKind.CLOSED, auto_closed=auto)
         case ev.TicketCancelled(reason=reason):

@@ -47,6 +47,8 @@ _KINDS: dict[type[Message], EventKind] = {
     ev.TicketCommented: EventKind.COMMENTED,
     ev.TicketAttachmentAdded: EventKind.OTHER,
     ev.TicketAttachmentRemoved: EventKind.OTHER,
+    ev.TicketWaitingOnCustomer: EventKind.OTHER,
+    ev.TicketResumed: EventKind.OTHER,
     ev.TicketResolved: EventKind.RESOLVED,
     ev.TicketReopened: EventKind.REOPENED,
     ev.TicketClosed: EventKind.CLOSED,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import duration_pb2, json_format, struct_pb2
 from ticketing.common.v1 import common_pb2
 from ticketing.tickets.v1 import catalog_pb2, knowledge_pb2, tickets_pb2
 
@@ -165,6 +165,11 @@ def service_level_draft(m: catalog_pb2.ServiceLevel) -> ServiceLevel:
     )
 
 
+def _target(t: Ticket, due: datetime | None) -> duration_pb2.Duration | None:
+    """The service level's target as stamped at creation: due = raised + target."""
+    return duration(due - t.created_at) if due and t.created_at else None
+
+
 def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
     message = tickets_pb2.Ticket(
         ticket_id=t.id,
@@ -205,6 +210,9 @@ def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
         close_time=timestamp(t.closed_at),
         attachment_ids=t.attachment_ids,
         service_type_path=t.service_type_path,
+        response_target=_target(t, t.response_due_at),
+        resolution_target=_target(t, t.resolution_due_at),
+        first_response_time=timestamp(t.first_response_at),
         stamps=common_pb2.AuditStamps(
             create_time=timestamp(t.created_at), update_time=timestamp(t.updated_at)
         ),

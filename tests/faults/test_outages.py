@@ -16,6 +16,9 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
   kill or the database cut fell between the SMTP server's acceptance and the delivery's
   commit (at-least-once with a stable Message-ID; at most one repeat per send in flight per
   interruption; the count is printed);
+- every ticket's response target (a few seconds, round the clock) was warned twice and
+  breached once by dispatch's SLA timer (in the dispatcher, killed too) — each alert in
+  dispatch's outbox exactly once;
 - reporting's fact of every ticket is at the ticket's version and status (its recorder is
   killed too; the ledger keeps each event once by its id);
 - 0 dead-lettered events, and every topic keeps its declared partition count;
@@ -58,6 +61,7 @@ LONG = os.environ.get("TICKETING_FAULTS") == "long"
 USERS = 300 if LONG else 40  # at least; the load runs until the faults are over
 TICKETS = 200 if LONG else 40
 ROUNDS = 3 if LONG else 1
+SLA_RESPONSE = 5  # seconds: every fault ticket's response target passes during the run
 DB_OUTAGE_SECONDS = 20.0 if LONG else 8.0
 BROKER_PAUSE_SECONDS = 10.0 if LONG else 4.0
 CLIENTS = 4
@@ -137,14 +141,14 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
         admin = await _sign_in(client, "admin", "admin-demo-2026")
         requester = await _sign_in(client, "acme-user", "demo-2026")
         enterprise = (await client.get("/v1/users/me", headers=requester)).json()
-        wifi = await _service_type(client, requester, "Wi-Fi")
+        sla_type = await _sla_service_type(client, admin)
         chaos = asyncio.create_task(_chaos(fault_stack, client, outcome))
         users = Load(
             "/v1/users", admin, _user_body(enterprise["organizationId"]), "userId",
             outcome.users, USERS,
         )  # fmt: skip
         tickets = Load(
-            "/v1/tickets", requester, _ticket_body(wifi), "ticketId", outcome.tickets, TICKETS
+            "/v1/tickets", requester, _ticket_body(sla_type), "ticketId", outcome.tickets, TICKETS
         )
         await asyncio.gather(
             _keep_creating(client, users, outcome, chaos),
@@ -159,6 +163,7 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_dispatched_once(fault_stack, outcome)
     await _assert_one_receipt_each(fault_stack, outcome, enterprise["userId"])
     await _assert_receipts_emailed(fault_stack, outcome, enterprise["userId"])
+    await _assert_sla_alerted_once(fault_stack, outcome)
     await _assert_reported(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
@@ -174,11 +179,6 @@ async def _sign_in(client: httpx.AsyncClient, login: str, password: str) -> dict
     response = await client.post("/v1/auth:login", json={"login": login, "password": password})
     assert response.status_code == 200, response.text
     return {"authorization": f"Bearer {response.json()['accessToken']}"}
-
-
-async def _service_type(client: httpx.AsyncClient, headers: dict[str, str], name: str) -> str:
-    types = (await client.get("/v1/service-types", headers=headers)).json()["serviceTypes"]
-    return next(t["serviceTypeId"] for t in types if t["displayName"] == name)
 
 
 async def _create(
@@ -251,11 +251,26 @@ def _user_body(enterprise_id: str) -> Callable[[str], dict]:
 
 
 def _ticket_body(service_type_id: str) -> Callable[[str], dict]:
-    return lambda request_id: {
-        "title": f"fault-{request_id}",
-        "serviceTypeId": service_type_id,
-        "customFields": {"floor": 3},
-    }
+    return lambda request_id: {"title": f"fault-{request_id}", "serviceTypeId": service_type_id}
+
+
+async def _sla_service_type(client: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    """A service type whose level answers in SLA_RESPONSE seconds (no approval): every fault
+    ticket's response target is warned and breached while the faults go on."""
+    level = await client.post("/v1/service-levels", headers=admin, json={
+        "displayName": f"故障演练-{uuid.uuid4().hex[:6]}", "priority": "PRIORITY_NORMAL",
+        "responseTarget": f"{SLA_RESPONSE}s", "resolutionTarget": "36000s",
+    })  # fmt: skip
+    assert level.status_code == 200, level.text
+    root = await client.post("/v1/service-types", headers=admin,
+                             json={"displayName": f"演练-{uuid.uuid4().hex[:6]}"})  # fmt: skip
+    assert root.status_code == 200, root.text
+    leaf = await client.post("/v1/service-types", headers=admin, json={
+        "displayName": "SLA", "parentServiceTypeId": root.json()["serviceTypeId"],
+        "defaultServiceLevelId": level.json()["serviceLevelId"],
+    })  # fmt: skip
+    assert leaf.status_code == 200, leaf.text
+    return leaf.json()["serviceTypeId"]
 
 
 # --- faults -----------------------------------------------------------------------------------
@@ -480,6 +495,30 @@ async def _assert_receipts_emailed(
     # server accepted it and before its commit: at most that many repeats.
     interruptions = outcome.faults["kill -9 deliverer"] + outcome.faults["database cut off"]
     assert again <= interruptions * DELIVERY_CONCURRENCY
+
+
+async def _assert_sla_alerted_once(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """Every ticket's response target warned at 75 % and 90 % and breached, each alert once
+    in dispatch's outbox (the timer was killed, its database cut, the broker restarted)."""
+    expected = set(outcome.tickets.values())
+    wanted = {"SlaWarningRaised": 2, "SlaBreached": 1}
+    deadline = time.monotonic() + 120
+    while True:
+        counts: dict[str, dict[str, int]] = {}
+        for key, event_type, count in fault_stack.query(
+            "dispatch",
+            "SELECT key, event_type, count(*) FROM outbox "
+            "WHERE topic = 'ticketing.dispatch.sla.v1' GROUP BY key, event_type",
+        ):
+            counts.setdefault(key, {})[event_type.rsplit(".", 1)[1]] = count
+        done = {t for t in expected if all(counts.get(t, {}).get(k) for k in wanted)}
+        if done == expected:
+            break
+        assert time.monotonic() < deadline, f"{len(expected - done)} tickets never breached"
+        await asyncio.sleep(1)
+    repeated = {t: counts[t] for t in expected if any(counts[t].get(k) != n
+                                                       for k, n in wanted.items())}  # fmt: skip
+    assert repeated == {}, repeated
 
 
 async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:

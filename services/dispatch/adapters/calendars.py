@@ -3,7 +3,9 @@ working days (调休) that the State Council announces, from the `holidays` pack
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 from holidays.countries.china import China
 
@@ -28,3 +30,14 @@ def china_calendar(
         makeup_workdays=frozenset(d for d in official.weekend_workdays if d.year in wanted),
         makeup_hours=makeup_hours,
     )
+
+
+@functools.cache
+def official_days(country: str) -> tuple[frozenset[date], frozenset[date]]:
+    """A country's official holidays and make-up working days from 2019 to three years
+    ahead (what the `holidays` package knows); none for "" (no official calendar)."""
+    if country != "CN":
+        return frozenset(), frozenset()
+    years = range(2019, datetime.now(UTC).year + 4)
+    official = China(years=years)  # type: ignore[no-untyped-call]  # its __init__ is untyped
+    return frozenset(official.keys()), frozenset(official.weekend_workdays)

@@ -1,23 +1,95 @@
 """The one place dispatch's typed events become protobuf: AssignmentDecided on
-ticketing.dispatch.decision.v1, keyed by ticket."""
+ticketing.dispatch.decision.v1; SLA warnings, breaches, escalations and met targets on
+ticketing.dispatch.sla.v1; all keyed by ticket."""
 
 from __future__ import annotations
 
+from google.protobuf.message import Message
+from ticketing.dispatch.v1 import sla_pb2
 from ticketing.events.v1 import dispatch_events_pb2 as pb
 from ticketing.events.v1 import envelope_pb2
 
 from servicekit.events import new_envelope, topic_name
+from servicekit.proto_values import duration, timestamp
 from services.dispatch import mapping
-from services.dispatch.domain.events import AssignmentDecided
+from services.dispatch.domain.events import (
+    AssignmentDecided,
+    DispatchEvent,
+    SlaAlertRaised,
+    SlaParties,
+    SlaTargetMet,
+)
+from services.dispatch.domain.sla import Target
 
 DECISION_TOPIC = topic_name("dispatch", "decision")
+SLA_TOPIC = topic_name("dispatch", "sla")
+TARGETS = {
+    Target.RESPONSE: sla_pb2.SLA_TARGET_RESPONSE,
+    Target.RESOLUTION: sla_pb2.SLA_TARGET_RESOLUTION,
+}
 
 
-def envelope_of(event: AssignmentDecided) -> envelope_pb2.EventEnvelope:
-    decision = event.decision
+def topic_of(event: DispatchEvent) -> str:
+    return DECISION_TOPIC if isinstance(event, AssignmentDecided) else SLA_TOPIC
+
+
+def envelope_of(event: DispatchEvent) -> envelope_pb2.EventEnvelope:
+    if isinstance(event, AssignmentDecided):
+        decision = event.decision
+        return new_envelope(
+            payload=pb.AssignmentDecided(decision=mapping.decision_pb(decision)),
+            aggregate_type="ticket",
+            aggregate_id=decision.decision.ticket_id,
+            occurred=decision.created_at,
+        )
+    payload: Message
+    if isinstance(event, SlaTargetMet):
+        met = event.met
+        payload = pb.SlaMet(
+            ticket_id=event.ticket_id,
+            target=TARGETS[met.target],
+            due_time=timestamp(met.due_at),
+            met_time=timestamp(met.met_at),
+            elapsed=duration(met.elapsed),
+            breached=met.breached,
+            parties=_parties(event.parties),
+        )
+        occurred = met.met_at
+    else:
+        payload = _alert(event)
+        occurred = event.occurred_at
     return new_envelope(
-        payload=pb.AssignmentDecided(decision=mapping.decision_pb(decision)),
+        payload=payload,
         aggregate_type="ticket",
-        aggregate_id=decision.decision.ticket_id,
-        occurred=decision.created_at,
+        aggregate_id=event.ticket_id,
+        tenant_id=event.parties.enterprise_id,
+        occurred=occurred,
+    )
+
+
+def _alert(event: SlaAlertRaised) -> Message:
+    alert, parties = event.alert, _parties(event.parties)
+    ticket_id, target, due = event.ticket_id, TARGETS[alert.target], timestamp(event.deadline)
+    if alert.key == "breach":
+        return pb.SlaBreached(ticket_id=ticket_id, target=target, due_time=due, parties=parties)
+    if alert.escalation is not None:
+        return pb.SlaEscalated(
+            ticket_id=ticket_id,
+            target=target,
+            due_time=due,
+            parties=parties,
+            level=event.level,
+            role=alert.escalation.role,
+        )
+    return pb.SlaWarningRaised(
+        ticket_id=ticket_id, target=target, due_time=due, parties=parties, fraction=event.fraction
+    )
+
+
+def _parties(p: SlaParties) -> pb.SlaParties:
+    return pb.SlaParties(
+        enterprise_id=p.enterprise_id,
+        provider_id=p.provider_id,
+        engineer_id=p.engineer_id,
+        requester_user_id=p.requester_id,
     )

@@ -15,11 +15,13 @@ from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity
 from ticketing.events.v1 import ticket_events_pb2 as tickets
 
+from servicekit.proto_values import datetime_of
 from servicekit.read_model import EventRoutes, active_after
-from services.dispatch import mapping
+from services.dispatch import mapping, sla_mapping
 from services.dispatch.adapters.repositories.decisions import TicketsSeenRepository
 from services.dispatch.adapters.repositories.directory import DirectoryRepository
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
+from services.dispatch.service_layer import sla
 from services.dispatch.service_layer.routing import route, route_waiting
 
 Envelope = envelope_pb2.EventEnvelope
@@ -30,6 +32,7 @@ TICKET_EVENTS = (
     tickets.TicketStarted, tickets.TicketCommented, tickets.TicketAttachmentAdded,
     tickets.TicketAttachmentRemoved, tickets.TicketResolved, tickets.TicketReopened,
     tickets.TicketClosed, tickets.TicketCancelled, tickets.TicketRated, tickets.TicketSnapshot,
+    tickets.TicketWaitingOnCustomer, tickets.TicketResumed,
 )  # fmt: skip
 
 
@@ -37,10 +40,16 @@ def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) 
     """`decided` is set after a decision is taken (the applier in the same process wakes)."""
 
     async def ticket_changed(db: AsyncConnection, event: object, envelope: Envelope) -> None:
-        state = mapping.ticket_state(event.ticket, envelope.aggregate_version)  # type: ignore[attr-defined]
-        if not await TicketsSeenRepository(db).upsert(state) or not state.awaits_provider:
-            return  # an older event than what we hold, or nothing to route
+        ticket = event.ticket  # type: ignore[attr-defined]
+        state = mapping.ticket_state(ticket, envelope.aggregate_version)
+        if not await TicketsSeenRepository(db).upsert(state):
+            return  # an older event than what we hold
+        at = (datetime_of(ticket.stamps, "update_time") or datetime_of(envelope, "occurred_time")
+              or clock())  # fmt: skip
         async with DispatchUnitOfWork(None, joining=db) as uow:
+            await sla.track(uow, sla_mapping.sla_facts(ticket), at)
+            if not state.awaits_provider:
+                return
             if await route(uow, state.facts.ticket_id, clock()) is not None and decided:
                 decided.set()
 

@@ -131,3 +131,59 @@ decisions = Table(
 )
 Index("decisions_pending", decisions.c.created_at, postgresql_where=text("state = 'pending'"))
 Index("decisions_recheck", decisions.c.recheck_at, postgresql_where=text("recheck_at IS NOT NULL"))
+
+# --- SLA ------------------------------------------------------------------------------------
+
+business_calendars = Table(
+    "business_calendars",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("definition", JSONB, nullable=False),  # zone, hours, holidays (see repositories/sla)
+    *audit_columns(),
+)
+
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("display_name", Text, nullable=False),
+    _texts("service_level_ids"),
+    text_column("calendar_id"),
+    Column("definition", JSONB, nullable=False),  # warnings, escalations, approval pause
+    *audit_columns(),
+)
+
+# One row per ticket with SLA targets: its clocks (start, target, pauses, met) and which alerts
+# were raised, as JSON; `next_due_at` is the timer's (partial index: only rows with something
+# left to raise); the deadlines are columns so a repair can count what moved.
+sla_tickets = Table(
+    "sla_tickets",
+    metadata,
+    Column("ticket_id", Text, primary_key=True),
+    text_column("policy_id"),
+    text_column("service_level_id"),
+    Column("status", Text, nullable=False),
+    text_column("enterprise_id"),
+    text_column("provider_id"),
+    text_column("engineer_id"),
+    text_column("requester_id"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("clocks", JSONB, nullable=False),
+    Column("fired", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("next_due_at", DateTime(timezone=True)),
+    Column("response_due_at", DateTime(timezone=True)),
+    Column("resolution_due_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index(
+    "sla_tickets_next_due",
+    sla_tickets.c.next_due_at,
+    postgresql_where=text("next_due_at IS NOT NULL"),
+)
+Index(
+    "sla_tickets_policy_open", sla_tickets.c.policy_id, postgresql_where=text("stopped_at IS NULL")
+)

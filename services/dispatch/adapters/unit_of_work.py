@@ -5,14 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from servicekit.uow import UnitOfWork
-from services.dispatch.adapters.events import DECISION_TOPIC, envelope_of
+from services.dispatch.adapters.events import envelope_of, topic_of
 from services.dispatch.adapters.repositories.decisions import (
     DecisionRepository,
     TicketsSeenRepository,
 )
 from services.dispatch.adapters.repositories.directory import DirectoryRepository
 from services.dispatch.adapters.repositories.rules import RuleRepository
-from services.dispatch.domain.events import AssignmentDecided
+from services.dispatch.adapters.repositories.sla import SlaRepository
+from services.dispatch.domain.events import DispatchEvent
 
 
 class DispatchUnitOfWork(UnitOfWork):
@@ -20,6 +21,7 @@ class DispatchUnitOfWork(UnitOfWork):
     directory: DirectoryRepository
     tickets: TicketsSeenRepository
     decisions: DecisionRepository
+    sla: SlaRepository
 
     async def __aenter__(self) -> DispatchUnitOfWork:
         await super().__aenter__()
@@ -31,6 +33,7 @@ class DispatchUnitOfWork(UnitOfWork):
         self.directory = DirectoryRepository(self.connection)
         self.tickets = TicketsSeenRepository(self.connection)
         self.decisions = DecisionRepository(self.connection)
+        self.sla = SlaRepository(self.connection)
 
     async def lock_tickets(self, ticket_ids: list[str]) -> None:
         for ticket_id in sorted(ticket_ids):
@@ -41,5 +44,5 @@ class DispatchUnitOfWork(UnitOfWork):
         key = func.hashtextextended(f"dispatch-provider:{provider_id}", 0)
         await self.connection.execute(select(func.pg_advisory_xact_lock(key)))
 
-    async def emit(self, event: AssignmentDecided) -> None:
-        await self.publish(DECISION_TOPIC, envelope_of(event))
+    async def emit(self, event: DispatchEvent) -> None:
+        await self.publish(topic_of(event), envelope_of(event))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.dispatch.domain.routing import Decision, Strategy
+from services.dispatch.domain.sla import Alert
+from services.dispatch.domain.sla_tracking import Met
 
 
 class DecisionKind(enum.Enum):
@@ -61,3 +63,45 @@ class AssignmentDecided:
     """A decision was taken (topic ticketing.dispatch.decision.v1, keyed by ticket)."""
 
     decision: RecordedDecision
+
+
+@dataclass(frozen=True)
+class SlaParties:
+    enterprise_id: str = ""
+    provider_id: str = ""
+    engineer_id: str = ""
+    requester_id: str = ""
+
+
+@dataclass(frozen=True)
+class SlaAlertRaised:
+    """A warning, breach or escalation came due (topic ticketing.dispatch.sla.v1)."""
+
+    ticket_id: str
+    alert: Alert
+    deadline: datetime | None  # the target's (a warning comes due before it)
+    parties: SlaParties
+    occurred_at: datetime
+
+    @property
+    def fraction(self) -> float:
+        kind, _, value = self.alert.key.partition(":")
+        return float(value) if kind == "warning" else 1.0
+
+    @property
+    def level(self) -> int:
+        """Escalation level, 1 first (0 for warnings and breaches)."""
+        kind, _, value = self.alert.key.partition(":")
+        return int(value) + 1 if kind == "escalation" else 0
+
+
+@dataclass(frozen=True)
+class SlaTargetMet:
+    """A target was met (topic ticketing.dispatch.sla.v1)."""
+
+    ticket_id: str
+    met: Met
+    parties: SlaParties
+
+
+DispatchEvent = AssignmentDecided | SlaAlertRaised | SlaTargetMet

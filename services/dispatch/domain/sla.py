@@ -28,6 +28,7 @@ class TargetState(enum.Enum):
     WARNING = "warning"
     BREACHED = "breached"
     MET = "met"
+    STOPPED = "stopped"  # cancelled or rejected before it was met
 
 
 class EscalationAction(enum.Enum):

@@ -1,6 +1,7 @@
-"""`python -m services.dispatch.entrypoints.dispatcher`: keep dispatch's read model current
-from identity's and tickets' events, route tickets that wait for a provider, and apply the
-decisions through tickets' API (one process; run several for more throughput)."""
+"""`python -m services.dispatch.entrypoints.dispatcher`: keep dispatch's read model and SLA
+clocks current from identity's and tickets' events, route tickets that wait for a provider,
+apply the decisions through tickets' API, and raise SLA alerts as they come due (one process;
+run several for more throughput)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 
 from servicekit.health import flag_check, run_worker
 from servicekit.logs import configure_logging
-from services.dispatch.bootstrap import build_deps, feed_consumer, run_applier
+from services.dispatch.bootstrap import build_deps, feed_consumer, run_applier, run_sla_timer
 from services.dispatch.settings import DispatchSettings
 
 
@@ -19,12 +20,15 @@ async def main() -> None:
     consumer = feed_consumer(deps)
 
     async def work(stop: asyncio.Event) -> None:
-        applier = asyncio.create_task(run_applier(deps, stop))
+        workers = [
+            asyncio.create_task(run_applier(deps, stop)),
+            asyncio.create_task(run_sla_timer(deps, stop)),
+        ]
         try:
             await consumer.run(stop)
         finally:
             stop.set()
-            await applier
+            await asyncio.gather(*workers)
 
     await run_worker(
         work, listen=settings.grpc_listen, checks=[flag_check(lambda: consumer.healthy)]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from google.protobuf import empty_pb2
 from ticketing.dispatch.v1 import dispatch_pb2 as pb
-from ticketing.dispatch.v1 import dispatch_pb2_grpc
+from ticketing.dispatch.v1 import dispatch_pb2_grpc, sla_pb2
 
 from servicekit.authz import require_caller
 from servicekit.idempotency import fingerprint
 from servicekit.proto_values import datetime_of
 from servicekit.rpc.interceptors import Context
-from services.dispatch import mapping
+from services.dispatch import mapping, sla_mapping
 from services.dispatch.adapters.repositories.directory import UNLIMITED
 from services.dispatch.domain.routing import Engineer
-from services.dispatch.service_layer import decisions, rules
+from services.dispatch.service_layer import decisions, rules, sla
 from services.dispatch.service_layer.deps import Deps
 
 
@@ -98,6 +98,85 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return pb.ListDispatchDecisionsResponse(
             dispatch_decisions=[mapping.decision_pb(d) for d in found]
         )
+
+    async def CreateBusinessCalendar(
+        self, request: sla_pb2.CreateBusinessCalendarRequest, context: Context
+    ) -> sla_pb2.BusinessCalendar:
+        spec, problems = sla_mapping.calendar_spec(request.business_calendar)
+        stored = await sla.create_calendar(
+            self._deps,
+            require_caller(),
+            spec,
+            problems,
+            request_id=request.request_id,
+            fingerprint=fingerprint(request),
+        )
+        return sla_mapping.calendar_pb(stored)
+
+    async def GetBusinessCalendar(
+        self, request: sla_pb2.GetBusinessCalendarRequest, context: Context
+    ) -> sla_pb2.BusinessCalendar:
+        stored = await sla.get_calendar(self._deps, require_caller(), request.business_calendar_id)
+        return sla_mapping.calendar_pb(stored)
+
+    async def ListBusinessCalendars(
+        self, request: sla_pb2.ListBusinessCalendarsRequest, context: Context
+    ) -> sla_pb2.ListBusinessCalendarsResponse:
+        found, token = await sla.list_calendars(
+            self._deps, require_caller(), request.page_size, request.page_token
+        )
+        return sla_pb2.ListBusinessCalendarsResponse(
+            business_calendars=[sla_mapping.calendar_pb(s) for s in found], next_page_token=token
+        )
+
+    async def UpdateBusinessCalendar(
+        self, request: sla_pb2.UpdateBusinessCalendarRequest, context: Context
+    ) -> sla_pb2.BusinessCalendar:
+        spec, problems = sla_mapping.calendar_spec(request.business_calendar)
+        stored, moved = await sla.update_calendar(self._deps, require_caller(), spec, problems)
+        return sla_mapping.calendar_pb(stored, moved)
+
+    async def CreateSlaPolicy(
+        self, request: sla_pb2.CreateSlaPolicyRequest, context: Context
+    ) -> sla_pb2.SlaPolicy:
+        stored, moved = await sla.create_policy(
+            self._deps,
+            require_caller(),
+            sla_mapping.policy_spec(request.sla_policy),
+            request_id=request.request_id,
+            fingerprint=fingerprint(request),
+        )
+        return sla_mapping.policy_pb(stored, moved)
+
+    async def GetSlaPolicy(
+        self, request: sla_pb2.GetSlaPolicyRequest, context: Context
+    ) -> sla_pb2.SlaPolicy:
+        stored = await sla.get_policy(self._deps, require_caller(), request.sla_policy_id)
+        return sla_mapping.policy_pb(stored)
+
+    async def ListSlaPolicies(
+        self, request: sla_pb2.ListSlaPoliciesRequest, context: Context
+    ) -> sla_pb2.ListSlaPoliciesResponse:
+        found, token = await sla.list_policies(
+            self._deps, require_caller(), request.page_size, request.page_token
+        )
+        return sla_pb2.ListSlaPoliciesResponse(
+            sla_policies=[sla_mapping.policy_pb(s) for s in found], next_page_token=token
+        )
+
+    async def UpdateSlaPolicy(
+        self, request: sla_pb2.UpdateSlaPolicyRequest, context: Context
+    ) -> sla_pb2.SlaPolicy:
+        stored, moved = await sla.update_policy(
+            self._deps, require_caller(), sla_mapping.policy_spec(request.sla_policy)
+        )
+        return sla_mapping.policy_pb(stored, moved)
+
+    async def GetTicketSla(
+        self, request: sla_pb2.GetTicketSlaRequest, context: Context
+    ) -> sla_pb2.TicketSla:
+        view = await sla.get_ticket_sla(self._deps, require_caller(), request.ticket_id)
+        return sla_mapping.ticket_sla_pb(view)
 
 
 def _availability(engineer: Engineer) -> pb.EngineerAvailability:

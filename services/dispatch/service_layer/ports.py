@@ -8,11 +8,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from servicekit.ports import UnitPort
-from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.events import DecisionState, DispatchEvent, RecordedDecision
 from services.dispatch.domain.routing import Engineer, Provider, Rule, TicketFacts
+from services.dispatch.domain.sla_clock import BusinessCalendar
+from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec
+from services.dispatch.domain.sla_tracking import TicketClocks
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,18 @@ class TicketState:
     @property
     def awaits_provider(self) -> bool:
         return self.status == "pending_assignment" and not self.provider_id
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stored(Generic[T]):
+    """A definition as stored, with its creation and update times."""
+
+    value: T
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,57 @@ class Decisions(Protocol):
         """Records what became of a decision (counting the attempt)."""
 
 
+class Sla(Protocol):
+    """Business calendars, SLA policies and each ticket's clocks."""
+
+    async def add_calendar(self, spec: CalendarSpec) -> Stored[CalendarSpec]: ...
+    async def save_calendar(self, spec: CalendarSpec) -> Stored[CalendarSpec]: ...
+
+    async def get_calendar(
+        self, calendar_id: str, *, lock: bool = False
+    ) -> Stored[CalendarSpec] | None: ...
+
+    async def calendars(self, offset: int, limit: int) -> list[Stored[CalendarSpec]]: ...
+
+    async def business_calendar(self, calendar_id: str) -> BusinessCalendar | None:
+        """The clock's calendar with its official holidays (None: round the clock)."""
+
+    async def add_policy(self, spec: PolicySpec) -> Stored[PolicySpec]: ...
+    async def save_policy(self, spec: PolicySpec) -> Stored[PolicySpec]: ...
+
+    async def get_policy(
+        self, policy_id: str, *, lock: bool = False
+    ) -> Stored[PolicySpec] | None: ...
+
+    async def policies(self, offset: int, limit: int) -> list[Stored[PolicySpec]]: ...
+    async def policy_for_level(self, service_level_id: str) -> PolicySpec | None: ...
+
+    async def levels_taken(self, levels: set[str], except_policy: str) -> set[str]:
+        """Which of `levels` another policy measures already."""
+
+    async def policies_of_calendar(self, calendar_id: str) -> list[str]: ...
+
+    async def get_clocks(self, ticket_id: str, *, lock: bool = False) -> TicketClocks | None: ...
+
+    async def save_clocks(
+        self,
+        tracked: TicketClocks,
+        *,
+        next_due: datetime | None,
+        response_due: datetime | None,
+        resolution_due: datetime | None,
+    ) -> None: ...
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """Tickets with an alert due by `now`, locked for this unit (others skip them)."""
+
+    async def open_for_policies(
+        self, policy_ids: list[str], levels: set[str]
+    ) -> list[tuple[str, datetime | None, datetime | None]]:
+        """Open tickets measured by these policies or at these levels, locked, with their
+        response and resolution deadlines."""
+
+
 class DispatchUnit(UnitPort, Protocol):
     @property
     def rules(self) -> Rules: ...
@@ -108,6 +174,8 @@ class DispatchUnit(UnitPort, Protocol):
     def tickets(self) -> TicketsSeen: ...
     @property
     def decisions(self) -> Decisions: ...
+    @property
+    def sla(self) -> Sla: ...
 
     async def lock_tickets(self, ticket_ids: list[str]) -> None:
         """Serialises routing of these tickets until this unit ends (taken in sorted order,
@@ -118,7 +186,7 @@ class DispatchUnit(UnitPort, Protocol):
         """Serialises decisions for one provider until this unit ends, so round robin and
         capacity hold however many decisions run at once."""
 
-    async def emit(self, event: AssignmentDecided) -> None: ...
+    async def emit(self, event: DispatchEvent) -> None: ...
 
 
 UNAVAILABLE = "unavailable"  # Applied.detail when tickets could not be reached

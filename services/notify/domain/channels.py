@@ -22,6 +22,7 @@ STATUS: dict[NoticeKind, str] = {
     _K.STARTED: "处理中",
     _K.PUBLIC_REPLY: "新回复",
     _K.INTERNAL_NOTE: "内部备注",
+    _K.WAITING_ON_CUSTOMER: "待您回复",
     _K.RESOLVED: "已解决",
     _K.REOPENED: "重新打开",
     _K.CLOSED: "已关闭",

@@ -18,6 +18,7 @@ class NoticeKind(enum.StrEnum):
     STARTED = "started"
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"  # the engineer asks the requester something
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CLOSED = "closed"

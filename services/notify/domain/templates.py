@@ -76,6 +76,10 @@ _ZH: dict[NoticeKind, Template] = {
         "工单 {{ ticket.number }} 有内部备注",
         "{{ actor }}（内部）：{{ text }}",
     ),
+    _K.WAITING_ON_CUSTOMER: Template(
+        "工单 {{ ticket.number }} 需要您的回复",
+        "{{ actor }} 需要您补充信息：{{ text }}（回复后工单继续处理）",
+    ),
     _K.RESOLVED: Template(
         "工单 {{ ticket.number }} 已解决",
         "工单「{{ ticket.title }}」已解决，请确认。"
@@ -123,6 +127,10 @@ _EN: dict[NoticeKind, Template] = {
     _K.PUBLIC_REPLY: Template("New reply on {{ ticket.number }}", "{{ actor }}: {{ text }}"),
     _K.INTERNAL_NOTE: Template(
         "Internal note on {{ ticket.number }}", "{{ actor }} (internal): {{ text }}"
+    ),
+    _K.WAITING_ON_CUSTOMER: Template(
+        "Ticket {{ ticket.number }} needs your reply",
+        "{{ actor }} asks: {{ text }} (work goes on when you reply)",
     ),
     _K.RESOLVED: Template(
         "Ticket {{ ticket.number }} resolved", "“{{ ticket.title }}” is resolved."

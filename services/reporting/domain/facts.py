@@ -48,6 +48,7 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
 
 
 RESPONSES = frozenset({EventKind.ASSIGNED, EventKind.CLAIMED, EventKind.STARTED})

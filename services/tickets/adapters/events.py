@@ -49,6 +49,10 @@ def _payload(event: ev.TicketEvent, ticket: tickets_pb2.Ticket) -> Message:
             return pb.TicketAttachmentRemoved(
                 ticket=ticket, attachment=mapping.attachment_pb(attachment) if attachment else None
             )
+        case ev.TicketWaitingOnCustomer():
+            return pb.TicketWaitingOnCustomer(ticket=ticket, reason=event.note)
+        case ev.TicketResumed():
+            return pb.TicketResumed(ticket=ticket)
         case ev.TicketResolved():
             return pb.TicketResolved(ticket=ticket)
         case ev.TicketReopened():

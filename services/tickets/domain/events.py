@@ -101,6 +101,16 @@ class TicketStarted(TicketEvent):
 
 
 @dataclass
+class TicketWaitingOnCustomer(TicketEvent):
+    action: ClassVar[str] = "waiting_on_customer"
+
+
+@dataclass
+class TicketResumed(TicketEvent):
+    action: ClassVar[str] = "resumed"
+
+
+@dataclass
 class TicketCommented(TicketEvent):
     action: ClassVar[str] = "commented"
     comment: Comment | None = None

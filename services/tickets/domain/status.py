@@ -14,6 +14,7 @@ class Status(enum.Enum):
     CLOSED = "closed"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"  # in progress, the SLA clocks paused
 
     @property
     def group(self) -> StatusGroup:
@@ -36,6 +37,7 @@ _GROUPS = {
     Status.PENDING_ASSIGNMENT: StatusGroup.PENDING,
     Status.ASSIGNED: StatusGroup.IN_PROGRESS,
     Status.IN_PROGRESS: StatusGroup.IN_PROGRESS,
+    Status.WAITING_ON_CUSTOMER: StatusGroup.IN_PROGRESS,
     Status.RESOLVED: StatusGroup.DONE,
     Status.CLOSED: StatusGroup.DONE,
     Status.REJECTED: StatusGroup.DONE,

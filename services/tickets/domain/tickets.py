@@ -211,7 +211,7 @@ class Ticket:
     def transfer(
         self, actor: Principal, *, engineer_id: str, engineer_provider: str, reason: str
     ) -> ev.TicketEvent:
-        self._require("transfer", Status.ASSIGNED, Status.IN_PROGRESS)
+        self._require("transfer", Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
         _require_code(actor, "ticket.transfer" if actor.kind == "engineer" else "ticket.assign")
         is_engineer = actor.kind == "engineer" and actor.user_id == self.engineer_id
         is_admin = actor.kind == "provider" and actor.organization_id == self.provider_id
@@ -246,9 +246,23 @@ class Ticket:
         self.first_response_at = self.first_response_at or now
         return self._move(ev.TicketStarted, actor, Status.IN_PROGRESS)
 
+    def wait_on_customer(self, actor: Principal, reason: str) -> ev.TicketEvent:
+        """The engineer asks the requester something; the SLA clocks pause until the
+        requester replies publicly (comment) or the engineer resumes."""
+        _require_text("reason", reason)
+        self._require("wait on the customer for", Status.IN_PROGRESS)
+        self._require_engineer(actor)
+        return self._move(ev.TicketWaitingOnCustomer, actor, Status.WAITING_ON_CUSTOMER,
+                          note=reason)  # fmt: skip
+
+    def resume(self, actor: Principal, note: str = "") -> ev.TicketEvent:
+        self._require("resume", Status.WAITING_ON_CUSTOMER)
+        self._require_engineer(actor)
+        return self._move(ev.TicketResumed, actor, Status.IN_PROGRESS, note=note)
+
     def resolve(self, actor: Principal, resolution: str, now: datetime) -> ev.TicketEvent:
         _require_text("resolution", resolution)
-        self._require("resolve", Status.IN_PROGRESS)
+        self._require("resolve", Status.IN_PROGRESS, Status.WAITING_ON_CUSTOMER)
         self._require_engineer(actor)
         self.resolution, self.resolved_at = resolution, now
         self.auto_close_at = now + self.auto_close_delay
@@ -310,12 +324,13 @@ class Ticket:
             raise permission_denied(
                 "TICKET_INTERNAL_NOTE_REFUSED", "internal notes are for the platform and provider"
             )
-        if self.first_response_at is None and actor.user_id not in (
-            self.requester_id,
-            self.created_by,
-        ):
-            self.first_response_at = now
-        return ev.TicketCommented(actor, self.status, self.status, note=body, internal=internal)
+        requester = actor.user_id in (self.requester_id, self.created_by)
+        if self.first_response_at is None and not requester and not internal:
+            self.first_response_at = now  # a public reply by the handling side
+        before = self.status
+        if requester and not internal and before is Status.WAITING_ON_CUSTOMER:
+            self.status = Status.IN_PROGRESS  # the answer the engineer waited for
+        return ev.TicketCommented(actor, before, self.status, note=body, internal=internal)
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -250,6 +250,16 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
     ) -> tickets_pb2.Ticket:
         return await self._step(lifecycle.confirm, request.ticket_id)
 
+    async def WaitOnCustomer(
+        self, request: tickets_pb2.WaitOnCustomerRequest, context: Context
+    ) -> tickets_pb2.Ticket:
+        return await self._step(lifecycle.wait_on_customer, request.ticket_id, request.reason)
+
+    async def ResumeTicket(
+        self, request: tickets_pb2.ResumeTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
+        return await self._step(lifecycle.resume, request.ticket_id, request.note)
+
     async def ReopenTicket(
         self, request: tickets_pb2.ReopenTicketRequest, context: Context
     ) -> tickets_pb2.Ticket:

@@ -136,6 +136,14 @@ async def resolve(
     return await act(deps, p, ticket_id, decide)
 
 
+async def wait_on_customer(deps: Deps, p: Principal, ticket_id: str, reason: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.wait_on_customer(p, reason))
+
+
+async def resume(deps: Deps, p: Principal, ticket_id: str, note: str) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.resume(p, note))
+
+
 async def confirm(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
     return await act(deps, p, ticket_id, lambda uow, t: t.confirm(p, deps.clock()))
 

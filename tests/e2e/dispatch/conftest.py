@@ -31,6 +31,7 @@ from services.dispatch.bootstrap import (
     build_server,
     feed_consumer,
     run_applier,
+    run_sla_timer,
 )
 from services.dispatch.settings import DispatchSettings
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
@@ -95,6 +96,7 @@ async def dispatch(
         identity_address=f"127.0.0.1:{identity.grpc_port}",
         service_account_secret=SECRET,
         apply_interval_seconds=0.2,
+        sla_interval_seconds=0.2,
     )
     deps = build_deps(settings)
     server = build_server(deps, listen="127.0.0.1:0", keys=identity.deps.keys)
@@ -108,6 +110,7 @@ async def dispatch(
         asyncio.create_task(OutboxRelay(engine, producer, options).run(stop)),
         asyncio.create_task(feed_consumer(deps).run(stop)),
         asyncio.create_task(run_applier(deps, stop)),
+        asyncio.create_task(run_sla_timer(deps, stop)),
     ]
     async with gateway_client(
         (IDENTITY_SERVICES, identity.grpc_port),

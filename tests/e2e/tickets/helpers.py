@@ -71,7 +71,14 @@ async def cast_of(tickets) -> Cast:
     return cast
 
 
-async def catalogue(tickets, *, approvals: int, auto_close: str = "3600s") -> tuple[str, str]:
+async def catalogue(
+    tickets,
+    *,
+    approvals: int,
+    auto_close: str = "3600s",
+    response: str = "3600s",
+    resolution: str = "86400s",
+) -> tuple[str, str]:
     """A service level with 0, 1 or 2 approval steps and a Wi-Fi type using it; returns ids."""
     headers = await tickets.as_user("admin", "admin-demo-2026")
     steps = [
@@ -85,8 +92,8 @@ async def catalogue(tickets, *, approvals: int, auto_close: str = "3600s") -> tu
             json={
                 "displayName": f"级别-{uuid.uuid4().hex[:6]}",
                 "priority": "PRIORITY_HIGH",
-                "responseTarget": "3600s",
-                "resolutionTarget": "86400s",
+                "responseTarget": response,
+                "resolutionTarget": resolution,
                 "approvalSteps": steps,
                 "autoCloseDelay": auto_close,
             },

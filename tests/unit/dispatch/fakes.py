@@ -7,10 +7,19 @@ import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.events import DecisionState, DispatchEvent, RecordedDecision
 from services.dispatch.domain.routing import Availability, Engineer, Provider, Rule
+from services.dispatch.domain.sla_clock import BusinessCalendar
+from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec
+from services.dispatch.domain.sla_tracking import TicketClocks
 from services.dispatch.service_layer.deps import Deps
-from services.dispatch.service_layer.ports import Applied, Outcome, StoredRule, TicketState
+from services.dispatch.service_layer.ports import (
+    Applied,
+    Outcome,
+    Stored,
+    StoredRule,
+    TicketState,
+)
 from services.dispatch.settings import DispatchSettings
 from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
@@ -25,7 +34,12 @@ class DispatchState(BaseState):
     engineers: dict[str, Engineer] = field(default_factory=dict)
     tickets: dict[str, TicketState] = field(default_factory=dict)
     decisions: dict[str, RecordedDecision] = field(default_factory=dict)
-    events: list[AssignmentDecided] = field(default_factory=list)
+    events: list[DispatchEvent] = field(default_factory=list)
+    calendars: dict[str, Stored[CalendarSpec]] = field(default_factory=dict)
+    policies: dict[str, Stored[PolicySpec]] = field(default_factory=dict)
+    clocks: dict[str, tuple[TicketClocks, datetime | None, tuple[datetime | None, ...]]] = field(
+        default_factory=dict
+    )  # ticket → (clocks, next due, (response due, resolution due))
     locks: list[str] = field(default_factory=list)
     seq: int = 0
 
@@ -170,6 +184,95 @@ class FakeDecisions(_Repo):
         self._s.decisions[decision_id] = self._s.decisions[decision_id].settled(state, error)
 
 
+class FakeSla(_Repo):
+    """Calendars without an official holiday schedule (the adapter adds China's)."""
+
+    async def add_calendar(self, spec: CalendarSpec) -> Stored[CalendarSpec]:
+        self._s.calendars[spec.id] = Stored(spec, self._clock(), self._clock())
+        return self._s.calendars[spec.id]
+
+    async def save_calendar(self, spec: CalendarSpec) -> Stored[CalendarSpec]:
+        created = self._s.calendars[spec.id].created_at
+        self._s.calendars[spec.id] = Stored(spec, created, self._clock())
+        return self._s.calendars[spec.id]
+
+    async def get_calendar(
+        self, calendar_id: str, *, lock: bool = False
+    ) -> Stored[CalendarSpec] | None:
+        return self._s.calendars.get(calendar_id)
+
+    async def calendars(self, offset: int, limit: int) -> list[Stored[CalendarSpec]]:
+        ordered = sorted(self._s.calendars.values(), key=lambda s: (s.value.name, s.value.id))
+        return ordered[offset : offset + limit]
+
+    async def business_calendar(self, calendar_id: str) -> BusinessCalendar | None:
+        stored = self._s.calendars.get(calendar_id)
+        return stored.value.calendar(frozenset(), frozenset()) if stored else None
+
+    async def add_policy(self, spec: PolicySpec) -> Stored[PolicySpec]:
+        self._s.policies[spec.id] = Stored(spec, self._clock(), self._clock())
+        return self._s.policies[spec.id]
+
+    async def save_policy(self, spec: PolicySpec) -> Stored[PolicySpec]:
+        created = self._s.policies[spec.id].created_at
+        self._s.policies[spec.id] = Stored(spec, created, self._clock())
+        return self._s.policies[spec.id]
+
+    async def get_policy(self, policy_id: str, *, lock: bool = False) -> Stored[PolicySpec] | None:
+        return self._s.policies.get(policy_id)
+
+    async def policies(self, offset: int, limit: int) -> list[Stored[PolicySpec]]:
+        ordered = sorted(self._s.policies.values(), key=lambda s: (s.value.name, s.value.id))
+        return ordered[offset : offset + limit]
+
+    async def policy_for_level(self, service_level_id: str) -> PolicySpec | None:
+        found = [s for s in self._s.policies.values()
+                 if service_level_id in s.value.service_level_ids]  # fmt: skip
+        return min(found, key=lambda s: s.created_at).value if found else None
+
+    async def levels_taken(self, levels: set[str], except_policy: str) -> set[str]:
+        taken = {
+            level
+            for s in self._s.policies.values()
+            if s.value.id != except_policy
+            for level in s.value.service_level_ids
+        }
+        return taken & levels
+
+    async def policies_of_calendar(self, calendar_id: str) -> list[str]:
+        return [p for p, s in self._s.policies.items() if s.value.calendar_id == calendar_id]
+
+    async def get_clocks(self, ticket_id: str, *, lock: bool = False) -> TicketClocks | None:
+        found = self._s.clocks.get(ticket_id)
+        return copy.deepcopy(found[0]) if found else None
+
+    async def save_clocks(
+        self,
+        tracked: TicketClocks,
+        *,
+        next_due: datetime | None,
+        response_due: datetime | None,
+        resolution_due: datetime | None,
+    ) -> None:
+        self._s.clocks[tracked.ticket_id] = (
+            copy.deepcopy(tracked), next_due, (response_due, resolution_due),
+        )  # fmt: skip
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        due = [(n, t) for t, (_, n, _) in self._s.clocks.items() if n is not None and n <= now]
+        return [t for _, t in sorted(due)][:limit]
+
+    async def open_for_policies(
+        self, policy_ids: list[str], levels: set[str]
+    ) -> list[tuple[str, datetime | None, datetime | None]]:
+        return [
+            (t, dues[0], dues[1])
+            for t, (c, _, dues) in sorted(self._s.clocks.items())
+            if c.stopped_at is None
+            and (c.policy_id in policy_ids or c.facts.service_level_id in levels)
+        ]
+
+
 class FakeDispatchUnit(FakeUnit[DispatchState]):
     def __init__(self, database: FakeDatabase[DispatchState], clock: FakeClock):
         super().__init__(database)
@@ -180,6 +283,7 @@ class FakeDispatchUnit(FakeUnit[DispatchState]):
         self.directory = FakeDirectory(self.state, self._clock)
         self.tickets = FakeTicketsSeen(self.state, self._clock)
         self.decisions = FakeDecisions(self.state, self._clock)
+        self.sla = FakeSla(self.state, self._clock)
 
     async def lock_tickets(self, ticket_ids: list[str]) -> None:
         self.state.locks.extend(f"ticket:{t}" for t in sorted(ticket_ids))
@@ -187,7 +291,7 @@ class FakeDispatchUnit(FakeUnit[DispatchState]):
     async def lock_provider(self, provider_id: str) -> None:
         self.state.locks.append(provider_id)
 
-    async def emit(self, event: AssignmentDecided) -> None:
+    async def emit(self, event: DispatchEvent) -> None:
         self.state.events.append(copy.deepcopy(event))
 
 

@@ -279,3 +279,56 @@ async def test_a_ticket_carries_its_service_type_path(w: World):
     ticket = await raise_ticket(w)
     leaf = w.state.types[ticket.service_type_id]
     assert ticket.service_type_path == [leaf.parent_id, leaf.id]
+
+
+async def test_waiting_on_the_customer_until_the_requester_replies(w: World):
+    ticket = await _in_progress(w)
+    waiting = await lifecycle.wait_on_customer(w.deps, ENGINEER, ticket.id, "Which floor?")
+    assert waiting.status is Status.WAITING_ON_CUSTOMER
+    assert waiting.status.group.value == "in_progress"
+    assert event_names(w)[-1] == "TicketWaitingOnCustomer"
+    # An internal note or the engineer's own reply does not resume it; the requester's does.
+    await lifecycle.add_comment(w.deps, ENGINEER, ticket.id, body="note", internal=True,
+                                attachment_ids=[])  # fmt: skip
+    assert w.state.tickets[ticket.id].status is Status.WAITING_ON_CUSTOMER
+    await lifecycle.add_comment(w.deps, REQUESTER, ticket.id, body="3rd floor", internal=False,
+                                attachment_ids=[])  # fmt: skip
+    assert w.state.tickets[ticket.id].status is Status.IN_PROGRESS
+    _, commented = w.state.events[-1]
+    assert isinstance(commented, TicketCommented)
+    assert (commented.from_status, commented.to_status) == (
+        Status.WAITING_ON_CUSTOMER, Status.IN_PROGRESS,
+    )  # fmt: skip
+
+
+async def test_waiting_is_the_engineers_and_resumes_or_resolves(w: World):
+    ticket = await _in_progress(w)
+    for who, code in ((REQUESTER, ErrorCode.PERMISSION_DENIED),
+                      (OTHER_ENGINEER, ErrorCode.NOT_FOUND)):  # fmt: skip
+        with pytest.raises(DomainError) as refused:
+            await lifecycle.wait_on_customer(w.deps, who, ticket.id, "?")
+        assert refused.value.code is code
+    with pytest.raises(DomainError) as refused:
+        await lifecycle.wait_on_customer(w.deps, ENGINEER, ticket.id, " ")
+    assert refused.value.violations[0].field == "reason"
+    with pytest.raises(DomainError):
+        await lifecycle.resume(w.deps, ENGINEER, ticket.id, "")  # not waiting
+    await lifecycle.wait_on_customer(w.deps, ENGINEER, ticket.id, "Which floor?")
+    resumed = await lifecycle.resume(w.deps, ENGINEER, ticket.id, "answered by phone")
+    assert resumed.status is Status.IN_PROGRESS
+    assert event_names(w)[-1] == "TicketResumed"
+    await lifecycle.wait_on_customer(w.deps, ENGINEER, ticket.id, "Still broken?")
+    resolved = await lifecycle.resolve(w.deps, ENGINEER, ticket.id, "Fixed meanwhile", [])
+    assert resolved.status is Status.RESOLVED
+
+
+async def test_only_a_public_reply_by_the_handling_side_is_a_first_response(w: World):
+    ticket = await _assigned(w)
+    await lifecycle.add_comment(w.deps, REQUESTER, ticket.id, body="any news?",
+                                internal=False, attachment_ids=[])  # fmt: skip
+    await lifecycle.add_comment(w.deps, ENGINEER, ticket.id, body="internal", internal=True,
+                                attachment_ids=[])  # fmt: skip
+    assert w.state.tickets[ticket.id].first_response_at is None
+    await lifecycle.add_comment(w.deps, ENGINEER, ticket.id, body="on my way",
+                                internal=False, attachment_ids=[])  # fmt: skip
+    assert w.state.tickets[ticket.id].first_response_at is not None

@@ -22,7 +22,7 @@ from services.dispatch.adapters.tables import (
 from services.dispatch.domain.routing import Availability, Engineer, Provider
 
 UNLIMITED = 1_000_000  # capacity 0 means "no limit"
-OPEN = ("assigned", "in_progress")
+OPEN = ("assigned", "in_progress", "waiting_on_customer")
 
 
 def _load() -> Any:
