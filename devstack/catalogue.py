@@ -19,9 +19,6 @@ class ServiceSpec:
     # Other long-running processes that do not read the broker (restarted only if they die).
     workers: tuple[str, ...] = field(default=())
     setup: tuple[str, ...] = field(default=())  # one-off modules run after migrations (demo data)
-    # One-off modules run once the gateway is up: demo data that asks other services (they
-    # verify tokens with the keys the gateway publishes).
-    late_setup: tuple[str, ...] = field(default=())
     snapshot: str = ""  # module re-publishing its state, run when the broker starts empty
 
     @property
@@ -56,7 +53,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         name="dispatch",
         grpc_port=50053,
         consumers=("services.dispatch.entrypoints.dispatcher",),
-        late_setup=("services.dispatch.entrypoints.seed_demo",),
+        setup=("services.dispatch.entrypoints.seed_demo",),
     ),
     ServiceSpec(
         name="notify",

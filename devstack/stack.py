@@ -84,13 +84,12 @@ class Stack:
         self._start_broker()
         broker_was_empty = self._create_topics()
         self._start_mail_catcher()
+        # The gateway first: services verify tokens with the keys it publishes (identity's), and
+        # a service's demo data may ask one started before it. It is ready when all serve.
+        gateway = self._start_gateway()
         for spec in self.options.services:
             self._start_service(spec)
-        self._start_gateway()
-        for spec in self.options.services:
-            env = self._service_env(spec, f"127.0.0.1:{self._port(spec)}")
-            for module in spec.late_setup:
-                self._run_once(module.rsplit(".", 1)[-1], module, env)
+        self._wait_ready(gateway)
         if broker_was_empty:
             self.resync()
 
@@ -232,7 +231,7 @@ class Stack:
             self._spawn(name, [module], self._worker_env(spec, name))
         wait_for_port("127.0.0.1", self._port(spec), timeout=60)
 
-    def _start_gateway(self) -> None:
+    def _start_gateway(self) -> Child:
         upstreams = {
             name: f"127.0.0.1:{self._port(spec)}"
             for spec in self.options.services
@@ -243,8 +242,7 @@ class Stack:
             TICKETING_GATEWAY_PORT=str(self.options.gateway_port),
             TICKETING_GATEWAY_UPSTREAMS=json.dumps(upstreams),
         )
-        child = self._spawn("gateway", ["gateway"], env)
-        self._wait_ready(child)
+        return self._spawn("gateway", ["gateway"], env)
 
     def _wait_ready(self, child: Child, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from ticketing.dispatch.v1 import sla_pb2 as pb
-from ticketing.tickets.v1 import tickets_pb2
+from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.proto_values import datetime_of, duration, stamps, timedelta_of, timestamp
 from services.dispatch.domain.sla import Target, TargetState
@@ -34,6 +34,11 @@ def sla_facts(ticket: tickets_pb2.Ticket) -> SlaFacts:
         status=status,
         created_at=datetime_of(ticket.stamps, "create_time") or datetime.fromtimestamp(0, UTC),
         service_level_id=ticket.service_level_id,
+        number=ticket.number,
+        title=ticket.title,
+        priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower()
+        if ticket.priority
+        else "",
         response_target=timedelta_of(ticket, "response_target"),
         resolution_target=timedelta_of(ticket, "resolution_target"),
         first_response_at=datetime_of(ticket, "first_response_time"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from ticketing.dispatch.v1 import sla_pb2
+from ticketing.events.v1 import dispatch_events_pb2 as sla_ev
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import ticket_events_pb2 as ev
 from ticketing.notify.v1 import notify_pb2 as pb
@@ -132,6 +134,46 @@ def ticket_facts(ticket: tickets_pb2.Ticket) -> TicketFacts:
         created_at=datetime_of(ticket.stamps, "create_time"),
         priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
         service_type_path=tuple(ticket.service_type_path) or (ticket.service_type_id,),
+    )
+
+
+SLA_EVENTS = (sla_ev.SlaWarningRaised, sla_ev.SlaBreached, sla_ev.SlaEscalated)
+_SLA_KINDS = {
+    sla_ev.SlaWarningRaised: NoticeKind.SLA_WARNING,
+    sla_ev.SlaBreached: NoticeKind.SLA_BREACHED,
+    sla_ev.SlaEscalated: NoticeKind.SLA_ESCALATED,
+}
+_SLA_TARGETS = {
+    sla_pb2.SLA_TARGET_RESPONSE: "response",
+    sla_pb2.SLA_TARGET_RESOLUTION: "resolution",
+}
+
+
+SlaAlert = sla_ev.SlaWarningRaised | sla_ev.SlaBreached | sla_ev.SlaEscalated
+
+
+def sla_notice_of(event: SlaAlert, envelope: envelope_pb2.EventEnvelope) -> TicketNotice:
+    """The notice for one of dispatch's SLA alerts (raised by its timer: no actor)."""
+    ticket = event.ticket
+    facts = TicketFacts(
+        ticket_id=event.ticket_id,
+        number=ticket.number,
+        title=ticket.title,
+        status=tickets_pb2.TicketStatus.Name(ticket.status).removeprefix("TICKET_STATUS_").lower(),
+        enterprise_id=ticket.enterprise_id,
+        requester_id=ticket.requester_user_id,
+        provider_id=ticket.provider_id,
+        engineer_id=ticket.engineer_id,
+        priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
+    )
+    return TicketNotice(
+        _SLA_KINDS[type(event)],
+        ticket=facts,
+        actor=Actor(),
+        occurred_at=datetime_of(envelope, "occurred_time") or datetime.now(UTC),
+        sla_target=_SLA_TARGETS.get(event.target, ""),
+        due_at=datetime_of(event, "due_time"),
+        escalated_to=getattr(event, "role", ""),
     )
 
 

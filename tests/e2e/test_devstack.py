@@ -139,6 +139,7 @@ def _ticket_flows_through_every_process(
     ).json()
     if dispatched:
         _wait_dispatched(base, ticket["ticketId"], admin)
+        _demo_sla_and_a_breach_told(base, ticket, requester, admin)
     _wait_receipt(base, ticket, requester)
     if maildir is not None:
         _wait_email(base, maildir, ticket, admin)
@@ -208,6 +209,39 @@ def _wait_reported(base: str, admin: dict[str, str]) -> None:
             return
         time.sleep(0.3)
     raise AssertionError("the ticket never reached reporting")
+
+
+def _demo_sla_and_a_breach_told(
+    base: str, ticket: dict, requester: dict[str, str], admin: dict[str, str]
+) -> None:
+    """The demo SLA policy measures the ticket; a ticket on a level with a 2-second response
+    target is breached by dispatch's SLA timer and notify tells the provider's admin (the
+    dispatcher's timer → dispatch's relay → ticketing.dispatch.sla.v1 → notify's notifier)."""
+    policies = httpx.get(f"{base}/v1/sla-policies", headers=admin, timeout=10).json()
+    assert [p["displayName"] for p in policies["slaPolicies"]] == ["标准服务：工作时间"]
+    sla = httpx.get(f"{base}/v1/tickets/{ticket['ticketId']}/sla", headers=requester, timeout=10)
+    assert sla.status_code == 200, sla.text
+    assert len(sla.json()["targets"]) == 2
+    fast = {"displayName": "秒级响应", "responseTarget": "2s", "resolutionTarget": "3600s"}
+    level = httpx.post(f"{base}/v1/service-levels", headers=admin, timeout=10, json=fast)
+    root = httpx.post(f"{base}/v1/service-types", headers=admin, timeout=10,
+                      json={"displayName": "演示SLA"})  # fmt: skip
+    leaf = httpx.post(f"{base}/v1/service-types", headers=admin, timeout=10, json={
+        "displayName": "秒级", "parentServiceTypeId": root.json()["serviceTypeId"],
+        "defaultServiceLevelId": level.json()["serviceLevelId"]})  # fmt: skip
+    assert leaf.status_code == 200, leaf.text
+    urgent = httpx.post(f"{base}/v1/tickets", headers=requester, timeout=10, json={
+        "title": "秒级工单", "serviceTypeId": leaf.json()["serviceTypeId"]}).json()  # fmt: skip
+    provider_admin = _sign_in(base, "fastfix-admin")
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        messages = httpx.get(f"{base}/v1/messages", headers=provider_admin, timeout=10).json()
+        titles = [m["title"] for m in messages.get("messages", [])
+                  if m.get("ticketId") == urgent["ticketId"]]  # fmt: skip
+        if any("已超时" in t for t in titles):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"no breach notice: {titles}")
 
 
 def _wait_dispatched(base: str, ticket_id: str, admin: dict[str, str]) -> None:

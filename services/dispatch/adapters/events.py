@@ -8,6 +8,7 @@ from google.protobuf.message import Message
 from ticketing.dispatch.v1 import sla_pb2
 from ticketing.events.v1 import dispatch_events_pb2 as pb
 from ticketing.events.v1 import envelope_pb2
+from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.events import new_envelope, topic_name
 from servicekit.proto_values import duration, timestamp
@@ -16,8 +17,8 @@ from services.dispatch.domain.events import (
     AssignmentDecided,
     DispatchEvent,
     SlaAlertRaised,
-    SlaParties,
     SlaTargetMet,
+    SlaTicket,
 )
 from services.dispatch.domain.sla import Target
 
@@ -52,7 +53,7 @@ def envelope_of(event: DispatchEvent) -> envelope_pb2.EventEnvelope:
             met_time=timestamp(met.met_at),
             elapsed=duration(met.elapsed),
             breached=met.breached,
-            parties=_parties(event.parties),
+            ticket=_ticket(event.ticket),
         )
         occurred = met.met_at
     else:
@@ -62,34 +63,42 @@ def envelope_of(event: DispatchEvent) -> envelope_pb2.EventEnvelope:
         payload=payload,
         aggregate_type="ticket",
         aggregate_id=event.ticket_id,
-        tenant_id=event.parties.enterprise_id,
+        tenant_id=event.ticket.enterprise_id,
         occurred=occurred,
     )
 
 
 def _alert(event: SlaAlertRaised) -> Message:
-    alert, parties = event.alert, _parties(event.parties)
+    alert, ticket = event.alert, _ticket(event.ticket)
     ticket_id, target, due = event.ticket_id, TARGETS[alert.target], timestamp(event.deadline)
     if alert.key == "breach":
-        return pb.SlaBreached(ticket_id=ticket_id, target=target, due_time=due, parties=parties)
+        return pb.SlaBreached(ticket_id=ticket_id, target=target, due_time=due, ticket=ticket)
     if alert.escalation is not None:
         return pb.SlaEscalated(
             ticket_id=ticket_id,
             target=target,
             due_time=due,
-            parties=parties,
+            ticket=ticket,
             level=event.level,
             role=alert.escalation.role,
         )
     return pb.SlaWarningRaised(
-        ticket_id=ticket_id, target=target, due_time=due, parties=parties, fraction=event.fraction
+        ticket_id=ticket_id, target=target, due_time=due, ticket=ticket, fraction=event.fraction
     )
 
 
-def _parties(p: SlaParties) -> pb.SlaParties:
-    return pb.SlaParties(
-        enterprise_id=p.enterprise_id,
-        provider_id=p.provider_id,
-        engineer_id=p.engineer_id,
-        requester_user_id=p.requester_id,
+def _ticket(t: SlaTicket) -> pb.SlaTicket:
+    return pb.SlaTicket(
+        number=t.number,
+        title=t.title,
+        priority=catalog_pb2.Priority.Value(f"PRIORITY_{t.priority.upper()}")
+        if t.priority
+        else catalog_pb2.PRIORITY_UNSPECIFIED,
+        status=tickets_pb2.TicketStatus.Value(f"TICKET_STATUS_{t.status.upper()}")
+        if t.status
+        else tickets_pb2.TICKET_STATUS_UNSPECIFIED,
+        enterprise_id=t.enterprise_id,
+        provider_id=t.provider_id,
+        engineer_id=t.engineer_id,
+        requester_user_id=t.requester_id,
     )

@@ -66,7 +66,13 @@ class AssignmentDecided:
 
 
 @dataclass(frozen=True)
-class SlaParties:
+class SlaTicket:
+    """The ticket an SLA event is about, as dispatch last saw it."""
+
+    number: str = ""
+    title: str = ""
+    priority: str = ""
+    status: str = ""
     enterprise_id: str = ""
     provider_id: str = ""
     engineer_id: str = ""
@@ -80,7 +86,7 @@ class SlaAlertRaised:
     ticket_id: str
     alert: Alert
     deadline: datetime | None  # the target's (a warning comes due before it)
-    parties: SlaParties
+    ticket: SlaTicket
     occurred_at: datetime
 
     @property
@@ -101,7 +107,7 @@ class SlaTargetMet:
 
     ticket_id: str
     met: Met
-    parties: SlaParties
+    ticket: SlaTicket
 
 
 DispatchEvent = AssignmentDecided | SlaAlertRaised | SlaTargetMet

@@ -32,6 +32,9 @@ class SlaFacts:
     status: str
     created_at: datetime
     service_level_id: str = ""
+    number: str = ""
+    title: str = ""
+    priority: str = ""
     response_target: timedelta | None = None
     resolution_target: timedelta | None = None
     first_response_at: datetime | None = None

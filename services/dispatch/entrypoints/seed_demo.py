@@ -24,7 +24,6 @@ import uuid
 from datetime import timedelta
 
 import grpc
-
 from ticketing.identity.v1 import (
     auth_pb2,
     auth_pb2_grpc,

@@ -17,7 +17,7 @@ from servicekit.authz import require_permission
 from servicekit.errors import FieldViolation, invalid_argument, not_found, permission_denied
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.dispatch.domain.events import SlaAlertRaised, SlaParties, SlaTargetMet
+from services.dispatch.domain.events import SlaAlertRaised, SlaTargetMet, SlaTicket
 from services.dispatch.domain.sla import SlaPolicy, Target, TargetState
 from services.dispatch.domain.sla_clock import BusinessCalendar, Pause, always_open
 from services.dispatch.domain.sla_config import BUILT_IN_POLICY, CalendarSpec, PolicySpec, Problem
@@ -42,9 +42,18 @@ async def _measure(uow: DispatchUnit, policy_id: str) -> Measure:
     return Measure(spec, spec.policy(), calendar)
 
 
-def _parties(tracked: TicketClocks) -> SlaParties:
+def _ticket(tracked: TicketClocks) -> SlaTicket:
     f = tracked.facts
-    return SlaParties(f.enterprise_id, f.provider_id, f.engineer_id, f.requester_id)
+    return SlaTicket(
+        f.number,
+        f.title,
+        f.priority,
+        f.status,
+        f.enterprise_id,
+        f.provider_id,
+        f.engineer_id,
+        f.requester_id,
+    )
 
 
 async def _save(uow: DispatchUnit, tracked: TicketClocks, m: Measure) -> None:
@@ -69,7 +78,7 @@ async def track(uow: DispatchUnit, facts: SlaFacts, at: datetime) -> None:
             return  # the service level sets no targets
     measure = await _measure(uow, tracked.policy_id)
     for met in tracked.observe(facts, at, measure.policy, measure.calendar):
-        await uow.emit(SlaTargetMet(facts.ticket_id, met, _parties(tracked)))
+        await uow.emit(SlaTargetMet(facts.ticket_id, met, _ticket(tracked)))
     await _save(uow, tracked, measure)
 
 
@@ -89,7 +98,7 @@ async def fire_due(deps: Deps) -> int:
             m = measures[tracked.policy_id]
             for alert in tracked.due_alerts(m.policy, m.calendar, now):
                 deadline = tracked.deadline(alert.target, m.calendar)
-                await uow.emit(SlaAlertRaised(ticket_id, alert, deadline, _parties(tracked), now))
+                await uow.emit(SlaAlertRaised(ticket_id, alert, deadline, _ticket(tracked), now))
             await _save(uow, tracked, m)
         await uow.commit()
     return len(due)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketing.events.v1 import envelope_pb2
@@ -17,7 +18,7 @@ from services.notify import mapping
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.domain.preferences import Channel
-from services.notify.service_layer.notifying import on_ticket_event, welcome_user
+from services.notify.service_layer.notifying import notify_ticket, on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 
 Envelope = envelope_pb2.EventEnvelope
@@ -37,6 +38,17 @@ def routes(
                 version=envelope.aggregate_version,
                 snapshot=isinstance(event, tickets.TicketSnapshot),
                 late_receipts_for=late_receipts_for,
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                now=clock(),
+                channels=channels,
+            )
+
+    async def sla_alert(db: AsyncConnection, event: Any, envelope: Envelope) -> None:
+        async with NotifyUnitOfWork(None, joining=db) as uow:
+            await notify_ticket(
+                uow,
+                mapping.sla_notice_of(event, envelope),
                 event_id=envelope.event_id,
                 event_type=envelope.event_type,
                 now=clock(),
@@ -90,6 +102,8 @@ def routes(
     table.on(identity.RoleChanged, role_changed)
     for event_type in mapping.TICKET_EVENTS:
         table.on(event_type, ticket_event)
+    for event_type in mapping.SLA_EVENTS:
+        table.on(event_type, sla_alert)
     return table
 
 

@@ -28,6 +28,9 @@ STATUS: dict[NoticeKind, str] = {
     _K.CLOSED: "已关闭",
     _K.CANCELLED: "已取消",
     _K.RATED: "已评价",
+    _K.SLA_WARNING: "即将超时",
+    _K.SLA_BREACHED: "已超时",
+    _K.SLA_ESCALATED: "超时升级",
 }
 
 

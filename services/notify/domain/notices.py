@@ -24,6 +24,9 @@ class NoticeKind(enum.StrEnum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
     RATED = "rated"
+    SLA_WARNING = "sla_warning"  # a target is close (dispatch's SlaWarningRaised)
+    SLA_BREACHED = "sla_breached"
+    SLA_ESCALATED = "sla_escalated"
 
 
 class ApproverSide(enum.StrEnum):
@@ -77,3 +80,6 @@ class TicketNotice:
     text: str = ""  # the comment's body, or the reason (rejected, transferred, reopened, …)
     score: int = 0  # rated
     auto_closed: bool = False  # closed by the timer
+    sla_target: str = ""  # SLA notices: "response" or "resolution"
+    due_at: datetime | None = None  # SLA notices: the target's deadline
+    escalated_to: str = ""  # SLA escalations: "provider_admin" or "platform_admin"

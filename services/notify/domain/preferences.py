@@ -60,6 +60,9 @@ TOPIC_OF: dict[NoticeKind, Topic] = {
     _K.CLOSED: Topic.OUTCOME,
     _K.CANCELLED: Topic.OUTCOME,
     _K.RATED: Topic.OUTCOME,
+    _K.SLA_WARNING: Topic.SLA,
+    _K.SLA_BREACHED: Topic.SLA,
+    _K.SLA_ESCALATED: Topic.SLA,
 }
 
 # What nobody changed: every ticket notice by email (as helpdesks do), SMS only for SLA
@@ -201,9 +204,10 @@ def effective(organization: PreferenceSet | None, user: PreferenceSet | None) ->
 
 
 def is_critical(notice: TicketNotice) -> bool:
-    """Notices that pass quiet hours (when the user lets them): an urgent ticket arriving at
-    someone who must act on it now. SLA breaches and escalations join when dispatch emits
-    them."""
+    """Notices that pass quiet hours (when the user lets them): an SLA breach or escalation,
+    and an urgent ticket arriving at someone who must act on it now."""
+    if notice.kind in (NoticeKind.SLA_BREACHED, NoticeKind.SLA_ESCALATED):
+        return True
     return notice.ticket.priority == "urgent" and notice.kind in (
         NoticeKind.CREATED,
         NoticeKind.APPROVED,

@@ -20,6 +20,8 @@ class Audience(enum.StrEnum):
     ENGINEER = "engineer"  # the ticket's engineer now
     PREVIOUS_ENGINEER = "previous_engineer"  # the one it was taken from
     HANDLERS = "handlers"  # the engineer; while there is none, the provider's admins
+    PROVIDER_ADMINS = "provider_admins"  # the ticket's provider's admins, engineer or not
+    DISPATCHERS = "dispatchers"  # platform staff who assign tickets
 
 
 _K = NoticeKind
@@ -42,6 +44,8 @@ _FIXED: dict[NoticeKind, tuple[Audience, ...]] = {
 
 def audiences(notice: TicketNotice) -> tuple[Audience, ...]:
     kind = notice.kind
+    if kind in SLA_KINDS:
+        return _sla_audiences(notice)
     if kind in (NoticeKind.CREATED, NoticeKind.APPROVED):
         # A receipt or the approval's outcome; and the next approvers while one is pending.
         waiting = notice.ticket.approval is not None
@@ -49,6 +53,25 @@ def audiences(notice: TicketNotice) -> tuple[Audience, ...]:
     if kind is NoticeKind.PUBLIC_REPLY:
         return _other_side(notice.actor.kind)
     return _FIXED[kind]
+
+
+SLA_KINDS = frozenset({NoticeKind.SLA_WARNING, NoticeKind.SLA_BREACHED, NoticeKind.SLA_ESCALATED})
+
+
+def _sla_audiences(notice: TicketNotice) -> tuple[Audience, ...]:
+    """A warning goes to whoever handles the ticket, a breach to the provider's admins as
+    well, an escalation to the role it names; while no provider has the ticket, the platform's
+    dispatchers stand in for the handlers and the provider's admins."""
+    handled = bool(notice.ticket.provider_id)
+    if notice.kind is NoticeKind.SLA_ESCALATED:
+        if notice.escalated_to == "platform_admin" or not handled:
+            return (Audience.DISPATCHERS,)
+        return (Audience.PROVIDER_ADMINS,)
+    if not handled:
+        return (Audience.DISPATCHERS,)
+    if notice.kind is NoticeKind.SLA_BREACHED:
+        return (Audience.HANDLERS, Audience.PROVIDER_ADMINS)
+    return (Audience.HANDLERS,)
 
 
 def _other_side(actor_kind: str) -> tuple[Audience, ...]:
@@ -76,6 +99,8 @@ def direct(notice: TicketNotice, audience: Audience) -> frozenset[str] | None:
             return _ids(ticket.engineer_id)
         case Audience.HANDLERS if not ticket.provider_id:
             return frozenset()  # nobody handles it yet
+        case Audience.PROVIDER_ADMINS if not ticket.provider_id:
+            return frozenset()
     return None
 
 

@@ -27,7 +27,13 @@ from services.notify.domain.notices import (
 
 DEFAULT_LOCALE = "zh-CN"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-VARIABLES = frozenset({"ticket", "actor", "text", "score", "level", "auto_close_at"})
+VARIABLES = frozenset(
+    {"ticket", "actor", "text", "score", "level", "auto_close_at", "target", "due_at"}
+)
+_TARGETS = {
+    "zh-CN": {"response": "响应", "resolution": "解决"},
+    "en": {"response": "response", "resolution": "resolution"},
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,18 @@ _ZH: dict[NoticeKind, Template] = {
         "{{ actor }} 为工单「{{ ticket.title }}」评了 {{ score }} 分。"
         "{% if text %}评价：{{ text }}{% endif %}",
     ),
+    _K.SLA_WARNING: Template(
+        "工单 {{ ticket.number }} 即将超时",
+        "工单「{{ ticket.title }}」的{{ target }}时限将于 {{ due_at }} 到期，请尽快处理。",
+    ),
+    _K.SLA_BREACHED: Template(
+        "工单 {{ ticket.number }} 已超时",
+        "工单「{{ ticket.title }}」已超过{{ target }}时限（{{ due_at }}）。",
+    ),
+    _K.SLA_ESCALATED: Template(
+        "工单 {{ ticket.number }} 超时升级",
+        "工单「{{ ticket.title }}」的{{ target }}时限（{{ due_at }}）已升级，请跟进。",
+    ),
 }
 _EN: dict[NoticeKind, Template] = {
     _K.CREATED: Template("Ticket {{ ticket.number }} raised", "“{{ ticket.title }}” was raised."),
@@ -148,6 +166,18 @@ _EN: dict[NoticeKind, Template] = {
     ),
     _K.RATED: Template(
         "Ticket {{ ticket.number }} rated", "{{ actor }} rated “{{ ticket.title }}” {{ score }}/5."
+    ),
+    _K.SLA_WARNING: Template(
+        "Ticket {{ ticket.number }} is close to its {{ target }} deadline",
+        "The {{ target }} target of “{{ ticket.title }}” is due at {{ due_at }}.",
+    ),
+    _K.SLA_BREACHED: Template(
+        "Ticket {{ ticket.number }} missed its {{ target }} deadline",
+        "The {{ target }} target of “{{ ticket.title }}” was due at {{ due_at }}.",
+    ),
+    _K.SLA_ESCALATED: Template(
+        "Ticket {{ ticket.number }} escalated",
+        "The {{ target }} target of “{{ ticket.title }}” (due {{ due_at }}) is escalated to you.",
     ),
 }
 DEFAULTS: dict[str, dict[NoticeKind, Template]] = {"zh-CN": _ZH, "en": _EN}
@@ -201,8 +231,10 @@ def _render(source: str, variables: dict[str, Any]) -> str:
 
 def _variables(notice: TicketNotice, locale: str) -> dict[str, Any]:
     ticket = notice.ticket
-    close_at = ticket.auto_close_at
+    close_at, due_at = ticket.auto_close_at, notice.due_at
     return {
+        "target": _TARGETS.get(locale, _TARGETS["zh-CN"]).get(notice.sla_target, ""),
+        "due_at": due_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") if due_at else "",
         "ticket": {"number": ticket.number, "title": ticket.title},
         "actor": notice.actor.display_name or _SYSTEM_ACTOR.get(locale, "系统"),
         "text": notice.text,
@@ -292,4 +324,6 @@ def sample(kind: NoticeKind) -> TicketNotice:
         datetime(2026, 11, 30, 9, 30, tzinfo=LOCAL_ZONE),
         text="已更换 AP 电源，请确认",
         score=5,
+        sla_target="resolution",
+        due_at=datetime(2026, 11, 30, 17, 30, tzinfo=LOCAL_ZONE),
     )

@@ -13,7 +13,7 @@ from services.notify.domain import webhooks
 from services.notify.domain.channels import sms_params, wechat_data
 from services.notify.domain.deliveries import DeliveryDraft
 from services.notify.domain.messages import Category, MessageDraft, welcome
-from services.notify.domain.notices import NoticeKind, TicketNotice
+from services.notify.domain.notices import ApproverSide, NoticeKind, TicketNotice
 from services.notify.domain.preferences import Channel, decide, effective
 from services.notify.domain.recipients import Audience
 from services.notify.domain.templates import Template, TemplateKey, render, template_for
@@ -188,7 +188,12 @@ async def _members(uow: NotifyUnit, notice: TicketNotice, audience: Audience) ->
             permission_code=ticket.approval.permission_code,
             side=ticket.approval.side,
         )
-    return await uow.directory.provider_admins(ticket.provider_id)  # handlers, no engineer yet
+    if audience is Audience.DISPATCHERS:
+        staff = await uow.directory.approvers(
+            enterprise_id="", permission_code="ticket.assign", side=ApproverSide.PLATFORM
+        )
+        return frozenset(p for p in staff if not p.startswith("svc-"))  # not service accounts
+    return await uow.directory.provider_admins(ticket.provider_id)  # handlers, or the admins
 
 
 async def welcome_user(

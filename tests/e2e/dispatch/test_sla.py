@@ -91,7 +91,8 @@ async def test_warnings_and_the_breach_arrive_on_time(dispatch: DispatchStack, k
         due = created + timedelta(seconds=3 * fraction)
         assert 0 <= (occurred - due).total_seconds() < 1.0, (fraction, occurred, due)
         assert (received - due).total_seconds() < 3.0
-        assert payload.parties.requester_user_id == ticket["requesterUserId"]
+        assert payload.ticket.requester_user_id == ticket["requesterUserId"]
+        assert payload.ticket.number == ticket["number"]
     sla = await _sla(dispatch, ticket_id)
     response = _target(sla, "RESPONSE")
     assert response["state"] == "SLA_TARGET_STATE_BREACHED" and response["breached"]

@@ -52,7 +52,7 @@ async def test_a_ticket_is_measured_and_its_first_response_is_met(w: World):
     await _track(w, replace(created, status="in_progress", first_response_at=w.clock(),
                             provider_id="prov", engineer_id="eng"))  # fmt: skip
     [met] = [e for e in w.state.events if isinstance(e, SlaTargetMet)]
-    assert (met.met.target, met.met.breached, met.parties.engineer_id) == (
+    assert (met.met.target, met.met.breached, met.ticket.engineer_id) == (
         Target.RESPONSE, False, "eng",
     )  # fmt: skip
     view = await sla.get_ticket_sla(w.deps, REQUESTER, "t1")

@@ -133,6 +133,10 @@ def test_critical_notices_pass_quiet_hours_unless_the_user_says_otherwise() -> N
     assert held.not_before is not None
     rated = notice(K.RATED, priority="urgent")  # not something to wake anyone for
     assert decide(effective(None, PreferenceSet(quiet_hours=NIGHT)), rated, E, at(23)).not_before
+    breach = notice(K.SLA_BREACHED, priority="low")  # a breach is, whatever the priority
+    assert decide(effective(None, PreferenceSet(quiet_hours=NIGHT)), breach, E, at(23)).send
+    warning = notice(K.SLA_WARNING, priority="low")
+    assert decide(effective(None, PreferenceSet(quiet_hours=NIGHT)), warning, E, at(23)).not_before
 
 
 def test_followed_service_types_cover_their_subtree() -> None:

@@ -49,6 +49,20 @@ from tests.unit.notify.samples import (
         (K.CLOSED, SYSTEM, {}, (A.REQUESTER,)),
         (K.CANCELLED, REQUESTER, {}, (A.REQUESTER, A.HANDLERS)),
         (K.RATED, REQUESTER, {}, (A.HANDLERS,)),
+        (K.WAITING_ON_CUSTOMER, ENGINEER, {}, (A.REQUESTER,)),
+        (K.SLA_WARNING, SYSTEM, {}, (A.HANDLERS,)),
+        (K.SLA_BREACHED, SYSTEM, {}, (A.HANDLERS, A.PROVIDER_ADMINS)),
+        (K.SLA_ESCALATED, SYSTEM, {"escalated_to": "provider_admin"}, (A.PROVIDER_ADMINS,)),
+        (K.SLA_ESCALATED, SYSTEM, {"escalated_to": "platform_admin"}, (A.DISPATCHERS,)),
+        # Nobody handles it yet: the platform's dispatchers hear of it.
+        (K.SLA_WARNING, SYSTEM, {"provider_id": "", "engineer_id": ""}, (A.DISPATCHERS,)),
+        (K.SLA_BREACHED, SYSTEM, {"provider_id": "", "engineer_id": ""}, (A.DISPATCHERS,)),
+        (
+            K.SLA_ESCALATED,
+            SYSTEM,
+            {"provider_id": "", "escalated_to": "provider_admin"},
+            (A.DISPATCHERS,),
+        ),
     ],
 )
 def test_each_kind_names_its_audiences(kind, actor, changes, expected):

@@ -50,3 +50,14 @@ def test_the_sandbox_refuses_internals_and_a_broken_template_falls_back_to_the_d
     text = render(evil, notice(K.STARTED, ENGINEER))
     assert text == render(template_for(K.STARTED), notice(K.STARTED, ENGINEER))
     assert "李工" in text.body
+
+
+def test_sla_notices_name_the_target_and_its_local_deadline():
+    due = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    text = render(template_for(K.SLA_BREACHED),
+                  notice(K.SLA_BREACHED, SYSTEM, sla_target="response", due_at=due))  # fmt: skip
+    assert text.title == "工单 T20261130-000001 已超时"
+    assert text.body == "工单「打印机卡纸」已超过响应时限（2026-11-30 17:30）。"
+    warning = notice(K.SLA_WARNING, SYSTEM, sla_target="resolution", due_at=due)
+    english = render(template_for(K.SLA_WARNING, "en"), warning, "en")
+    assert "resolution target" in english.body and "17:30" in english.body
