@@ -21,7 +21,7 @@ from services.dispatch.adapters.tickets_api import GrpcTicketsApi
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.entrypoints.servicers import DispatchServicer
 from services.dispatch.service_layer.deps import Deps
-from services.dispatch.service_layer.routing import apply_pending, assign_waiting
+from services.dispatch.service_layer.routing import apply_pending, assign_waiting, redispatch_due
 from services.dispatch.service_layer.sla import fire_due
 from services.dispatch.settings import DispatchSettings
 
@@ -82,7 +82,7 @@ async def run_applier(deps: Runtime, stop: asyncio.Event) -> None:
         try:
             while await apply_pending(deps) == deps.settings.apply_batch:
                 pass  # a full batch: more may wait
-            if await assign_waiting(deps):
+            if await assign_waiting(deps) + await redispatch_due(deps):
                 await apply_pending(deps)
         except Exception as error:
             if not is_transient(error):

@@ -33,6 +33,7 @@ KINDS = {
     DecisionKind.ENGINEER_CHOSEN: pb.DECISION_KIND_ENGINEER_CHOSEN,
     DecisionKind.NO_MATCH: pb.DECISION_KIND_NO_MATCH,
     DecisionKind.ESCALATED: pb.DECISION_KIND_ESCALATED,
+    DecisionKind.ESCALATED_TO_ADMIN: pb.DECISION_KIND_ESCALATED_TO_ADMIN,
 }
 STATES = {
     DecisionState.PENDING: pb.DECISION_STATE_PENDING,
@@ -155,6 +156,7 @@ def decision_pb(recorded: RecordedDecision) -> pb.DispatchDecision:
         ],
         claim_until_time=timestamp(d.claim_until),
         state=STATES[recorded.state],
+        replaces_engineer_id=recorded.replaces,
     )
 
 

@@ -27,3 +27,6 @@ class DispatchSettings(BaseServiceSettings):
     # this interval of coming due).
     sla_batch: int = 200
     sla_interval_seconds: float = 0.5
+    # Re-dispatch: how often a ticket nobody started is handed to the next engineer before it
+    # is left to the provider's admins.
+    redispatch_limit: int = 2

@@ -66,7 +66,19 @@ def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) 
 
     table = EventRoutes()
     table.on(identity.ProviderChanged, then_route_waiting(provider_changed))
-    table.on(identity.EngineerChanged, engineer_changed)
+
+    async def engineer_changed_then_redispatch(
+        db: AsyncConnection, event: identity.EngineerChanged, envelope: Envelope
+    ) -> None:
+        """A disabled or deleted engineer's unstarted tickets are re-dispatched."""
+        await engineer_changed(db, event, envelope)
+        e = event.engineer
+        if not active_after(event.change, e.state, e.stamps):
+            async with DispatchUnitOfWork(None, joining=db) as uow:
+                if await uow.decisions.redispatch_now(e.engineer_id, clock()) and decided:
+                    decided.set()
+
+    table.on(identity.EngineerChanged, engineer_changed_then_redispatch)
     table.on(identity.DesignationChanged, then_route_waiting(designation_changed))
     for event_type in TICKET_EVENTS:
         table.on(event_type, ticket_changed)

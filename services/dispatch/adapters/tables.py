@@ -128,6 +128,7 @@ decisions = Table(
     Column("applied_at", DateTime(timezone=True)),
     # When to look again for an engineer (claim window over; none was free): see routing.py.
     Column("recheck_at", DateTime(timezone=True)),
+    text_column("replaces_engineer_id"),  # a re-dispatch: the engineer it takes the ticket from
 )
 Index("decisions_pending", decisions.c.created_at, postgresql_where=text("state = 'pending'"))
 Index("decisions_recheck", decisions.c.recheck_at, postgresql_where=text("recheck_at IS NOT NULL"))

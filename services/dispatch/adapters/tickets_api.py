@@ -66,7 +66,14 @@ class GrpcTicketsApi:
         self._token = ServiceToken(self._identity, login=login, secret=secret)
 
     async def assign(
-        self, *, ticket_id: str, provider_id: str, engineer_id: str, request_id: str, note: str
+        self,
+        *,
+        ticket_id: str,
+        provider_id: str,
+        engineer_id: str,
+        request_id: str,
+        note: str,
+        replaces_engineer_id: str = "",
     ) -> Applied:
         request = tickets_pb2.AssignTicketRequest(
             ticket_id=ticket_id,
@@ -75,6 +82,7 @@ class GrpcTicketsApi:
             note=note[:500],
             request_id=request_id,
             automatic=True,
+            replaces_engineer_id=replaces_engineer_id,
         )
         try:
             token = await self._token.get()

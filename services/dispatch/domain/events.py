@@ -16,7 +16,8 @@ class DecisionKind(enum.Enum):
     PROVIDER_CHOSEN = "provider_chosen"
     ENGINEER_CHOSEN = "engineer_chosen"
     NO_MATCH = "no_match"
-    ESCALATED = "escalated"
+    ESCALATED = "escalated"  # re-dispatched to the next candidate
+    ESCALATED_TO_ADMIN = "escalated_to_admin"  # re-dispatched enough: the provider's admins act
 
 
 class DecisionState(enum.Enum):
@@ -36,6 +37,7 @@ class RecordedDecision:
     attempts: int = 0
     last_error: str = ""
     recheck_at: datetime | None = None  # when to look for an engineer (again)
+    replaces: str = ""  # a re-dispatch: the engineer the ticket is taken from
 
     @classmethod
     def of(cls, decision_id: str, decision: Decision, now: datetime) -> RecordedDecision:

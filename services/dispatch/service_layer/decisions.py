@@ -73,6 +73,9 @@ async def update_availability(
         await uow.directory.set_availability(
             engineer_id, available=available, away_until=away_until, capacity=capacity
         )
+        now = deps.clock()
+        if not available or (away_until is not None and away_until > now):
+            await uow.decisions.redispatch_now(engineer_id, now)  # his unstarted tickets move
         engineer = await uow.directory.engineer(engineer_id)
         await uow.commit()
     assert engineer is not None

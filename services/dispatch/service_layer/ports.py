@@ -107,6 +107,14 @@ class Decisions(Protocol):
         """Applied provider-only decisions due for a look at the engineers (`recheck_at` passed)
         whose ticket still waits in the provider's pool; locked for this unit."""
 
+    async def awaiting_start(self, now: datetime, limit: int) -> list[RecordedDecision]:
+        """Applied decisions that chose an engineer who still holds the ticket unstarted and
+        whose time to start has passed (`recheck_at`); locked for this unit."""
+
+    async def redispatch_now(self, engineer_id: str, now: datetime) -> int:
+        """Makes the engineer's unstarted tickets (assigned by dispatch) due for re-dispatch;
+        returns how many."""
+
     async def recheck(self, decision_id: str, at: datetime | None) -> None:
         """When to look again (None: never)."""
 
@@ -209,5 +217,12 @@ class TicketsApi(Protocol):
     """Tickets' AssignTicket, called as dispatch's service account."""
 
     async def assign(
-        self, *, ticket_id: str, provider_id: str, engineer_id: str, request_id: str, note: str
+        self,
+        *,
+        ticket_id: str,
+        provider_id: str,
+        engineer_id: str,
+        request_id: str,
+        note: str,
+        replaces_engineer_id: str = "",
     ) -> Applied: ...

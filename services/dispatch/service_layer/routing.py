@@ -12,9 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.dispatch.domain.events import AssignmentDecided, DecisionState, RecordedDecision
+from services.dispatch.domain.events import (
+    AssignmentDecided,
+    DecisionKind,
+    DecisionState,
+    RecordedDecision,
+)
 from services.dispatch.domain.routing import (
     Decision,
     Strategy,
@@ -135,12 +141,14 @@ async def apply_pending(deps: Deps) -> int:
                     engineer_id=decision.engineer_id,
                     request_id=recorded.id,
                     note=decision.explanation,
+                    replaces_engineer_id=recorded.replaces,
                 )
 
         results = await asyncio.gather(*(call(r) for r in pending))
         for recorded, result in zip(pending, results, strict=True):
             if result.outcome is Outcome.APPLIED:
                 await uow.decisions.settle(recorded.id, DecisionState.APPLIED, "")
+                await _start_watch(uow, recorded, deps.clock())
             elif result.outcome is Outcome.RETRY and result.detail == UNAVAILABLE:
                 continue  # tickets is away: it waits for the next round, uncounted
             elif result.outcome is Outcome.RETRY:
@@ -151,3 +159,99 @@ async def apply_pending(deps: Deps) -> int:
                 await uow.decisions.settle(recorded.id, DecisionState.GAVE_WAY, result.detail)
         await uow.commit()
     return len(pending)
+
+
+async def _start_watch(uow: DispatchUnit, recorded: RecordedDecision, now: datetime) -> None:
+    """An engineer was given the ticket by a rule with `escalate_after`: if he has not started
+    by then, the ticket is re-dispatched (`redispatch_due`)."""
+    decision = recorded.decision
+    if not decision.engineer_id or not decision.rule_id:
+        return
+    stored = await uow.rules.get(decision.rule_id)
+    if stored is not None and stored.rule.escalate_after:
+        await uow.decisions.recheck(recorded.id, now + stored.rule.escalate_after)
+
+
+async def redispatch_due(deps: Deps) -> int:
+    """Re-dispatches tickets whose engineer has not started in time (or was disabled or became
+    unavailable: `redispatch_now`) to the next candidate the rule's strategy chooses among the
+    engineers not tried yet; after `redispatch_limit` re-dispatches, or when nobody else could
+    take it, leaves the ticket to the provider's admins (ESCALATED_TO_ADMIN). Returns how many
+    it looked at."""
+    now = deps.clock()
+    async with deps.uow() as uow:
+        due = await uow.decisions.awaiting_start(now, deps.settings.apply_batch)
+        for waiting in due:
+            await uow.decisions.recheck(waiting.id, None)
+            recorded = await _redispatch(uow, waiting, now, deps.settings.redispatch_limit)
+            await uow.decisions.add(recorded)
+            if recorded.decision.engineer_id and recorded.kind is DecisionKind.ESCALATED:
+                await uow.directory.mark_assigned(recorded.decision.engineer_id)
+            await uow.emit(AssignmentDecided(recorded))
+            log.info(
+                "ticket re-dispatched",
+                extra={
+                    "ticket_id": recorded.decision.ticket_id,
+                    "kind": recorded.kind.value,
+                    "from": waiting.decision.engineer_id,
+                    "to": recorded.decision.engineer_id,
+                },
+            )
+        await uow.commit()
+    return len(due)
+
+
+async def _redispatch(
+    uow: DispatchUnit, waiting: RecordedDecision, now: datetime, limit: int
+) -> RecordedDecision:
+    earlier, held = waiting.decision, waiting.decision.engineer_id
+    history = await uow.decisions.of_ticket(earlier.ticket_id)
+    tried = {d.decision.engineer_id for d in history if d.decision.engineer_id}
+    redispatched = sum(d.kind is DecisionKind.ESCALATED for d in history)
+    stored = await uow.rules.get(earlier.rule_id)
+    base = Decision(
+        earlier.ticket_id,
+        earlier.rule_id,
+        earlier.rule_version,
+        earlier.provider_id,
+        engineer_id=held,
+        strategy=earlier.strategy,
+    )
+    if stored is None or redispatched >= limit:
+        why = "the rule is gone" if stored is None else f"re-dispatched {redispatched} times"
+        return _to_admin(base, f"{held} did not start; {why}: left to the provider's admins", now)
+    rule = stored.rule
+    strategy = rule.then if rule.strategy is Strategy.CLAIM_WINDOW else rule.strategy
+    if strategy not in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN):
+        strategy = Strategy.LEAST_LOADED  # the rule pools its tickets now: the least loaded
+    await uow.lock_provider(earlier.provider_id)
+    others = [e for e in await uow.directory.engineers_of(earlier.provider_id) if e.id not in tried]
+    chosen = choose_engineer(
+        replace(base, engineer_id="", rule_version=rule.version), rule, strategy, others, now
+    )
+    if not chosen.engineer_id:
+        nobody = "every engineer was tried" if not others else "nobody else is available"
+        return _to_admin(
+            replace(chosen, engineer_id=held),
+            f"{held} did not start and {nobody}: left to the provider's admins",
+            now,
+        )
+    explanation = f"re-dispatched from {held} (had not started): {chosen.explanation}"
+    return RecordedDecision(
+        uuid.uuid4().hex,
+        DecisionKind.ESCALATED,
+        DecisionState.PENDING,
+        replace(chosen, explanation=explanation),
+        now,
+        replaces=held,
+    )
+
+
+def _to_admin(base: Decision, explanation: str, now: datetime) -> RecordedDecision:
+    return RecordedDecision(
+        uuid.uuid4().hex,
+        DecisionKind.ESCALATED_TO_ADMIN,
+        DecisionState.RECORDED,
+        replace(base, explanation=explanation),
+        now,
+    )

@@ -147,15 +147,23 @@ class Ticket:
         designated: bool,
         note: str = "",
         automatic: bool = False,
+        replaces_engineer_id: str = "",
     ) -> ev.TicketEvent:
         """Platform staff hand the ticket to a provider (and optionally an engineer); a provider
         admin hands their provider's ticket to one of their engineers. An automatic assignment
         (dispatch) never overrides one made by hand: it applies only while the ticket has no
-        engineer and no provider or the same one."""
+        engineer and no provider or the same one — or, for a re-dispatch, while the engineer it
+        replaces still holds the ticket and has not started."""
         self._require("assign", Status.PENDING_ASSIGNMENT, Status.ASSIGNED, Status.IN_PROGRESS)
         _require_code(actor, "ticket.assign")
+        takes_back = (
+            bool(replaces_engineer_id)
+            and self.engineer_id == replaces_engineer_id
+            and self.status is Status.ASSIGNED
+        )
         if automatic and (
-            self.engineer_id or (self.provider_id and self.provider_id != provider_id)
+            (self.engineer_id and not takes_back)
+            or (self.provider_id and self.provider_id != provider_id)
         ):
             raise DomainError(
                 "TICKET_ALREADY_ASSIGNED",

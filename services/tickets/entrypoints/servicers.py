@@ -213,6 +213,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             note=request.note,
             request_id=request.request_id,
             automatic=request.automatic,
+            replaces_engineer_id=request.replaces_engineer_id,
         )
         return mapping.ticket_pb(ticket)
 

@@ -69,6 +69,7 @@ async def assign(
     note: str,
     request_id: str = "",
     automatic: bool = False,
+    replaces_engineer_id: str = "",
 ) -> Ticket:
     async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
         provider = provider_id or t.provider_id
@@ -83,6 +84,7 @@ async def assign(
             designated=bool(provider)
             and await uow.directory.is_designated(t.enterprise_id, provider),
             automatic=automatic,
+            replaces_engineer_id=replaces_engineer_id,
         )
 
     key = None

@@ -264,3 +264,74 @@ async def test_rule_edits_make_versions_and_bad_rules_name_the_field(world):
     assert {"dispatchRule.displayName", "dispatchRule.providerId"} <= set(violations(bad.json()))
     missing = await dispatch.client.get("/v1/dispatch-rules/nope", headers=headers)
     assert (missing.status_code, reason(missing.json())) == (404, "DISPATCH_RULE_NOT_FOUND")
+
+
+async def test_an_engineer_who_does_not_start_loses_the_ticket_to_the_next_one(world):
+    """Re-dispatch through the running dispatcher: the first engineer does not start within
+    the rule's escalate_after, the other one gets the ticket (tickets' history names both
+    assignments by svc-dispatch); he does not start either and nobody is left: the
+    provider's admins take over (a decision, the ticket stays where it is)."""
+    dispatch, cast, type_id = world
+    await _rule(
+        dispatch,
+        serviceTypeIds=[type_id],
+        providerId=cast.provider_id,
+        strategy="ASSIGNMENT_STRATEGY_ROUND_ROBIN",
+        escalateAfter="2s",
+    )
+    ticket = await new_ticket(dispatch.tickets, type_id)
+    first = (await _assigned(dispatch, ticket["ticketId"]))["engineerId"]
+    headers = await dispatch.as_user(*ADMIN)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        current = await ok(
+            await dispatch.client.get(f"/v1/tickets/{ticket['ticketId']}", headers=headers)
+        )
+        if current["engineerId"] != first:
+            break
+        await asyncio.sleep(0.2)
+    second = current["engineerId"]
+    assert second in (cast.wang, cast.li) and second != first
+    assert current["status"] == "TICKET_STATUS_ASSIGNED"
+    for _ in range(150):
+        decisions = await _decisions(dispatch, ticket["ticketId"])
+        if decisions[-1]["kind"] == "DECISION_KIND_ESCALATED_TO_ADMIN":
+            break
+        await asyncio.sleep(0.2)
+    kinds = [d["kind"] for d in decisions]
+    assert kinds == ["DECISION_KIND_ENGINEER_CHOSEN", "DECISION_KIND_ESCALATED",
+                     "DECISION_KIND_ESCALATED_TO_ADMIN"]  # fmt: skip
+    assert decisions[1]["replacesEngineerId"] == first
+    assert decisions[1]["engineerId"] == second
+    history = await ok(
+        await dispatch.client.get(f"/v1/tickets/{ticket['ticketId']}/history", headers=headers)
+    )
+    by_dispatch = [h for h in history["entries"] if h["action"] == "assigned"
+                   and h["actor"]["userId"] == "svc-dispatch"]  # fmt: skip
+    assert len(by_dispatch) == 2
+    still = await ok(
+        await dispatch.client.get(f"/v1/tickets/{ticket['ticketId']}", headers=headers)
+    )
+    assert still["engineerId"] == second  # left with him; his provider's admins decide
+
+
+async def test_a_started_ticket_is_not_taken_back(world):
+    dispatch, cast, type_id = world
+    await _rule(
+        dispatch,
+        serviceTypeIds=[type_id],
+        providerId=cast.provider_id,
+        strategy="ASSIGNMENT_STRATEGY_ROUND_ROBIN",
+        escalateAfter="2s",
+    )
+    ticket = await new_ticket(dispatch.tickets, type_id)
+    holder = (await _assigned(dispatch, ticket["ticketId"]))["engineerId"]
+    login = "engineer-wang" if holder == cast.wang else "engineer-li"
+    started = await dispatch.client.post(
+        f"/v1/tickets/{ticket['ticketId']}:start", json={},
+        headers=await dispatch.as_user(login),
+    )  # fmt: skip
+    assert (await ok(started))["status"] == "TICKET_STATUS_IN_PROGRESS"
+    await asyncio.sleep(4)
+    decisions = await _decisions(dispatch, ticket["ticketId"])
+    assert [d["kind"] for d in decisions] == ["DECISION_KIND_ENGINEER_CHOSEN"]

@@ -177,6 +177,33 @@ class FakeDecisions(_Repo):
                 found.append(d)
         return sorted(found, key=lambda d: d.recheck_at or now)[:limit]
 
+    async def awaiting_start(self, now: datetime, limit: int) -> list[RecordedDecision]:
+        found = []
+        for d in self._s.decisions.values():
+            t = self._s.tickets.get(d.decision.ticket_id)
+            if (
+                d.recheck_at is not None
+                and d.recheck_at <= now
+                and d.state is DecisionState.APPLIED
+                and d.decision.engineer_id
+                and t is not None
+                and t.status == "assigned"
+                and t.engineer_id == d.decision.engineer_id
+            ):
+                found.append(d)
+        return sorted(found, key=lambda d: d.recheck_at or now)[:limit]
+
+    async def redispatch_now(self, engineer_id: str, now: datetime) -> int:
+        unstarted = {t.facts.ticket_id for t in self._s.tickets.values()
+                     if t.engineer_id == engineer_id and t.status == "assigned"}  # fmt: skip
+        moved = 0
+        for d in list(self._s.decisions.values()):
+            if (d.decision.engineer_id == engineer_id and d.state is DecisionState.APPLIED
+                    and d.decision.ticket_id in unstarted):  # fmt: skip
+                self._s.decisions[d.id] = replace(d, recheck_at=now)
+                moved += 1
+        return moved
+
     async def recheck(self, decision_id: str, at: datetime | None) -> None:
         self._s.decisions[decision_id] = replace(self._s.decisions[decision_id], recheck_at=at)
 
@@ -304,16 +331,23 @@ class FakeTicketsApi:
         self.answers: dict[str, list[Applied]] = {}
 
     async def assign(
-        self, *, ticket_id: str, provider_id: str, engineer_id: str, request_id: str, note: str
+        self,
+        *,
+        ticket_id: str,
+        provider_id: str,
+        engineer_id: str,
+        request_id: str,
+        note: str,
+        replaces_engineer_id: str = "",
     ) -> Applied:
-        self.calls.append(
-            {
-                "ticket_id": ticket_id,
-                "provider_id": provider_id,
-                "engineer_id": engineer_id,
-                "request_id": request_id,
-            }
-        )
+        call = {
+            "ticket_id": ticket_id,
+            "provider_id": provider_id,
+            "engineer_id": engineer_id,
+            "request_id": request_id,
+        }
+        self.calls.append(call | ({"replaces_engineer_id": replaces_engineer_id}
+                                  if replaces_engineer_id else {}))  # fmt: skip
         script = self.answers.get(ticket_id)
         return script.pop(0) if script else Applied(Outcome.APPLIED)
 

@@ -24,6 +24,7 @@ from services.dispatch.service_layer.ports import UNAVAILABLE, Applied, Outcome,
 from services.dispatch.service_layer.routing import (
     apply_pending,
     assign_waiting,
+    redispatch_due,
     route,
     route_waiting,
 )
@@ -345,3 +346,70 @@ async def test_routing_waits_for_a_provider_identity_has_not_told_yet(w: World):
         await uow.commit()
     [decided] = w.state.decisions.values()
     assert decided.kind is DecisionKind.ENGINEER_CHOSEN
+
+
+def _engineer_assigned(w: World, ticket_id: str, engineer: str, status: str = "assigned") -> None:
+    """Tickets' event after dispatch's (re-)assignment reached dispatch's read model."""
+    seen = w.state.tickets[ticket_id]
+    w.state.tickets[ticket_id] = TicketState(seen.facts, status, "prov", engineer,
+                                             seen.version + 1)  # fmt: skip
+
+
+async def test_an_engineer_who_does_not_start_loses_the_ticket_then_the_admins_take_over(
+    w: World,
+):
+    await rules.create_rule(
+        w.deps, ADMIN, draft=_rule(Strategy.ROUND_ROBIN, escalate_after=timedelta(minutes=30))
+    )
+    _ticket(w, "t1")
+    first = await _route(w, "t1")
+    await apply_pending(w.deps)
+    holder = first.decision.engineer_id
+    _engineer_assigned(w, "t1", holder)
+    w.clock.now += timedelta(minutes=29)
+    assert await redispatch_due(w.deps) == 0  # still in time
+    w.clock.now += timedelta(minutes=1)
+    assert await redispatch_due(w.deps) == 1
+    [moved] = [d for d in w.state.decisions.values() if d.kind is DecisionKind.ESCALATED]
+    assert moved.replaces == holder and moved.decision.engineer_id not in ("", holder)
+    await apply_pending(w.deps)
+    assert w.api.calls[-1]["replaces_engineer_id"] == holder
+    assert w.api.calls[-1]["engineer_id"] == moved.decision.engineer_id
+    _engineer_assigned(w, "t1", moved.decision.engineer_id)
+    # The second engineer does not start either: the third (and last untried) one.
+    w.clock.now += timedelta(minutes=30)
+    await redispatch_due(w.deps)
+    await apply_pending(w.deps)
+    last = w.api.calls[-1]["engineer_id"]
+    assert last not in (holder, moved.decision.engineer_id)
+    _engineer_assigned(w, "t1", last)
+    w.clock.now += timedelta(minutes=30)
+    await redispatch_due(w.deps)  # re-dispatched twice already: the provider's admins act
+    kinds = [d.kind for d in w.state.decisions.values()]
+    assert kinds.count(DecisionKind.ESCALATED) == 2
+    assert kinds[-1] is DecisionKind.ESCALATED_TO_ADMIN
+    w.clock.now += timedelta(hours=5)
+    assert await redispatch_due(w.deps) == 0  # once
+
+
+async def test_a_started_ticket_stays_and_an_unavailable_engineers_unstarted_ones_move(
+    w: World,
+):
+    await rules.create_rule(
+        w.deps, ADMIN, draft=_rule(Strategy.ROUND_ROBIN, escalate_after=timedelta(hours=8))
+    )
+    for ticket in ("started", "waiting"):
+        _ticket(w, ticket)
+        await _route(w, ticket)
+    await apply_pending(w.deps)
+    holders = {d.decision.ticket_id: d.decision.engineer_id for d in w.state.decisions.values()}
+    _engineer_assigned(w, "started", holders["started"], status="in_progress")
+    _engineer_assigned(w, "waiting", holders["waiting"])
+    for engineer in holders.values():
+        me = Principal(engineer, "engineer", "prov")
+        await decisions.update_availability(w.deps, me, engineer, available=False,
+                                            away_until=None, capacity=10)  # fmt: skip
+    assert await redispatch_due(w.deps) == 1  # only the unstarted one, at once
+    [moved] = [d for d in w.state.decisions.values() if d.kind is DecisionKind.ESCALATED]
+    assert moved.decision.ticket_id == "waiting"
+    assert moved.decision.engineer_id not in holders.values()  # both are off now

@@ -332,3 +332,26 @@ async def test_only_a_public_reply_by_the_handling_side_is_a_first_response(w: W
     await lifecycle.add_comment(w.deps, ENGINEER, ticket.id, body="on my way",
                                 internal=False, attachment_ids=[])  # fmt: skip
     assert w.state.tickets[ticket.id].first_response_at is not None
+
+
+async def test_a_redispatch_takes_back_only_an_unstarted_ticket_from_the_named_engineer(w: World):
+    ticket = await _assigned(w)  # to "eng"
+
+    async def redispatch(replaces: str) -> Ticket:
+        return await lifecycle.assign(w.deps, PLATFORM, ticket.id, provider_id="prov",
+                                      engineer_id="eng2", note="re-dispatch", automatic=True,
+                                      replaces_engineer_id=replaces)  # fmt: skip
+
+    with pytest.raises(DomainError) as refused:
+        await redispatch("somebody-else")
+    assert refused.value.reason == "TICKET_ALREADY_ASSIGNED"
+    moved = await redispatch("eng")
+    assert (moved.engineer_id, moved.status) == ("eng2", Status.ASSIGNED)
+    _, event = w.state.events[-1]
+    assert event.changes["previous_engineer_id"] == "eng"
+    await lifecycle.start(w.deps, ENGINEER_2, ticket.id)
+    with pytest.raises(DomainError) as refused:  # started: it stays
+        await lifecycle.assign(w.deps, PLATFORM, ticket.id, provider_id="prov",
+                               engineer_id="eng", note="", automatic=True,
+                               replaces_engineer_id="eng2")  # fmt: skip
+    assert refused.value.reason == "TICKET_ALREADY_ASSIGNED"

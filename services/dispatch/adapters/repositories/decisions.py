@@ -46,6 +46,7 @@ def _decision(row: Row[Any]) -> RecordedDecision:
         attempts=row.attempts,
         last_error=row.last_error,
         recheck_at=row.recheck_at,
+        replaces=row.replaces_engineer_id,
     )
 
 
@@ -76,6 +77,7 @@ class DecisionRepository:
                 state=recorded.state.value,
                 created_at=recorded.created_at,
                 recheck_at=recorded.recheck_at,
+                replaces_engineer_id=recorded.replaces,
             )
         )
 
@@ -122,6 +124,39 @@ class DecisionRepository:
             .with_for_update(of=decisions, skip_locked=True)
         )
         return [_decision(r) for r in rows]
+
+    async def awaiting_start(self, now: datetime, limit: int) -> list[RecordedDecision]:
+        held = decisions.join(tickets, tickets.c.id == decisions.c.ticket_id)
+        rows = await self._db.execute(
+            select(decisions)
+            .select_from(held)
+            .where(
+                decisions.c.recheck_at <= now,
+                decisions.c.state == DecisionState.APPLIED.value,
+                decisions.c.engineer_id != "",
+                tickets.c.status == "assigned",
+                tickets.c.engineer_id == decisions.c.engineer_id,
+            )
+            .order_by(decisions.c.recheck_at)
+            .limit(limit)
+            .with_for_update(of=decisions, skip_locked=True)
+        )
+        return [_decision(r) for r in rows]
+
+    async def redispatch_now(self, engineer_id: str, now: datetime) -> int:
+        unstarted = select(tickets.c.id).where(
+            tickets.c.engineer_id == engineer_id, tickets.c.status == "assigned"
+        )
+        result = await self._db.execute(
+            update(decisions)
+            .where(
+                decisions.c.engineer_id == engineer_id,
+                decisions.c.state == DecisionState.APPLIED.value,
+                decisions.c.ticket_id.in_(unstarted),
+            )
+            .values(recheck_at=now)
+        )
+        return result.rowcount or 0
 
     async def recheck(self, decision_id: str, at: datetime | None) -> None:
         await self._db.execute(
