@@ -11,18 +11,24 @@ returned to the pool: the session ends and PostgreSQL frees the lock, so this re
 back-off, or a standby, takes over. The relay never creates topics: a batch for a topic the
 broker does not have is not sent (a producer's first send would auto-create it with the
 broker's default partition count); it is retried until the topic is declared.
+
+Retention: the leader removes rows sent more than `retention_seconds` ago, at most every
+`prune_interval_seconds` and `prune_batch` rows per statement (oldest first, by id), so the
+table holds what is unsent plus a recent window (for re-publishing by hand after a broker
+loss and for audits).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import MetaData, select, text, update
+from sqlalchemy import MetaData, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.messaging_tables import define_messaging_tables
@@ -47,6 +53,9 @@ class RelayOptions:
     idle_seconds: float = 0.1
     max_backoff_seconds: float = 5.0
     lock_poll_seconds: float = 1.0
+    retention_seconds: float = 7 * 24 * 3600.0  # sent rows older than this are removed
+    prune_interval_seconds: float = 60.0
+    prune_batch: int = 5000
 
 
 class OutboxRelay:
@@ -64,6 +73,7 @@ class OutboxRelay:
         self._options = options or RelayOptions()
         self.healthy = False  # leader or standby with database and broker reachable
         self._failures = 0
+        self._pruned_at = 0.0  # monotonic time of the last prune
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; failures close the lock connection, back off and retry."""
@@ -127,6 +137,8 @@ class OutboxRelay:
             sent = await self.relay_batch()
             self.healthy, self._failures = True, 0
             if sent < self._options.batch_size:
+                if time.monotonic() - self._pruned_at >= self._options.prune_interval_seconds:
+                    await self.prune()
                 # Also proves the lock's session is alive: if it died, so did the leadership.
                 await lock_connection.execute(text("SELECT 1"))
                 await lock_connection.commit()
@@ -158,6 +170,33 @@ class OutboxRelay:
         if len(acknowledged) < len(rows):
             raise PartialPublish(f"{len(rows) - len(acknowledged)} of {len(rows)} not acknowledged")
         return len(acknowledged)
+
+    async def prune(self) -> int:
+        """Removes rows sent longer than the retention ago; returns how many."""
+        self._pruned_at = time.monotonic()
+        removed = 0
+        while True:
+            async with self._engine.begin() as connection:
+                oldest = (
+                    select(_OUTBOX.c.id)
+                    .where(
+                        _OUTBOX.c.sent_at.is_not(None),
+                        _OUTBOX.c.sent_at
+                        < text("now() - make_interval(secs => :retention)").bindparams(
+                            retention=self._options.retention_seconds
+                        ),
+                    )
+                    .order_by(_OUTBOX.c.id)
+                    .limit(self._options.prune_batch)
+                )
+                result = await connection.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(oldest)))
+            count = result.rowcount or 0
+            removed += count
+            if count < self._options.prune_batch:
+                break
+        if removed:
+            log.info("outbox pruned", extra={"rows": removed})
+        return removed
 
     async def _require_topics(self, topics: set[str]) -> None:
         """Fails unless every topic exists (an all-topics metadata request creates none)."""

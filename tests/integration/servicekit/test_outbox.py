@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from google.protobuf import wrappers_pb2
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert
 from ticketing.events.v1 import envelope_pb2
 
 from servicekit.events import new_envelope
-from servicekit.kafka import ensure_topics
+from servicekit.kafka import create_producer, ensure_topics
+from servicekit.outbox.relay import OutboxRelay, RelayOptions
 from servicekit.uow import UnitOfWork
 from tests.support.kafka_reader import eventually, read_until
 from tests.support.sample_service import tables
@@ -157,3 +158,32 @@ async def test_relay_killed_repeatedly_loses_nothing_and_keeps_key_order(
         relay.stop()
     assert kills >= 4
     assert first_occurrence_order(records) == written
+
+
+async def test_the_relay_removes_rows_sent_longer_ago_than_the_retention(
+    engine, kafka_bootstrap, unique_topic
+):
+    """Old sent rows go, in batches; recent sent rows and unsent rows stay."""
+    topic = unique_topic("ticketing.sample.widget")
+    await ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    ids = [await write_event(engine, topic, f"w-{i}") for i in range(7)]
+    async with engine.begin() as connection:
+        rows = tables.outbox.c
+        found = await connection.execute(
+            select(rows.id).where(rows.event_id.in_(ids)).order_by(rows.id)
+        )
+        ordered = [r.id for r in found.all()]
+        old, recent, unsent = ordered[:5], ordered[5:6], ordered[6:]
+        two_hours_ago = func.now() - text("interval '2 hours'")
+        await connection.execute(
+            tables.outbox.update().where(rows.id.in_(old)).values(sent_at=two_hours_ago)
+        )
+        await connection.execute(
+            tables.outbox.update().where(rows.id.in_(recent)).values(sent_at=func.now())
+        )
+    producer = create_producer(kafka_bootstrap)
+    relay = OutboxRelay(engine, producer, RelayOptions(retention_seconds=3600, prune_batch=2))
+    assert await relay.prune() == 5
+    async with engine.connect() as connection:
+        left = set((await connection.scalars(select(rows.id).where(rows.id.in_(ordered)))).all())
+    assert left == set(recent + unsent)
