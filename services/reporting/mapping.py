@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 from ticketing.common.v1 import common_pb2
+from ticketing.dispatch.v1 import sla_pb2
+from ticketing.events.v1 import dispatch_events_pb2 as sla_ev
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity_events
 from ticketing.events.v1 import ticket_events_pb2 as ev
@@ -19,7 +21,13 @@ from servicekit.errors import FieldViolation, invalid_argument
 from servicekit.exports import FileFormat
 from servicekit.paging import invalid_page_token, key_of_token, key_token
 from servicekit.proto_values import datetime_of, duration, timestamp
-from services.reporting.domain.facts import EventKind, Status, TicketEvent, TicketState
+from services.reporting.domain.facts import (
+    EventKind,
+    SlaOutcome,
+    Status,
+    TicketEvent,
+    TicketState,
+)
 from services.reporting.domain.reports import Dimension, Filter, Interval, Measure, Report
 from services.reporting.service_layer.ports import (
     DurationGroup,
@@ -118,6 +126,38 @@ STATUS: dict[int, Status] = {
 }
 
 
+_SLA_BY_NAME: dict[str, type[Message]] = {
+    t.DESCRIPTOR.full_name: t
+    for t in (sla_ev.SlaWarningRaised, sla_ev.SlaBreached, sla_ev.SlaEscalated, sla_ev.SlaMet)
+}
+
+
+def _sla_event_of(entry: LedgerEntry) -> TicketEvent | None:
+    """Dispatch's SLA event: the target's deadline, and whether it was missed when known."""
+    envelope = envelope_pb2.EventEnvelope.FromString(entry.envelope)
+    event = _SLA_BY_NAME[entry.event_type]()
+    if not envelope.payload.Unpack(event):
+        return None
+    due = datetime_of(event, "due_time")
+    target = {sla_pb2.SLA_TARGET_RESPONSE: "response",
+              sla_pb2.SLA_TARGET_RESOLUTION: "resolution"}.get(event.target)  # type: ignore[attr-defined]  # fmt: skip
+    if due is None or target is None:
+        return None
+    breached: bool | None = None
+    if isinstance(event, sla_ev.SlaBreached):
+        breached = True
+    elif isinstance(event, sla_ev.SlaMet):
+        breached = event.breached
+    return TicketEvent(
+        event_id=entry.event_id,
+        kind=EventKind.SLA,
+        version=entry.version,
+        occurred_at=entry.occurred_at,
+        ticket=None,
+        sla=SlaOutcome(target, due, breached),
+    )
+
+
 def entry_of(envelope: envelope_pb2.EventEnvelope, raw: bytes, now: datetime) -> LedgerEntry:
     return LedgerEntry(
         event_id=envelope.event_id,
@@ -134,6 +174,8 @@ def entry_of(envelope: envelope_pb2.EventEnvelope, raw: bytes, now: datetime) ->
 def ticket_event_of(entry: LedgerEntry) -> TicketEvent | None:
     """The ticket event a ledger entry holds; None for anything else (identity's events, kinds
     newer than this code)."""
+    if entry.event_type in _SLA_BY_NAME:
+        return _sla_event_of(entry)
     payload_type = _BY_NAME.get(entry.event_type)
     if payload_type is None:
         return None

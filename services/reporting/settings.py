@@ -20,4 +20,5 @@ class ReportingSettings(BaseServiceSettings):
         "ticketing.identity.role.v1",
         "ticketing.tickets.ticket.v1",
         "ticketing.dispatch.decision.v1",
+        "ticketing.dispatch.sla.v1",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -84,6 +85,9 @@ def _fact_columns() -> list[Column]:  # type: ignore[type-arg]
         text_column("rating_comment"),
         _time("response_due_at"),
         _time("resolution_due_at"),
+        # From dispatch's SLA events (None: not known): whether each target was missed.
+        Column("response_breached", Boolean),
+        Column("resolution_breached", Boolean),
     ]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -36,6 +36,7 @@ class EventKind(enum.StrEnum):
     CANCELLED = "cancelled"
     RATED = "rated"
     SNAPSHOT = "snapshot"
+    SLA = "sla"  # dispatch's SLA events: a target's business-time deadline and outcome
     OTHER = "other"  # attachments and anything newer this code does not know
 
 
@@ -82,13 +83,24 @@ class TicketState:
 
 
 @dataclass(frozen=True)
+class SlaOutcome:
+    """What one of dispatch's SLA events says of a target: its deadline in business time and,
+    once known, whether it was missed (a breach, or met late) or met in time."""
+
+    target: str  # "response" or "resolution"
+    due_at: datetime
+    breached: bool | None  # None: not decided yet (a warning)
+
+
+@dataclass(frozen=True)
 class TicketEvent:
     event_id: str
     kind: EventKind
     version: int
     occurred_at: datetime
-    ticket: TicketState
+    ticket: TicketState | None  # None for SLA events (they carry no ticket state)
     provider_reply: bool = False  # a public comment by the provider's side: a response
+    sla: SlaOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,11 @@ class TicketFact:
     closed_at: datetime | None
     cancelled_at: datetime | None  # cancelled or rejected
     reopen_count: int
+    # From dispatch's SLA events: whether each target was missed (None: not known — no SLA
+    # event yet, or only warnings). Reports prefer these to comparing times with the due
+    # times, which then are dispatch's business-time deadlines.
+    response_breached: bool | None = None
+    resolution_breached: bool | None = None
 
     @property
     def ticket_id(self) -> str:
@@ -143,13 +160,23 @@ def fold(events: Iterable[TicketEvent]) -> TicketFact | None:
     return facts[-1] if facts else None
 
 
-def _scan(ordered: list[TicketEvent]) -> Iterator[TicketFact]:
+def _scan(ordered: list[TicketEvent]) -> Iterator[TicketFact | None]:
     """The fact after each of `ordered` (deduplicated, in fold order): the fold of the events up
-    to and including it."""
+    to and including it (None while no event with the ticket's state has come)."""
     approved = assigned = responded = resolved = closed = cancelled = None
     reopened = 0
+    latest: TicketState | None = None
+    outcomes: dict[str, SlaOutcome] = {}
     for event in ordered:
         at, kind = event.occurred_at, event.kind
+        if event.sla is not None:  # version 0: they sort before the ticket's own events
+            known = outcomes.get(event.sla.target)
+            if known is None or known.breached is None or event.sla.breached is not None:
+                outcomes[event.sla.target] = _merged(known, event.sla)
+        if event.ticket is None:
+            yield _fact_of(latest, event.version, approved, assigned, responded, resolved,
+                           closed, cancelled, reopened, outcomes) if latest else None  # fmt: skip
+            continue
         if kind is EventKind.APPROVED and event.ticket.status is not Status.PENDING_APPROVAL:
             approved = at  # the last level's approval releases it
         if kind in (EventKind.ASSIGNED, EventKind.CLAIMED) and assigned is None:
@@ -166,25 +193,56 @@ def _scan(ordered: list[TicketEvent]) -> Iterator[TicketFact]:
         elif kind in (EventKind.CANCELLED, EventKind.REJECTED):
             cancelled = at
         latest = event.ticket
-        status = latest.status
-        done_at, closed_at, cancelled_at = resolved, closed, cancelled
-        if status in (Status.RESOLVED, Status.CLOSED):
-            done_at = done_at or latest.resolved_at
-        if status is Status.CLOSED:
-            closed_at = closed_at or latest.closed_at or latest.updated_at
-        if status in (Status.CANCELLED, Status.REJECTED):
-            cancelled_at = cancelled_at or latest.updated_at
-        yield TicketFact(
-            ticket=latest,
-            version=event.version,
-            approved_at=approved,
-            assigned_at=assigned,
-            first_response_at=responded,
-            resolved_at=done_at if status in (Status.RESOLVED, Status.CLOSED) else None,
-            closed_at=closed_at if status is Status.CLOSED else None,
-            cancelled_at=cancelled_at if status in (Status.CANCELLED, Status.REJECTED) else None,
-            reopen_count=reopened,
-        )
+        yield _fact_of(latest, event.version, approved, assigned, responded, resolved, closed,
+                       cancelled, reopened, outcomes)  # fmt: skip
+
+
+def _merged(known: SlaOutcome | None, new: SlaOutcome) -> SlaOutcome:
+    """A breach stays a breach (a later SlaMet says met late: still breached)."""
+    if known is not None and known.breached and new.breached is False:
+        return SlaOutcome(new.target, new.due_at, True)
+    return new
+
+
+def _fact_of(
+    latest: TicketState,
+    version: int,
+    approved: datetime | None,
+    assigned: datetime | None,
+    responded: datetime | None,
+    resolved: datetime | None,
+    closed: datetime | None,
+    cancelled: datetime | None,
+    reopened: int,
+    outcomes: dict[str, SlaOutcome],
+) -> TicketFact:
+    status = latest.status
+    done_at, closed_at, cancelled_at = resolved, closed, cancelled
+    if status in (Status.RESOLVED, Status.CLOSED):
+        done_at = done_at or latest.resolved_at
+    if status is Status.CLOSED:
+        closed_at = closed_at or latest.closed_at or latest.updated_at
+    if status in (Status.CANCELLED, Status.REJECTED):
+        cancelled_at = cancelled_at or latest.updated_at
+    response, resolution = outcomes.get("response"), outcomes.get("resolution")
+    ticket = replace(
+        latest,
+        response_due_at=response.due_at if response else latest.response_due_at,
+        resolution_due_at=resolution.due_at if resolution else latest.resolution_due_at,
+    )
+    return TicketFact(
+        ticket=ticket,
+        version=version,
+        approved_at=approved,
+        assigned_at=assigned,
+        first_response_at=responded,
+        resolved_at=done_at if status in (Status.RESOLVED, Status.CLOSED) else None,
+        closed_at=closed_at if status is Status.CLOSED else None,
+        cancelled_at=cancelled_at if status in (Status.CANCELLED, Status.REJECTED) else None,
+        reopen_count=reopened,
+        response_breached=response.breached if response else None,
+        resolution_breached=resolution.breached if resolution else None,
+    )
 
 
 def known_at(occurred_at: datetime, recorded_at: datetime) -> datetime:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reporting.domain.facts import EventKind, Status, TicketEvent, fold
+from services.reporting.domain.facts import EventKind, SlaOutcome, Status, TicketEvent, fold
 from tests.unit.reporting.samples import LIFECYCLE, T0, history, state
 
 
@@ -89,3 +89,35 @@ def test_a_snapshot_of_the_same_version_does_not_hide_the_step():
 
 def test_no_events_no_fact():
     assert fold([]) is None
+
+
+def _sla(event_id: str, target: str, due_hours: float, at_hours: float, breached):  # type: ignore[no-untyped-def]
+    outcome = SlaOutcome(target, T0 + timedelta(hours=due_hours), breached)
+    return TicketEvent(
+        event_id, EventKind.SLA, 0, T0 + timedelta(hours=at_hours), None, sla=outcome
+    )
+
+
+SLA_EVENTS = [
+    _sla("w1", "resolution", 8, 6, None),  # a warning: the deadline, no verdict yet
+    _sla("m1", "response", 2, 1, False),  # met in time
+    _sla("b1", "resolution", 30, 31, True),  # paused meanwhile: a later deadline, missed
+    _sla("m2", "resolution", 30, 40, False),  # met after it: still missed
+]
+
+
+@given(st.permutations(range(len(LIFECYCLE) + len(SLA_EVENTS))))
+def test_dispatchs_sla_events_give_the_deadlines_and_the_verdicts_in_any_order(order):
+    events = history(LIFECYCLE) + SLA_EVENTS
+    fact = fold(events[i] for i in order)
+    assert fact is not None
+    assert fact.ticket.response_due_at == T0 + timedelta(hours=2)
+    assert fact.ticket.resolution_due_at == T0 + timedelta(hours=30)
+    assert (fact.response_breached, fact.resolution_breached) == (False, True)
+    assert fact.version == len(LIFECYCLE)  # the ticket's own version
+
+
+def test_sla_events_alone_make_no_fact_and_without_them_nothing_is_decided():
+    assert fold(SLA_EVENTS) is None
+    fact = fold(history(LIFECYCLE))
+    assert fact is not None and fact.response_breached is fact.resolution_breached is None

@@ -90,4 +90,6 @@ def row_of(fact: TicketFact) -> dict[str, Any]:
         "rating_comment": t.rating_comment,
         "response_due_at": t.response_due_at,
         "resolution_due_at": t.resolution_due_at,
+        "response_breached": fact.response_breached,
+        "resolution_breached": fact.resolution_breached,
     }

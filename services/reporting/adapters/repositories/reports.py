@@ -280,27 +280,39 @@ class ReportsRepository:
         return ranked
 
     async def sla(self, query: Query, now: datetime) -> SlaCompliance:
+        """Dispatch's verdict where its SLA events said one (met in time, missed), else the
+        times compared (the due times are dispatch's business-time deadlines once it told)."""
         F = source_of(query)
         response_counted = and_(
             F.c.response_due_at.is_not(None),
-            or_(F.c.first_response_at.is_not(None), F.c.response_due_at < now),
+            or_(
+                F.c.response_breached.is_not(None),
+                F.c.first_response_at.is_not(None),
+                F.c.response_due_at < now,
+            ),
         )
         resolution_counted = and_(
             F.c.resolution_due_at.is_not(None),
-            or_(F.c.resolved_at.is_not(None), F.c.resolution_due_at < now),
+            or_(
+                F.c.resolution_breached.is_not(None),
+                F.c.resolved_at.is_not(None),
+                F.c.resolution_due_at < now,
+            ),
+        )
+        response_met = func.coalesce(
+            ~F.c.response_breached, F.c.first_response_at <= F.c.response_due_at
+        )
+        resolution_met = func.coalesce(
+            ~F.c.resolution_breached, F.c.resolved_at <= F.c.resolution_due_at
         )
         row = (
             (
                 await self._db.execute(
                     select(
                         func.count().filter(response_counted).label("response_total"),
-                        func.count()
-                        .filter(F.c.first_response_at <= F.c.response_due_at)
-                        .label("response_met"),
+                        func.count().filter(response_met).label("response_met"),
                         func.count().filter(resolution_counted).label("resolution_total"),
-                        func.count()
-                        .filter(F.c.resolved_at <= F.c.resolution_due_at)
-                        .label("resolution_met"),
+                        func.count().filter(resolution_met).label("resolution_met"),
                     ).where(*_where(F, query))
                 )
             )
@@ -462,4 +474,6 @@ def fact_of(row: Any) -> TicketFact:
         closed_at=row["closed_at"],
         cancelled_at=row["cancelled_at"],
         reopen_count=row["reopen_count"],
+        response_breached=row["response_breached"],
+        resolution_breached=row["resolution_breached"],
     )
