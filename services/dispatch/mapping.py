@@ -13,6 +13,7 @@ from services.dispatch.domain.events import DecisionKind, DecisionState, Recorde
 from services.dispatch.domain.routing import (
     Availability,
     Conditions,
+    Decision,
     Engineer,
     Rule,
     Strategy,
@@ -158,6 +159,13 @@ def decision_pb(recorded: RecordedDecision) -> pb.DispatchDecision:
         state=STATES[recorded.state],
         replaces_engineer_id=recorded.replaces,
     )
+
+
+def dry_run_decision_pb(decision: Decision, now: datetime) -> pb.DispatchDecision:
+    """A decision a dry run took: nothing was stored, so no id and no state."""
+    message = decision_pb(RecordedDecision.of("", decision, now))
+    message.ClearField("state")
+    return message
 
 
 def availability_pb(engineer: Engineer, *, capacity_unlimited: int) -> pb.EngineerAvailability:

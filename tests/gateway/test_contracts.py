@@ -59,6 +59,7 @@ FIXED_ROUTES = [
     ("GET", "/v1/engineers/g1/availability", "DispatchService.GetEngineerAvailability"),
     ("GET", "/v1/tickets/t1/dispatch-decisions", "DispatchService.ListDispatchDecisions"),
     ("GET", "/v1/tickets/t1/sla", "DispatchService.GetTicketSla"),
+    ("POST", "/v1/dispatch-rules:dryRun", "DispatchService.DryRunDispatchRules"),
     ("PUT", "/v1/sla-policies/p1", "DispatchService.UpdateSlaPolicy"),
     ("GET", "/v1/business-calendars", "DispatchService.ListBusinessCalendars"),
     ("POST", "/v1/tickets/t1:waitOnCustomer", "TicketService.WaitOnCustomer"),

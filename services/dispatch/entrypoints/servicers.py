@@ -8,12 +8,12 @@ from ticketing.dispatch.v1 import dispatch_pb2_grpc, sla_pb2
 
 from servicekit.authz import require_caller
 from servicekit.idempotency import fingerprint
-from servicekit.proto_values import datetime_of
+from servicekit.proto_values import datetime_of, timestamp
 from servicekit.rpc.interceptors import Context
 from services.dispatch import mapping, sla_mapping
 from services.dispatch.adapters.repositories.directory import UNLIMITED
 from services.dispatch.domain.routing import Engineer
-from services.dispatch.service_layer import decisions, rules, sla
+from services.dispatch.service_layer import decisions, dry_run, rules, sla
 from services.dispatch.service_layer.deps import Deps
 
 
@@ -70,6 +70,32 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> empty_pb2.Empty:
         await rules.delete_rule(self._deps, require_caller(), request.dispatch_rule_id)
         return empty_pb2.Empty()
+
+    async def DryRunDispatchRules(
+        self, request: pb.DryRunDispatchRulesRequest, context: Context
+    ) -> pb.DryRunDispatchRulesResponse:
+        compared = await dry_run.dry_run(
+            self._deps,
+            require_caller(),
+            drafts=[mapping.rule_draft(r) for r in request.draft_rules],
+            start=datetime_of(request, "start_time"),
+            end=datetime_of(request, "end_time"),
+            limit=request.page_size,
+        )
+        now = self._deps.clock()
+        return pb.DryRunDispatchRulesResponse(
+            results=[
+                pb.DryRunResult(
+                    ticket_id=c.ticket_id,
+                    create_time=timestamp(c.raised_at),
+                    current=mapping.dry_run_decision_pb(c.current, now),
+                    draft=mapping.dry_run_decision_pb(c.draft, now),
+                    changed=c.changed,
+                )
+                for c in compared
+            ],
+            changed_count=sum(c.changed for c in compared),
+        )
 
     async def GetEngineerAvailability(
         self, request: pb.GetEngineerAvailabilityRequest, context: Context

@@ -92,6 +92,9 @@ class TicketsSeen(Protocol):
     async def unrouted(self, limit: int) -> list[str]:
         """Tickets waiting for a provider that no routing decision is about yet, oldest first."""
 
+    async def raised_between(self, start: datetime, end: datetime, limit: int) -> list[TicketState]:
+        """Tickets raised in [start, end), oldest first."""
+
 
 class Decisions(Protocol):
     async def add(self, decision: RecordedDecision) -> None: ...

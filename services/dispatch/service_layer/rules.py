@@ -20,14 +20,14 @@ from services.dispatch.service_layer.ports import DispatchUnit, StoredRule
 async def create_rule(
     deps: Deps, p: Principal, *, draft: Rule, request_id: str = "", fingerprint: str = ""
 ) -> StoredRule:
-    _require_editor(p)
+    require_editor(p)
     key = RequestKey(caller_scope(p.organization_id, p.user_id), "create-rule", request_id,
                      fingerprint)  # fmt: skip
     async with deps.uow() as uow:
         if existing := await uow.requests.remembered(key):
             return await _get(uow, existing)
         rule = replace(draft, id=uuid.uuid4().hex, version=1)
-        await _validate(uow, rule)
+        await validate(uow, rule)
         stored = await uow.rules.add(rule, p.user_id)
         await uow.requests.remember(key, resource_id=rule.id)
         await uow.commit()
@@ -63,7 +63,7 @@ async def list_rules(
 
 async def update_rule(deps: Deps, p: Principal, *, draft: Rule, fields: set[str]) -> StoredRule:
     """`fields`: the proto field names of the update mask (every editable one when empty)."""
-    _require_editor(p)
+    require_editor(p)
     unknown = fields - EDITABLE
     if unknown:
         raise invalid_argument(
@@ -73,14 +73,14 @@ async def update_rule(deps: Deps, p: Principal, *, draft: Rule, fields: set[str]
     async with deps.uow() as uow:
         current = (await _get(uow, draft.id)).rule
         rule = _merge(current, draft, fields or EDITABLE)
-        await _validate(uow, rule)
+        await validate(uow, rule)
         stored = await uow.rules.save(replace(rule, version=current.version + 1), p.user_id)
         await uow.commit()
     return stored
 
 
 async def delete_rule(deps: Deps, p: Principal, rule_id: str) -> None:
-    _require_editor(p)
+    require_editor(p)
     async with deps.uow() as uow:
         await _get(uow, rule_id)
         await uow.rules.remove(rule_id)
@@ -120,7 +120,7 @@ def _merge(current: Rule, draft: Rule, fields: set[str]) -> Rule:
     return replace(current, conditions=conditions, **plain)
 
 
-async def _validate(uow: DispatchUnit, rule: Rule) -> None:
+async def validate(uow: DispatchUnit, rule: Rule) -> None:
     violations = []
     if not rule.name.strip():
         violations.append(FieldViolation("dispatch_rule.display_name", "is required"))
@@ -175,7 +175,7 @@ def _require_reader(p: Principal) -> None:
         raise permission_denied("PLATFORM_ONLY", "dispatch rules are the platform's")
 
 
-def _require_editor(p: Principal) -> None:
+def require_editor(p: Principal) -> None:
     require_permission(p, "dispatch.write")
     if not p.is_platform:
         raise permission_denied("PLATFORM_ONLY", "dispatch rules are the platform's")

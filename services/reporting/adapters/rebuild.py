@@ -101,7 +101,8 @@ def copy_lines(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
         cells = []
         for column in columns:
             value = row[column]
-            key = tuple(value) if type(value) is list else value
+            # The type is part of the key: True == 1, but COPY must read "True" and "1".
+            key = (type(value), tuple(value) if type(value) is list else value)
             text = memo.get(key)
             if text is None:
                 text = memo[key] = copy_text(value)

@@ -266,11 +266,9 @@ async def test_rule_edits_make_versions_and_bad_rules_name_the_field(world):
     assert (missing.status_code, reason(missing.json())) == (404, "DISPATCH_RULE_NOT_FOUND")
 
 
-async def test_an_engineer_who_does_not_start_loses_the_ticket_to_the_next_one(world):
-    """Re-dispatch through the running dispatcher: the first engineer does not start within
-    the rule's escalate_after, the other one gets the ticket (tickets' history names both
-    assignments by svc-dispatch); he does not start either and nobody is left: the
-    provider's admins take over (a decision, the ticket stays where it is)."""
+async def _assigned_with_a_start_window(world) -> tuple[dict, str]:
+    """A ticket assigned by a round-robin rule whose engineers must start within 2 seconds;
+    returns it and its engineer."""
     dispatch, cast, type_id = world
     await _rule(
         dispatch,
@@ -280,7 +278,16 @@ async def test_an_engineer_who_does_not_start_loses_the_ticket_to_the_next_one(w
         escalateAfter="2s",
     )
     ticket = await new_ticket(dispatch.tickets, type_id)
-    first = (await _assigned(dispatch, ticket["ticketId"]))["engineerId"]
+    return ticket, (await _assigned(dispatch, ticket["ticketId"]))["engineerId"]
+
+
+async def test_an_engineer_who_does_not_start_loses_the_ticket_to_the_next_one(world):
+    """Re-dispatch through the running dispatcher: the first engineer does not start within
+    the rule's escalate_after, the other one gets the ticket (tickets' history names both
+    assignments by svc-dispatch); he does not start either and nobody is left: the
+    provider's admins take over (a decision, the ticket stays where it is)."""
+    dispatch, cast, _ = world
+    ticket, first = await _assigned_with_a_start_window(world)
     headers = await dispatch.as_user(*ADMIN)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -316,16 +323,8 @@ async def test_an_engineer_who_does_not_start_loses_the_ticket_to_the_next_one(w
 
 
 async def test_a_started_ticket_is_not_taken_back(world):
-    dispatch, cast, type_id = world
-    await _rule(
-        dispatch,
-        serviceTypeIds=[type_id],
-        providerId=cast.provider_id,
-        strategy="ASSIGNMENT_STRATEGY_ROUND_ROBIN",
-        escalateAfter="2s",
-    )
-    ticket = await new_ticket(dispatch.tickets, type_id)
-    holder = (await _assigned(dispatch, ticket["ticketId"]))["engineerId"]
+    dispatch, cast, _ = world
+    ticket, holder = await _assigned_with_a_start_window(world)
     login = "engineer-wang" if holder == cast.wang else "engineer-li"
     started = await dispatch.client.post(
         f"/v1/tickets/{ticket['ticketId']}:start", json={},
@@ -335,3 +334,55 @@ async def test_a_started_ticket_is_not_taken_back(world):
     await asyncio.sleep(4)
     decisions = await _decisions(dispatch, ticket["ticketId"])
     assert [d["kind"] for d in decisions] == ["DECISION_KIND_ENGINEER_CHOSEN"]
+
+
+async def test_a_dry_run_shows_each_past_ticket_today_and_with_the_draft_and_assigns_nothing(
+    world,
+):
+    dispatch, cast, type_id = world
+    ticket = await new_ticket(dispatch.tickets, type_id)  # no rule: left for manual assignment
+    await _decisions(dispatch, ticket["ticketId"])
+    created = ticket["stamps"]["createTime"]
+    draft = {
+        "displayName": "草案",
+        "enabled": True,
+        "serviceTypeIds": [type_id],
+        "providerId": cast.provider_id,
+        "strategy": "ASSIGNMENT_STRATEGY_ROUND_ROBIN",
+    }
+    body = {"draftRules": [draft], "startTime": created, "endTime": "2100-01-01T00:00:00Z",
+            "pageSize": 1000}  # fmt: skip
+    headers = await dispatch.as_user(*ADMIN)
+    answer = await ok(
+        await dispatch.client.post("/v1/dispatch-rules:dryRun", json=body, headers=headers)
+    )
+    [mine] = [r for r in answer["results"] if r["ticketId"] == ticket["ticketId"]]
+    assert mine["changed"] and answer["changedCount"] >= 1
+    assert mine["current"]["kind"] == "DECISION_KIND_NO_MATCH"
+    assert mine["draft"]["providerId"] == cast.provider_id
+    assert mine["draft"]["engineerId"] in (cast.wang, cast.li)
+    assert mine["draft"]["candidates"]
+    # Nothing happened: no assignment, no new decision.
+    current = await ok(
+        await dispatch.client.get(f"/v1/tickets/{ticket['ticketId']}", headers=headers)
+    )
+    assert not current.get("providerId")
+    assert len(await _decisions(dispatch, ticket["ticketId"])) == 1
+    bad = await dispatch.client.post(
+        "/v1/dispatch-rules:dryRun",
+        json=body | {"endTime": created, "startTime": "2100-01-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert bad.status_code == 400 and violations(bad.json()) == ["endTime"]
+    unknown = await dispatch.client.post(
+        "/v1/dispatch-rules:dryRun",
+        json=body | {"draftRules": [draft | {"providerId": "nobody"}]},
+        headers=headers,
+    )
+    assert unknown.status_code == 400
+    assert violations(unknown.json()) == ["draftRules[0].providerId"]
+    for login in (("fastfix-admin",), ("acme-user",)):
+        refused = await dispatch.client.post(
+            "/v1/dispatch-rules:dryRun", json=body, headers=await dispatch.as_user(*login)
+        )
+        assert refused.status_code == 403, login

@@ -137,6 +137,10 @@ class FakeTicketsSeen(_Repo):
     async def get(self, ticket_id: str) -> TicketState | None:
         return self._s.tickets.get(ticket_id)
 
+    async def raised_between(self, start: datetime, end: datetime, limit: int) -> list[TicketState]:
+        found = [t for t in self._s.tickets.values() if start <= t.facts.created_at < end]
+        return sorted(found, key=lambda t: (t.facts.created_at, t.facts.ticket_id))[:limit]
+
     async def unrouted(self, limit: int) -> list[str]:
         routed = {d.decision.ticket_id for d in self._s.decisions.values()}
         waiting = [t for t in self._s.tickets.values() if t.awaits_provider

@@ -413,3 +413,28 @@ async def test_a_started_ticket_stays_and_an_unavailable_engineers_unstarted_one
     [moved] = [d for d in w.state.decisions.values() if d.kind is DecisionKind.ESCALATED]
     assert moved.decision.ticket_id == "waiting"
     assert moved.decision.engineer_id not in holders.values()  # both are off now
+
+
+async def test_a_dry_run_decides_past_tickets_both_ways_and_changes_nothing(w: World):
+    from services.dispatch.service_layer.dry_run import dry_run
+
+    await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.POOL))
+    _ticket(w, "old")
+    w.clock.now += timedelta(days=1)
+    _ticket(w, "new")
+    before = (dict(w.state.decisions), list(w.state.events), dict(w.state.engineers))
+    start, end = w.clock() - timedelta(hours=1), w.clock() + timedelta(hours=1)
+    [compared] = await dry_run(w.deps, ADMIN, drafts=[_rule(Strategy.ROUND_ROBIN)],
+                               start=start, end=end, limit=10)  # fmt: skip
+    assert compared.ticket_id == "new" and compared.changed
+    assert (compared.current.provider_id, compared.current.engineer_id) == ("prov", "")
+    assert compared.draft.engineer_id in ("e1", "e2", "e3")
+    assert (dict(w.state.decisions), list(w.state.events), dict(w.state.engineers)) == before
+    with pytest.raises(DomainError) as refused:
+        await dry_run(w.deps, ADMIN, drafts=[_rule(provider_id="prov-2",
+                                                   conditions=Conditions(enterprise_ids=frozenset({"ent"})))],
+                      start=start, end=end, limit=10)  # fmt: skip
+    assert [v.field for v in refused.value.violations] == ["draft_rules[0].enterprise_ids"]
+    with pytest.raises(DomainError) as refused:
+        await dry_run(w.deps, PROVIDER_ADMIN, drafts=[_rule()], start=start, end=end, limit=10)
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED

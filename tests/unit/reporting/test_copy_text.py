@@ -32,3 +32,10 @@ def test_lines_are_tab_separated_rows_each_ended():
 
     rows = [{"a": "x", "b": ["p", "q"], "c": None}, {"a": "x\ty", "b": ["p", "q"], "c": 2}]
     assert copy_lines(rows, ("a", "b", "c")) == 'x\t{"p","q"}\t\\N\nx\\ty\t{"p","q"}\t2\n'
+
+
+def test_a_boolean_and_the_number_it_equals_are_written_apart():
+    from services.reporting.adapters.rebuild import copy_lines
+
+    rows = [{"a": True, "b": 1}, {"a": 1, "b": False}]
+    assert copy_lines(rows, ("a", "b")) == "True\t1\n1\tFalse\n"

@@ -182,19 +182,16 @@ class TicketsSeenRepository:
 
     async def get(self, ticket_id: str) -> TicketState | None:
         row = (await self._db.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
-        if row is None:
-            return None
-        facts = TicketFacts(
-            ticket_id=row.id,
-            enterprise_id=row.enterprise_id,
-            service_type_path=tuple(row.service_type_path),
-            service_level_id=row.service_level_id,
-            priority=row.priority,
-            channel=row.channel,
-            custom_fields=row.custom_fields,
-            created_at=row.raised_at,
+        return _state(row) if row is not None else None
+
+    async def raised_between(self, start: datetime, end: datetime, limit: int) -> list[TicketState]:
+        rows = await self._db.execute(
+            select(tickets)
+            .where(tickets.c.raised_at >= start, tickets.c.raised_at < end)
+            .order_by(tickets.c.raised_at, tickets.c.id)
+            .limit(limit)
         )
-        return TicketState(facts, row.status, row.provider_id, row.engineer_id, row.version)
+        return [_state(r) for r in rows]
 
     async def unrouted(self, limit: int) -> list[str]:
         routed = (
@@ -236,3 +233,17 @@ class TicketsSeenRepository:
             ).returning(tickets.c.id)
         )
         return written is not None
+
+
+def _state(row: Row[Any]) -> TicketState:
+    facts = TicketFacts(
+        ticket_id=row.id,
+        enterprise_id=row.enterprise_id,
+        service_type_path=tuple(row.service_type_path),
+        service_level_id=row.service_level_id,
+        priority=row.priority,
+        channel=row.channel,
+        custom_fields=row.custom_fields,
+        created_at=row.raised_at,
+    )
+    return TicketState(facts, row.status, row.provider_id, row.engineer_id, row.version)

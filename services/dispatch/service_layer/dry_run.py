@@ -1,0 +1,99 @@
+"""Dry run of a draft rule set: every ticket raised in a past period (from dispatch's read
+model) is decided by today's rules and by the draft, side by side; nothing is stored, emitted
+or assigned. Each ticket is decided on its own against the engineers as they are now (their
+load, availability and round-robin turn), as if it were the next ticket to route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from servicekit.auth.principal import Principal
+from servicekit.errors import DomainError, FieldViolation, invalid_argument
+from services.dispatch.domain.routing import Decision, Engineer, Rule, decide
+from services.dispatch.service_layer.deps import Deps
+from services.dispatch.service_layer.routing import ALL_RULES
+from services.dispatch.service_layer.rules import require_editor, validate
+
+MAX_TICKETS = 1000
+
+
+@dataclass(frozen=True)
+class Compared:
+    ticket_id: str
+    raised_at: datetime
+    current: Decision
+    draft: Decision
+
+    @property
+    def changed(self) -> bool:
+        a, b = self.current, self.draft
+        return (a.rule_id, a.provider_id, a.engineer_id) != (
+            b.rule_id,
+            b.provider_id,
+            b.engineer_id,
+        )
+
+
+async def dry_run(
+    deps: Deps,
+    p: Principal,
+    *,
+    drafts: list[Rule],
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+) -> list[Compared]:
+    """Today's decision beside the draft's for each ticket raised in [start, end), oldest
+    first (at most `limit`, default 100, at most 1,000)."""
+    require_editor(p)
+    problems = []
+    if start is None or end is None:
+        problems.append(
+            FieldViolation("start_time" if start is None else "end_time", "is required")
+        )
+    elif end <= start:
+        problems.append(FieldViolation("end_time", "must be after start_time"))
+    if not 0 <= limit <= MAX_TICKETS:
+        problems.append(FieldViolation("page_size", f"must be from 0 to {MAX_TICKETS}"))
+    if not drafts:
+        problems.append(FieldViolation("draft_rules", "name at least one rule"))
+    if problems:
+        raise invalid_argument("DRY_RUN_INVALID", problems)
+    assert start is not None and end is not None
+    now = deps.clock()
+    async with deps.uow() as uow:
+        draft_rules = []
+        for i, draft in enumerate(drafts):
+            rule = replace(draft, id=draft.id or f"draft-{i + 1}", version=0)
+            try:
+                await validate(uow, rule)
+            except DomainError as error:
+                raise invalid_argument(
+                    "DISPATCH_RULE_INVALID",
+                    [
+                        replace(v, field=v.field.replace("dispatch_rule", f"draft_rules[{i}]", 1))
+                        for v in error.violations
+                    ],
+                ) from error
+            draft_rules.append(rule)
+        draft_rules.sort(key=lambda r: r.position)  # evaluation order, as stored rules are
+        stored = await uow.rules.find(
+            provider_id="", show_disabled=False, offset=0, limit=ALL_RULES
+        )
+        current_rules = [s.rule for s in stored]
+        every = current_rules + draft_rules
+        providers = await uow.directory.providers({r.provider_id for r in every})
+        engineers: list[Engineer] = []
+        for provider_id in sorted(providers):
+            engineers += await uow.directory.engineers_of(provider_id)
+        tickets = await uow.tickets.raised_between(start, end, limit or 100)
+    return [
+        Compared(
+            t.facts.ticket_id,
+            t.facts.created_at,
+            decide(t.facts, current_rules, providers, engineers, now),
+            decide(t.facts, draft_rules, providers, engineers, now),
+        )
+        for t in tickets
+    ]
