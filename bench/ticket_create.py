@@ -104,10 +104,9 @@ async def drive(
 
 
 WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.method = "%(method)s"
 %(headers)s
-wrk.body = %(body)s
+%(body)s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %%d %%f %%f %%f %%d\\n", summary.requests, summary.duration / 1e6,
@@ -118,12 +117,22 @@ end
 
 
 def drive_wrk(
-    url: str, body: dict, headers: dict[str, str], *, clients: int, seconds: float
+    url: str, body: dict | None, headers: dict[str, str], *, clients: int, seconds: float
 ) -> dict:  # type: ignore[type-arg]
-    """The same measurement with wrk (C), so the load generator takes less of the 2 cores."""
+    """The same measurement with wrk (C), so the load generator takes less of the 2 cores; a
+    GET when there is no body."""
+    if body is not None:
+        headers = headers | {"Content-Type": "application/json"}
     lines = "\n".join(f'wrk.headers["{k}"] = {json.dumps(v)}' for k, v in headers.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"headers": lines, "body": json.dumps(json.dumps(body))})
+        script.write(
+            WRK_SCRIPT
+            % {
+                "method": "GET" if body is None else "POST",
+                "headers": lines,
+                "body": "" if body is None else f"wrk.body = {json.dumps(json.dumps(body))}",
+            }
+        )
     run = ["wrk", "-t1", f"-c{clients}", "--latency", "-s", script.name, url]
     subprocess.run([*run, "-d2s"], capture_output=True, check=True)  # warm-up
     output = subprocess.run(

@@ -27,7 +27,7 @@ from services.tickets.entrypoints.servicers import (
 )
 from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.lifecycle import close_due
+from services.tickets.service_layer.lifecycle import close_due, fold_counts
 from services.tickets.settings import TicketsSettings
 
 log = logging.getLogger(__name__)
@@ -86,18 +86,22 @@ def directory_consumer(deps: Runtime) -> IdempotentConsumer:
     )
 
 
-async def run_auto_close(deps: Deps, stop: asyncio.Event) -> None:
-    """The auto-close timer: the deadlines live in the database, so a restart loses nothing."""
+async def run_timer(deps: Deps, stop: asyncio.Event) -> None:
+    """Tickets' timer: closes resolved tickets whose auto-close time passed, and folds the
+    ticket-count deltas. Both live in the database, so a restart loses nothing."""
     while not stop.is_set():
         try:
             closed = deps.settings.auto_close_batch
             while closed == deps.settings.auto_close_batch:  # a full batch: more may be due
                 closed = await close_due(deps)
+            folded = deps.settings.count_fold_batch
+            while folded == deps.settings.count_fold_batch:
+                folded = await fold_counts(deps)
         except Exception as error:
             if not is_transient(error):
-                log.exception("auto-close round failed")
+                log.exception("timer round failed")
             else:  # the database is away: the deadlines wait in it, the next round takes them
-                log.warning("auto-close round skipped: %r", error)
+                log.warning("timer round skipped: %r", error)
         try:
             await asyncio.wait_for(stop.wait(), timeout=deps.settings.auto_close_interval_seconds)
         except TimeoutError:

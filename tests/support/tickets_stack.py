@@ -28,7 +28,7 @@ from services.tickets.bootstrap import (
     build_deps,
     build_server,
     directory_consumer,
-    run_auto_close,
+    run_timer,
 )
 from services.tickets.service_layer.deps import Deps
 from services.tickets.settings import TicketsSettings
@@ -64,7 +64,7 @@ class TicketsStack:
         )
         await self.server.start()
         self.timer_stop = asyncio.Event()
-        self.timer = asyncio.create_task(run_auto_close(self.deps, self.timer_stop))
+        self.timer = asyncio.create_task(run_timer(self.deps, self.timer_stop))
 
     async def as_user(self, login: str, password: str = "demo-2026") -> dict[str, str]:
         return await self.identity.as_user(login, password)
@@ -144,7 +144,7 @@ async def tickets(
             deps=deps,
             client=client,
             server=server,
-            timer=asyncio.create_task(run_auto_close(deps, timer_stop)),
+            timer=asyncio.create_task(run_timer(deps, timer_stop)),
             timer_stop=timer_stop,
         )
         yield stack

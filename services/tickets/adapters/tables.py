@@ -103,8 +103,67 @@ tickets = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     Column("service_type_path", ARRAY(Text), nullable=False, server_default="{}"),
 )
-for _column in ("enterprise_id", "provider_id", "engineer_id", "requester_id", "status"):
-    Index(f"tickets_{_column}", tickets.c[_column], tickets.c.created_at)
+# Every list order (adapters/repositories/tickets.py ORDERS) under every audience scope has an
+# index that yields it, so a page costs the page whatever the table holds.
+LIST_SCOPES: dict[str, tuple[str | None, str | None]] = {
+    # name: (leading column, partial-index predicate)
+    "all": (None, None),
+    "enterprise": ("enterprise_id", None),
+    "provider": ("provider_id", None),
+    "engineer": ("engineer_id", None),
+    "requester": ("requester_id", None),
+    "department": ("requester_department_id", None),
+    "status": ("status", None),
+    # raised by someone other than the requester (staff on a customer's behalf)
+    "creator": ("created_by", "created_by <> requester_id"),
+    # a provider's unassigned pool
+    "pool": ("provider_id", "status = 'pending_assignment' AND engineer_id = ''"),
+}
+LIST_ORDER_KEYS = {
+    "created": (tickets.c.created_at, tickets.c.id),
+    "updated": (tickets.c.updated_at, tickets.c.id),
+    "urgency": (-tickets.c.priority, tickets.c.created_at, tickets.c.id),
+}
+for _scope, (_lead, _where) in LIST_SCOPES.items():
+    for _order, _keys in LIST_ORDER_KEYS.items():
+        Index(
+            f"tickets_{_scope}_by_{_order}",
+            *([tickets.c[_lead]] if _lead else []),
+            *_keys,
+            postgresql_where=text(_where) if _where else None,
+        )
+# text search (title and description, Chinese and English alike): pg_trgm's trigram indexes
+for _column in ("title", "description"):
+    Index(
+        f"tickets_{_column}_trgm",
+        tickets.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    )
+
+# Ticket counts by audience key, creation month (UTC) and status, for statistics that do not
+# scan the tickets: a row trigger on tickets appends one signed delta per change (with every
+# key the ticket counts under; no row is updated in place, so concurrent writers never queue
+# on a counter, and the table has no index to maintain), and the timer folds them into
+# ticket_counts. Keys: "all", "e:<enterprise>", "d:<department>", "p:<provider>",
+# "g:<engineer>", "u:<user>" (requester, or whoever raised it for them).
+ticket_counts = Table(
+    "ticket_counts",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("status", Text, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+ticket_count_deltas = Table(
+    "ticket_count_deltas",
+    metadata,
+    Column("keys", ARRAY(Text), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("delta", Integer, nullable=False),
+)
+
 Index(
     "tickets_auto_close_due", tickets.c.auto_close_at, postgresql_where=text("status = 'resolved'")
 )

@@ -9,7 +9,7 @@ from servicekit.auth.tokens import JwksKeySource
 from servicekit.health import database_check
 from servicekit.logs import configure_logging
 from servicekit.rpc.server import serve
-from services.tickets.bootstrap import build_deps, build_server, run_auto_close
+from services.tickets.bootstrap import build_deps, build_server, run_timer
 from services.tickets.settings import TicketsSettings
 
 
@@ -19,7 +19,7 @@ async def main() -> None:
     deps = build_deps(settings)
     server = build_server(deps, listen=settings.grpc_listen, keys=JwksKeySource(settings.jwks_url))
     stop = asyncio.Event()
-    timer = asyncio.create_task(run_auto_close(deps, stop))
+    timer = asyncio.create_task(run_timer(deps, stop))
     try:
         await serve(server, settings, checks=[database_check(deps.engine)])
     finally:

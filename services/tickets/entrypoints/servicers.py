@@ -166,7 +166,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         self, request: tickets_pb2.ListTicketsRequest, context: Context
     ) -> tickets_pb2.ListTicketsResponse:
         principal = require_caller()
-        found, token, total = await tickets.list_tickets(
+        page, token = await tickets.list_tickets(
             self._deps,
             principal,
             where=_filter(request, principal.user_id, principal.organization_id),
@@ -175,7 +175,10 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             page_token=request.page_token,
         )
         return tickets_pb2.ListTicketsResponse(
-            tickets=[mapping.ticket_pb(t) for t in found], next_page_token=token, total_size=total
+            tickets=[mapping.ticket_pb(t) for t in page.items],
+            next_page_token=token,
+            total_size=page.total,
+            total_size_capped=page.capped,
         )
 
     async def UpdateTicket(

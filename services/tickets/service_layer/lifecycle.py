@@ -234,3 +234,12 @@ async def close_due(deps: Deps) -> int:
             closed += 1
         await uow.commit()
     return closed
+
+
+async def fold_counts(deps: Deps) -> int:
+    """Folds a batch of ticket-count deltas into the counts statistics read; safe on every
+    replica. Returns how many deltas it folded."""
+    async with deps.uow() as uow:
+        folded = await uow.tickets.fold_counts(deps.settings.count_fold_batch)
+        await uow.commit()
+    return folded

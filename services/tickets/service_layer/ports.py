@@ -5,6 +5,7 @@ concrete unit whose repositories are concrete classes satisfies the protocol str
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -39,6 +40,16 @@ class TicketFilter:
 
 
 @dataclass(frozen=True)
+class TicketPage:
+    """A page of a ticket list."""
+
+    items: list[Ticket]
+    after: tuple[str, ...] | None  # the last row's sort keys when another page follows
+    total: int  # matches, counted up to a cap
+    capped: bool  # more match than `total`
+
+
+@dataclass(frozen=True)
 class Person:
     """A person as tickets' directory knows them (fed by identity's events)."""
 
@@ -63,18 +74,22 @@ class Tickets(Protocol):
         """Stores the ticket; returns it with its new version and update time."""
 
     async def find(
-        self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
-    ) -> tuple[list[Ticket], int]: ...
+        self,
+        *,
+        scope: TicketScope,
+        where: TicketFilter,
+        after: tuple[str, ...] | None,
+        limit: int,
+        count_cap: int,
+    ) -> TicketPage: ...
 
     async def page_by_id(self, *, after: str, limit: int) -> list[Ticket]: ...
 
     async def due_for_auto_close(self, now: datetime, limit: int) -> list[str]: ...
 
-    async def counts_by_status(self, *, scope: TicketScope, user_id: str) -> dict[str, int]: ...
+    async def counts(self, keys: Sequence[str]) -> list[tuple[date, str, int]]: ...
 
-    async def counts_by_month(
-        self, *, scope: TicketScope, user_id: str, since: datetime
-    ) -> dict[str, int]: ...
+    async def fold_counts(self, batch: int) -> int: ...
 
 
 class Trail(Protocol):

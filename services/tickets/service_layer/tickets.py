@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from dataclasses import replace
 
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
@@ -17,14 +19,19 @@ from servicekit.errors import (
 )
 from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.idempotency import RequestKey, caller_scope
-from servicekit.paging import page_of
+from servicekit.paging import (
+    invalid_page_token,
+    key_of_signed_token,
+    page_limit,
+    signed_key_token,
+)
 from services.tickets.domain.catalog import Priority, ServiceType, custom_field_violations
 from services.tickets.domain.events import TicketUpdated
 from services.tickets.domain.status import Status, StatusGroup
 from services.tickets.domain.tickets import Channel, Ticket
-from services.tickets.domain.visibility import TicketScope, scope_of
+from services.tickets.domain.visibility import TicketScope, count_keys, scope_of
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.ports import TicketFilter, TicketsUnit
+from services.tickets.service_layer.ports import TicketFilter, TicketPage, TicketsUnit
 
 _PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EDITABLE = {
@@ -137,8 +144,20 @@ async def list_tickets(
     group: StatusGroup | None,
     page_size: int,
     page_token: str,
-) -> tuple[list[Ticket], str, int]:
-    page = page_of(page_size, page_token, default=20, maximum=100)
+) -> tuple[TicketPage, str]:
+    """A page of the tickets the caller sees, and the token of the next ("" on the last). The
+    token is a signed keyset position, valid only with the same filters and order; it also
+    carries the total counted for the first page, so later pages count nothing."""
+    limit = page_limit(page_size, default=20, maximum=100)
+    context = _list_context(where, group)
+    secret = deps.settings.page_token_secret
+    keys = _KEY_COUNTS.get(where.order, 2)
+    after, carried = None, None
+    if page_token:
+        parts = key_of_signed_token(page_token, keys + 2, secret=secret, context=context)
+        if not parts[keys].isdigit():
+            raise invalid_page_token()
+        after, carried = parts[:keys], (int(parts[keys]), parts[keys + 1] == "1")
     async with deps.uow() as uow:
         if group is not None:
             statuses = tuple(
@@ -147,19 +166,44 @@ async def list_tickets(
                 if s.group is group and (not where.statuses or s in where.statuses)
             )
             if not statuses:
-                return [], "", 0
-            where = TicketFilter(**{**where.__dict__, "statuses": statuses})
+                return TicketPage([], None, 0, False), ""
+            where = replace(where, statuses=statuses)
         if where.service_type_ids is not None:
-            where = TicketFilter(
-                **{
-                    **where.__dict__,
-                    "service_type_ids": await _with_descendants(uow, where.service_type_ids),
-                }
+            where = replace(
+                where, service_type_ids=await _with_descendants(uow, where.service_type_ids)
             )
-        items, total = await uow.tickets.find(
-            scope=await scope(uow, principal), where=where, offset=page.offset, limit=page.limit
+        cap = deps.settings.list_search_count_cap if where.query else deps.settings.list_count_cap
+        page = await uow.tickets.find(
+            scope=await scope(uow, principal),
+            where=where,
+            after=after,
+            limit=limit,
+            count_cap=0 if carried else cap,
         )
-    return items, page.next_token(len(items), total), total
+    if carried:
+        page = replace(page, total=carried[0], capped=carried[1])
+    token = (
+        signed_key_token(
+            [*page.after, str(page.total), "1" if page.capped else "0"],
+            secret=secret,
+            context=context,
+        )
+        if page.after
+        else ""
+    )
+    return page, token
+
+
+_KEY_COUNTS = {"priority_desc": 3}  # other orders: a time and the id
+
+
+def _list_context(where: TicketFilter, group: StatusGroup | None) -> str:
+    """What a page token is bound to: the list's filters and order, canonically written."""
+    fields = {
+        name: sorted(str(v) for v in value) if isinstance(value, (tuple, frozenset)) else str(value)
+        for name, value in sorted(vars(where).items())
+    }
+    return json.dumps({"where": fields, "group": group.name if group else ""}, sort_keys=True)
 
 
 async def update_ticket(
@@ -208,7 +252,8 @@ async def update_ticket(
 async def stats(
     deps: Deps, principal: Principal, *, months: int
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Tickets the caller raised or handles: by status group, and by month for `months` months."""
+    """The tickets the caller sees (an engineer: those assigned to them), by status group and
+    by creation month (UTC) for `months` months, from the kept counts (no ticket is read)."""
     months = min(max(months or 12, 1), 36)
     now = deps.clock()
     index = now.year * 12 + now.month - 1 - (months - 1)
@@ -225,14 +270,12 @@ async def stats(
         for i in range(months)
     ]
     async with deps.uow() as uow:
-        visible = await scope(uow, principal)
-        by_status = await uow.tickets.counts_by_status(scope=visible, user_id=principal.user_id)
-        by_month = await uow.tickets.counts_by_month(
-            scope=visible, user_id=principal.user_id, since=month_starts[0]
-        )
+        counted = await uow.tickets.counts(count_keys(await scope(uow, principal)))
     groups = {g.name: 0 for g in StatusGroup}
-    for status, count in by_status.items():
+    by_month: dict[str, int] = {}
+    for month, status, count in counted:
         groups[Status(status).group.name] += count
+        by_month[f"{month:%Y-%m}"] = by_month.get(f"{month:%Y-%m}", 0) + count
     return groups, [(f"{m:%Y-%m}", by_month.get(f"{m:%Y-%m}", 0)) for m in month_starts]
 
 

@@ -198,3 +198,69 @@ async def test_a_lost_race_to_claim_is_a_conflict_not_a_missing_ticket(tickets):
     assert (await tickets.client.get(path, headers=li)).status_code == 404  # still not his
     zhao = await tickets.as_user("engineer-zhao")  # another provider's engineer
     assert (await tickets.client.post(f"{path}:claim", headers=zhao, json={})).status_code == 404
+
+
+async def test_statistics_are_organisation_wide_for_admins_and_isolated(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    logins = {
+        "admin": await tickets.as_user("admin", "admin-demo-2026"),
+        "acme-admin": await tickets.as_user("acme-admin"),
+        "acme-user": await tickets.as_user("acme-user"),
+        "galaxy-admin": await tickets.as_user("galaxy-admin"),
+        "engineer-wang": await tickets.as_user("engineer-wang"),
+    }
+
+    async def totals() -> dict[str, int]:
+        figures = {}
+        for login, headers in logins.items():
+            stats = await ok(await tickets.client.get("/v1/tickets:stats", headers=headers))
+            figures[login] = stats["total"]
+        return figures
+
+    before = await totals()
+    await new_ticket(tickets, type_id)  # raised by acme-user
+    after = await totals()
+    grown = {login: after[login] - before[login] for login in logins}
+    # the platform and acme's admin see it counted; another enterprise and an engineer it was
+    # never assigned to do not
+    assert grown == {
+        "admin": 1,
+        "acme-admin": 1,
+        "acme-user": 1,
+        "galaxy-admin": 0,
+        "engineer-wang": 0,
+    }
+    assert after["admin"] >= after["acme-admin"] + after["galaxy-admin"]
+
+
+async def test_list_pages_are_signed_keyset_tokens(tickets):
+    type_id, _ = await catalogue(tickets, approvals=0)
+    for _ in range(3):
+        await new_ticket(tickets, type_id)
+    requester = await tickets.as_user("acme-user")
+    seen: list[str] = []
+    params: dict[str, object] = {"pageSize": 2, "orderBy": "TICKET_ORDER_PRIORITY_DESC"}
+    while True:
+        page = await ok(await tickets.client.get("/v1/tickets", params=params, headers=requester))
+        assert page["totalSize"] >= 3 and not page.get("totalSizeCapped", False)
+        seen += [t["ticketId"] for t in page["tickets"]]
+        if not page.get("nextPageToken"):
+            break
+        params["pageToken"] = page["nextPageToken"]
+    assert len(seen) == len(set(seen)) == page["totalSize"]
+    token = str(params["pageToken"])
+    for forged, extra in (
+        (token[:-1] + ("A" if token[-1] != "A" else "B"), {}),
+        (token, {"query": "打印机"}),  # a token of another list
+        ("%00", {}),
+    ):
+        answer = await tickets.client.get(
+            "/v1/tickets",
+            params={**params, "pageToken": forged, **extra},
+            headers=requester,
+        )
+        assert answer.status_code == 400, answer.text
+        fields = [
+            v["field"] for d in answer.json()["details"] for v in d.get("fieldViolations", [])
+        ]
+        assert fields == ["pageToken"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -15,10 +16,10 @@ from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
 from services.tickets.domain.knowledge import Article, ArticleState
 from services.tickets.domain.status import Status
 from services.tickets.domain.tickets import Ticket
-from services.tickets.domain.visibility import TicketScope
+from services.tickets.domain.visibility import TicketScope, counted_under
 from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
-from services.tickets.service_layer.ports import Person, TicketFilter
+from services.tickets.service_layer.ports import Person, TicketFilter, TicketPage
 from services.tickets.settings import TicketsSettings
 from tests.support.fakes import BaseState, FakeClock, FakeDatabase, FakeUnit
 
@@ -121,15 +122,27 @@ class FakeTickets:
         return copy.deepcopy(stored)
 
     async def find(
-        self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
-    ) -> tuple[list[Ticket], int]:
+        self,
+        *,
+        scope: TicketScope,
+        where: TicketFilter,
+        after: tuple[str, ...] | None,
+        limit: int,
+        count_cap: int,
+    ) -> TicketPage:
         found = [t for t in self._s.tickets.values() if covers(scope, t) and matches(where, t)]
-        found.sort(key=lambda t: t.id)
-        if where.order == "priority_desc":
-            found.sort(key=lambda t: (-int(t.priority), t.created_at or _EPOCH))
-        else:
-            found.sort(key=lambda t: t.created_at or _EPOCH, reverse="desc" in where.order)
-        return [copy.deepcopy(t) for t in found[offset : offset + limit]], len(found)
+        newest_first = where.order in ("create_time_desc", "update_time_desc")
+        found.sort(key=lambda t: _sort_key(where.order, t), reverse=newest_first)
+        if after is not None:
+            found = found[[_keys(where.order, t) for t in found].index(after) + 1 :]
+        page = [copy.deepcopy(t) for t in found[:limit]]
+        more = len(found) > limit
+        return TicketPage(
+            items=page,
+            after=_keys(where.order, page[-1]) if more else None,
+            total=min(len(found), count_cap),
+            capped=0 < count_cap < len(found),
+        )
 
     async def page_by_id(self, *, after: str, limit: int) -> list[Ticket]:
         return [
@@ -146,28 +159,38 @@ class FakeTickets:
         ]
         return [t.id for t in sorted(due, key=lambda t: t.auto_close_at or now)][:limit]
 
-    async def counts_by_status(self, *, scope: TicketScope, user_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for t in self._involving(scope, user_id):
-            counts[t.status.value] = counts.get(t.status.value, 0) + 1
-        return counts
+    async def counts(self, keys: Sequence[str]) -> list[tuple[date, str, int]]:
+        counts: dict[tuple[date, str], int] = {}
+        for t in self._s.tickets.values():
+            under = counted_under(
+                enterprise_id=t.enterprise_id,
+                department_id=t.requester_department_id,
+                provider_id=t.provider_id,
+                engineer_id=t.engineer_id,
+                requester_id=t.requester_id,
+                created_by=t.created_by,
+            )
+            if set(under) & set(keys):
+                created = t.created_at or _EPOCH
+                month = date(created.year, created.month, 1)
+                counts[month, t.status.value] = counts.get((month, t.status.value), 0) + 1
+        return [(month, status, n) for (month, status), n in counts.items()]
 
-    async def counts_by_month(
-        self, *, scope: TicketScope, user_id: str, since: datetime
-    ) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for t in self._involving(scope, user_id):
-            if t.created_at and t.created_at >= since:
-                month = f"{t.created_at:%Y-%m}"
-                counts[month] = counts.get(month, 0) + 1
-        return counts
+    async def fold_counts(self, batch: int) -> int:
+        return 0
 
-    def _involving(self, scope: TicketScope, user_id: str) -> list[Ticket]:
-        return [
-            t
-            for t in self._s.tickets.values()
-            if covers(scope, t) and user_id in (t.requester_id, t.created_by, t.engineer_id)
-        ]
+
+def _sort_key(order: str, t: Ticket) -> tuple[object, ...]:
+    created = t.created_at or _EPOCH
+    if order == "priority_desc":
+        return (-int(t.priority), created, t.id)
+    if order == "update_time_desc":
+        return (t.updated_at or created, t.id)
+    return (created, t.id)
+
+
+def _keys(order: str, t: Ticket) -> tuple[str, ...]:
+    return tuple(v.isoformat() if isinstance(v, datetime) else str(v) for v in _sort_key(order, t))
 
 
 def _record(state: TicketsState, now: datetime, ticket: Ticket, event: TicketEvent) -> None:

@@ -15,6 +15,7 @@ from services.tickets.service_layer.ports import TicketFilter
 from tests.unit.tickets.conftest import (
     COLLEAGUE,
     ENGINEER,
+    ENT_ADMIN,
     OTHER_ENTERPRISE,
     PLATFORM,
     REQUESTER,
@@ -155,48 +156,63 @@ async def test_get_sees_only_what_the_scope_allows(w: World):
 
 async def test_list_filters_groups_and_pages(w: World):
     first = await raise_ticket(w, title="Printer jams")
-    await raise_ticket(w, title="Screen flickers")
-    found, token, total = await tickets.list_tickets(
+    second = await raise_ticket(w, title="Screen flickers")
+
+    async def listed(where=None, group=None, size=10, token="", who=REQUESTER):
+        return await tickets.list_tickets(
+            w.deps,
+            who,
+            where=where or TicketFilter(),
+            group=group,
+            page_size=size,
+            page_token=token,
+        )
+
+    page, token = await listed(size=1)
+    assert (len(page.items), page.total, page.capped) == (1, 2, False) and token
+    following, last = await listed(size=1, token=token)
+    assert {page.items[0].id, following.items[0].id} == {first.id, second.id} and last == ""
+    assert following.total == 2  # counted once, for the first page; carried by the token
+    page, _ = await listed(TicketFilter(query="printer"))
+    assert [t.id for t in page.items] == [first.id]
+    page, _ = await listed(group=StatusGroup.DONE)
+    assert page.total == 0
+    by_type = TicketFilter(service_type_ids=frozenset({first.service_type_id}))
+    page, _ = await listed(by_type, who=PLATFORM)
+    assert [t.id for t in page.items] == [first.id]
+
+
+async def test_a_page_token_works_only_unchanged_and_with_its_own_filters(w: World):
+    for _ in range(3):
+        await raise_ticket(w)
+    _, token = await tickets.list_tickets(
         w.deps, REQUESTER, where=TicketFilter(), group=None, page_size=1, page_token=""
     )
-    assert (len(found), total) == (1, 2) and token
-    found, _, total = await tickets.list_tickets(
-        w.deps,
-        REQUESTER,
-        where=TicketFilter(query="printer"),
-        group=None,
-        page_size=10,
-        page_token="",
-    )
-    assert [t.id for t in found] == [first.id]
-    found, _, total = await tickets.list_tickets(
-        w.deps,
-        REQUESTER,
-        where=TicketFilter(),
-        group=StatusGroup.DONE,
-        page_size=10,
-        page_token="",
-    )
-    assert total == 0
-    by_type = TicketFilter(service_type_ids=frozenset({first.service_type_id}))
-    found, _, _ = await tickets.list_tickets(
-        w.deps, PLATFORM, where=by_type, group=None, page_size=10, page_token=""
-    )
-    assert [t.id for t in found] == [first.id]
+    body, _, mac = token.partition(".")
+    forged = [
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        body,
+        "x" + token,
+        "不是令牌",
+        f"{body}.{mac}{mac}",
+    ]
+    for bad, where in [*((t, TicketFilter()) for t in forged), (token, TicketFilter(query="x"))]:
+        with pytest.raises(DomainError) as refused:
+            await tickets.list_tickets(
+                w.deps, REQUESTER, where=where, group=None, page_size=1, page_token=bad
+            )
+        assert refused.value.code is ErrorCode.INVALID_ARGUMENT
+        assert [v.field for v in refused.value.violations] == ["page_token"]
 
 
-async def test_list_by_a_category_includes_its_sub_types(w: World):
-    ticket = await raise_ticket(w)
-    parent = w.state.types[ticket.service_type_id].parent_id
-    found, _, _ = await tickets.list_tickets(
-        w.deps,
-        PLATFORM,
-        where=TicketFilter(service_type_ids=frozenset({parent})),
-        group=None,
-        page_size=10,
-        page_token="",
+async def test_list_totals_stop_at_the_cap(w: World):
+    w.deps.settings.list_count_cap = 2
+    for _ in range(3):
+        await raise_ticket(w)
+    page, _ = await tickets.list_tickets(
+        w.deps, REQUESTER, where=TicketFilter(), group=None, page_size=10, page_token=""
     )
-    assert [t.id for t in found] == [ticket.id]
+    assert (len(page.items), page.total, page.capped) == (3, 2, True)
 
 
 async def test_update_edits_before_assignment_and_records_the_changes(w: World):
@@ -231,9 +247,14 @@ async def test_update_refuses_an_assigned_ticket(w: World):
 async def test_stats_count_by_group_and_month(w: World):
     await raise_ticket(w)
     await raise_ticket(w)
+    await raise_ticket(w, by=COLLEAGUE)
     groups, months = await tickets.stats(w.deps, REQUESTER, months=2)
     assert groups["PENDING"] == 2 and groups["DONE"] == 0
     assert months == [("2026-10", 0), ("2026-11", 2)]
+    # admins see their organisation's figures, the platform everyone's; engineers their own
+    for who, expected in ((ENT_ADMIN, 3), (PLATFORM, 3), (ENGINEER, 0), (OTHER_ENTERPRISE, 0)):
+        groups, _ = await tickets.stats(w.deps, who, months=1)
+        assert sum(groups.values()) == expected, who
 
 
 async def test_snapshot_publishes_every_ticket_in_pages(w: World):

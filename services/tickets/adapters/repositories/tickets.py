@@ -3,39 +3,58 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    Boolean,
     ColumnElement,
     Integer,
     LargeBinary,
     Row,
+    Select,
     Text,
     and_,
     bindparam,
     cast,
+    false,
     func,
     insert,
+    literal,
+    literal_column,
     or_,
     select,
+    text,
     true,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketing.events.v1 import envelope_pb2
 
+from servicekit.paging import invalid_page_token
 from services.tickets.adapters.events import TOPIC, envelope_for
 from services.tickets.adapters.numbered_event import NUMBER_DIGITS, NUMBER_LENGTH, with_placeholder
 from services.tickets.adapters.repositories.catalog import steps_from_json, steps_to_json
 from services.tickets.adapters.repositories.trail import history_row
-from services.tickets.adapters.tables import day_counters, history, outbox, tickets
+from services.tickets.adapters.tables import (
+    day_counters,
+    history,
+    outbox,
+    ticket_count_deltas,
+    ticket_counts,
+    tickets,
+)
 from services.tickets.domain.catalog import Priority
 from services.tickets.domain.events import TicketEvent
 from services.tickets.domain.status import Status
 from services.tickets.domain.tickets import Approval, Channel, Rating, Ticket
 from services.tickets.domain.visibility import TicketScope
-from services.tickets.service_layer.ports import TicketFilter
+from services.tickets.service_layer.ports import TicketFilter, TicketPage
 
 _PLAIN = (
     "id",
@@ -79,12 +98,21 @@ HISTORY_COLUMNS = [
     "note",
     "internal",
 ]
-ORDERS = {
-    "create_time_desc": (tickets.c.created_at.desc(),),
-    "create_time_asc": (tickets.c.created_at.asc(),),
-    "update_time_desc": (tickets.c.updated_at.desc(),),
-    "priority_desc": (tickets.c.priority.desc(), tickets.c.created_at.asc()),
+# Each list order: its direction and keys, the last key the id; every (scope, order) pair has
+# an index yielding it (adapters/tables.py), and a page resumes after the last row's keys.
+ORDERS: dict[str, tuple[bool, tuple[ColumnElement[Any], ...]]] = {
+    "create_time_desc": (True, (tickets.c.created_at, tickets.c.id)),
+    "create_time_asc": (False, (tickets.c.created_at, tickets.c.id)),
+    "update_time_desc": (True, (tickets.c.updated_at, tickets.c.id)),
+    "priority_desc": (False, (-tickets.c.priority, tickets.c.created_at, tickets.c.id)),
 }
+DEFAULT_ORDER = "create_time_desc"
+# literal SQL, so the planner matches the partial indexes whatever the plan's parameters
+_ON_BEHALF = literal_column("tickets.created_by <> tickets.requester_id", Boolean)
+_POOL = literal_column(
+    "tickets.status = 'pending_assignment' AND tickets.engineer_id = ''", Boolean
+)
+_DEPARTMENT_BRANCHES = 16  # more departments than this: one IN branch (sorted afterwards)
 
 
 def _ticket(row: Row) -> Ticket:  # type: ignore[type-arg]
@@ -191,26 +219,129 @@ def _numbered_insert():  # type: ignore[no-untyped-def]
     return select(ticket.c.number).add_cte(entry).add_cte(event)
 
 
-def scope_clause(scope: TicketScope):  # type: ignore[no-untyped-def]
+def scope_branches(scope: TicketScope) -> list[ColumnElement[bool]]:
+    """The caller's scope as disjoint conditions, each served by one index per order."""
+    c = tickets.c
     if scope.everything:
-        return true()
+        return [true()]
     if scope.provider_id:
-        clause = tickets.c.provider_id == scope.provider_id
         if scope.engineer_id:
-            pool = and_(
-                tickets.c.status == Status.PENDING_ASSIGNMENT.value, tickets.c.engineer_id == ""
-            )
-            clause = and_(clause, or_(tickets.c.engineer_id == scope.engineer_id, pool))
-        return clause
-    clause = tickets.c.enterprise_id == scope.enterprise_id
+            return [
+                and_(c.provider_id == scope.provider_id, c.engineer_id == scope.engineer_id),
+                and_(c.provider_id == scope.provider_id, _POOL),
+            ]
+        return [c.provider_id == scope.provider_id]
+    enterprise = c.enterprise_id == scope.enterprise_id
     if scope.own_user_id:
-        mine = or_(
-            tickets.c.requester_id == scope.own_user_id, tickets.c.created_by == scope.own_user_id
-        )
-        clause = and_(clause, mine)
-    elif scope.department_ids is not None:
-        clause = and_(clause, tickets.c.requester_department_id.in_(sorted(scope.department_ids)))
-    return clause
+        return [and_(enterprise, b) for b in _raised_by(scope.own_user_id)]
+    if scope.department_ids is not None:
+        departments = sorted(scope.department_ids)
+        if len(departments) > _DEPARTMENT_BRANCHES:
+            return [and_(enterprise, c.requester_department_id.in_(departments))]
+        return [and_(enterprise, c.requester_department_id == d) for d in departments] or [false()]
+    return [enterprise]
+
+
+def _raised_by(user_id: str) -> list[ColumnElement[bool]]:
+    """Requested by the user, or raised by them for someone else: disjoint."""
+    return [
+        tickets.c.requester_id == user_id,
+        and_(tickets.c.created_by == user_id, _ON_BEHALF),
+    ]
+
+
+def scope_clause(scope: TicketScope) -> ColumnElement[bool]:
+    branches = scope_branches(scope)
+    return branches[0] if len(branches) == 1 else or_(*branches)
+
+
+def _position(after: tuple[str, ...], keys: tuple[ColumnElement[Any], ...]) -> list[object]:
+    """A page token's keys back in their types; a forged one is a 400, not a 500."""
+    values: list[object] = []
+    try:
+        for part, key in zip(after, keys, strict=True):
+            python_type = key.type.python_type
+            if python_type is datetime:
+                moment = datetime.fromisoformat(part)
+                if moment.tzinfo is None:
+                    raise ValueError(part)
+                values.append(moment)
+            elif python_type is int:
+                values.append(int(part))
+            else:
+                values.append(part)
+    except (ValueError, OverflowError) as error:
+        raise invalid_page_token() from error
+    return values
+
+
+def _keys_of(row: Row, count: int) -> tuple[str, ...]:  # type: ignore[type-arg]
+    parts = []
+    for i in range(count):
+        value = getattr(row, f"k{i}")
+        parts.append(value.isoformat() if isinstance(value, datetime) else str(value))
+    return tuple(parts)
+
+
+def list_statements(
+    scope: TicketScope,
+    where: TicketFilter,
+    after: tuple[str, ...] | None,
+    limit: int,
+    count_cap: int,
+) -> tuple[Select[Any], Select[Any]]:
+    """A list's two statements: the page (limit + 1 rows, to tell whether more follow) and the
+    capped count. Each scope branch is its own index read that stops early; exposed for the
+    test that EXPLAINs them."""
+    descending, keys = ORDERS.get(where.order, ORDERS[DEFAULT_ORDER])
+    conditions = TicketRepository.conditions(where)
+    people = _raised_by(where.requester_id) if where.requester_id else [true()]
+    branches = [and_(s, p) for s in scope_branches(scope) for p in people]
+    counted = union_all(
+        *(select(tickets.c.id).where(b, *conditions).limit(count_cap + 1) for b in branches)
+    ).subquery()
+    count = select(func.count()).select_from(select(counted).limit(count_cap + 1).subquery())
+    if after is not None:
+        if len(after) != len(keys):
+            raise invalid_page_token()
+        row_keys, values = tuple_(*keys), tuple_(*_position(after, keys))
+        conditions.append(row_keys < values if descending else row_keys > values)
+
+    def ordered(columns: Sequence[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+        return [k.desc() if descending else k.asc() for k in columns]
+
+    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+    pages = [
+        select(tickets, *labelled).where(b, *conditions).order_by(*ordered(keys)).limit(limit + 1)
+        for b in branches
+    ]
+    if len(pages) == 1:
+        return pages[0], count
+    merged = union_all(*pages).subquery()
+    page = (
+        select(merged)
+        .order_by(*ordered([merged.c[f"k{i}"] for i in range(len(keys))]))
+        .limit(limit + 1)
+    )
+    return page, count
+
+
+FOLD_COUNTS = """
+WITH moved AS (
+    DELETE FROM ticket_count_deltas WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM ticket_count_deltas LIMIT :batch FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING keys, month, status, delta
+), summed AS (
+    SELECT key, month, status, sum(delta) AS delta
+    FROM moved, unnest(keys) AS key GROUP BY key, month, status
+), saved AS (
+    INSERT INTO ticket_counts (key, month, status, count)
+    SELECT key, month, status, delta FROM summed ORDER BY key, month, status
+    ON CONFLICT (key, month, status) DO UPDATE SET count = ticket_counts.count + excluded.count
+)
+SELECT count(*) FROM moved
+"""
 
 
 class TicketRepository:
@@ -265,13 +396,29 @@ class TicketRepository:
         return _ticket(row)
 
     async def find(
-        self, *, scope: TicketScope, where: TicketFilter, offset: int, limit: int
-    ) -> tuple[list[Ticket], int]:
-        query = select(tickets).where(scope_clause(scope), *self._conditions(where))
-        total = await self._db.scalar(select(func.count()).select_from(query.subquery()))
-        order = (*ORDERS.get(where.order, ORDERS["create_time_desc"]), tickets.c.id)
-        rows = await self._db.execute(query.order_by(*order).offset(offset).limit(limit))
-        return [_ticket(r) for r in rows], int(total or 0)
+        self,
+        *,
+        scope: TicketScope,
+        where: TicketFilter,
+        after: tuple[str, ...] | None,
+        limit: int,
+        count_cap: int,
+    ) -> TicketPage:
+        """A page by keyset: each scope branch reads its index from `after` on and stops at
+        the page; the branches' pages are merged. The total is counted up to `count_cap` (not
+        at all when it is 0)."""
+        page, counted = list_statements(scope, where, after, limit, count_cap)
+        keys = len(ORDERS.get(where.order, ORDERS[DEFAULT_ORDER])[1])
+        rows = (await self._db.execute(page)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        total = int(await self._db.scalar(counted) or 0) if count_cap > 0 else 0
+        return TicketPage(
+            items=[_ticket(r) for r in rows],
+            after=_keys_of(rows[-1], keys) if more and rows else None,
+            total=min(total, count_cap),
+            capped=total > count_cap,
+        )
 
     async def page_by_id(self, *, after: str, limit: int) -> list[Ticket]:
         """Every ticket, in id order from `after` on (for snapshots; no scope applies)."""
@@ -290,35 +437,35 @@ class TicketRepository:
         )
         return list(rows)
 
-    async def counts_by_status(self, *, scope: TicketScope, user_id: str) -> dict[str, int]:
+    async def counts(self, keys: Sequence[str]) -> list[tuple[date, str, int]]:
+        """Ticket counts by creation month and status under the audience keys (folded counts
+        and the deltas not folded yet), from ticket_counts: no ticket row is read. A ticket
+        has at most one key of each kind, so no delta matches twice."""
+        wanted = list(keys)
+        parts = union_all(
+            select(
+                ticket_counts.c.month, ticket_counts.c.status, ticket_counts.c.count.label("n")
+            ).where(ticket_counts.c.key.in_(wanted)),
+            select(
+                ticket_count_deltas.c.month,
+                ticket_count_deltas.c.status,
+                ticket_count_deltas.c.delta.label("n"),
+            ).where(ticket_count_deltas.c["keys"].op("&&")(literal(wanted, ARRAY(Text)))),
+        ).subquery()
         rows = await self._db.execute(
-            select(tickets.c.status, func.count())
-            .where(scope_clause(scope), self._involving(user_id))
-            .group_by(tickets.c.status)
+            select(parts.c.month, parts.c.status, func.sum(parts.c.n)).group_by(
+                parts.c.month, parts.c.status
+            )
         )
-        return {status: count for status, count in rows}
+        return [(month, status, int(n)) for month, status, n in rows if n]
 
-    async def counts_by_month(
-        self, *, scope: TicketScope, user_id: str, since: datetime
-    ) -> dict[str, int]:
-        month = func.to_char(func.date_trunc("month", tickets.c.created_at), "YYYY-MM")
-        rows = await self._db.execute(
-            select(month, func.count())
-            .where(scope_clause(scope), self._involving(user_id), tickets.c.created_at >= since)
-            .group_by(month)
-        )
-        return {m: count for m, count in rows}
+    async def fold_counts(self, batch: int) -> int:
+        """Moves up to `batch` count deltas into ticket_counts, in one statement; concurrent
+        folds never count a delta twice (a row is deleted, and returned, by one of them)."""
+        return int(await self._db.scalar(text(FOLD_COUNTS), {"batch": batch}) or 0)
 
     @staticmethod
-    def _involving(user_id: str):  # type: ignore[no-untyped-def]
-        return or_(
-            tickets.c.requester_id == user_id,
-            tickets.c.created_by == user_id,
-            tickets.c.engineer_id == user_id,
-        )
-
-    @staticmethod
-    def _conditions(where: TicketFilter) -> list:  # type: ignore[type-arg]
+    def conditions(where: TicketFilter) -> list[ColumnElement[bool]]:
         c = tickets.c
         conditions: list[ColumnElement[bool]] = []
         if where.statuses:
@@ -328,18 +475,8 @@ class TicketRepository:
         for name in ("service_level_id", "enterprise_id", "provider_id", "engineer_id"):
             if value := getattr(where, name):
                 conditions.append(c[name] == value)
-        if where.requester_id:
-            conditions.append(
-                or_(c.requester_id == where.requester_id, c.created_by == where.requester_id)
-            )
         if where.pool_of_provider:
-            conditions.extend(
-                [
-                    c.provider_id == where.pool_of_provider,
-                    c.engineer_id == "",
-                    c.status == Status.PENDING_ASSIGNMENT.value,
-                ]
-            )
+            conditions.extend([c.provider_id == where.pool_of_provider, _POOL])
         if where.priority is not None:
             conditions.append(c.priority == int(where.priority))
         for column, low, high in (
