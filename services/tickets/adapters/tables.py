@@ -132,7 +132,8 @@ for _scope, (_lead, _where) in LIST_SCOPES.items():
             *_keys,
             postgresql_where=text(_where) if _where else None,
         )
-# text search (title and description, Chinese and English alike): pg_trgm's trigram indexes
+# text search (title and description, Chinese and English alike): pg_trgm's trigram indexes,
+# and for terms of one or two characters (no trigram) their characters and pairs
 for _column in ("title", "description"):
     Index(
         f"tickets_{_column}_trgm",
@@ -140,6 +141,11 @@ for _column in ("title", "description"):
         postgresql_using="gin",
         postgresql_ops={_column: "gin_trgm_ops"},
     )
+Index(
+    "tickets_text_grams",
+    func.ticket_grams(tickets.c.title, tickets.c.description),
+    postgresql_using="gin",
+)
 
 # Ticket counts by audience key, creation month (UTC) and status, for statistics that do not
 # scan the tickets: a row trigger on tickets appends one signed delta per change (with every

@@ -51,7 +51,7 @@ FILTERS = {
     "pool": TicketFilter(pool_of_provider=WORLD.providers[0]),
     "enterprise": TicketFilter(enterprise_id=WORLD.enterprises[1]),
 }
-SEARCHES = ("打印机", "wifi", "Printer")
+SEARCHES = ("打印机", "wifi", "Printer", "网络", "锁")
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +281,30 @@ async def _true_counts(connection) -> dict[tuple[str, str, str], int]:  # type: 
         )
     )
     return {(k, m, s): int(n) for k, m, s, n in rows}
+
+
+async def test_short_and_long_terms_find_what_a_substring_match_finds(database):
+    _, engine = database
+    scope = TicketScope(everything=True)
+    for term in ("网络", "锁", "Wi", "打印机", "wifi", "蓝牙", "楼）"):
+        async with engine.begin() as connection:
+            expected = set(
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT id FROM tickets WHERE strpos(lower(title), lower(:q)) > 0"
+                            " OR strpos(lower(description), lower(:q)) > 0"
+                        ),
+                        {"q": term},
+                    )
+                ).scalars()
+            )
+            page = await TicketRepository(connection).find(
+                scope=scope,
+                where=TicketFilter(query=term),
+                after=None,
+                limit=ROWS,
+                count_cap=ROWS,
+            )
+        assert {t.id for t in page.items} == expected, term
+        assert page.total == len(expected), term

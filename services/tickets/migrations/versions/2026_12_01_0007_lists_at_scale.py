@@ -41,6 +41,20 @@ DEPENDENT = {
     "tickets_department_enterprise": ("requester_department_id", "enterprise_id"),
 }
 
+# Search terms of one and two characters have no trigram: they are looked up in the single
+# characters and neighbouring pairs of the text (lower-cased, no whitespace).
+GRAMS_FUNCTION = r"""
+CREATE FUNCTION ticket_grams(title text, description text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+        SELECT substr(lower(t), i, n) AS g
+        FROM unnest(ARRAY[title, description]) AS t,
+             generate_series(1, 2) AS n,
+             generate_series(1, char_length(t) - n + 1) AS i
+    ) AS grams WHERE g !~ '\s'
+$$
+"""
+
 KEYS_FUNCTION = """
 CREATE FUNCTION ticket_count_keys(
     enterprise_id text, department_id text, provider_id text, engineer_id text,
@@ -111,6 +125,10 @@ def upgrade() -> None:
     for name, (first, second) in DEPENDENT.items():
         op.execute(f"CREATE STATISTICS {name} (dependencies) ON {first}, {second} FROM tickets")
     op.execute("ANALYZE tickets")
+    op.execute(GRAMS_FUNCTION)
+    op.execute(
+        "CREATE INDEX tickets_text_grams ON tickets USING gin (ticket_grams(title, description))"
+    )
     for column in ("title", "description"):
         op.execute(
             f"CREATE INDEX tickets_{column}_trgm ON tickets USING gin ({column} gin_trgm_ops)"
@@ -147,6 +165,8 @@ def downgrade() -> None:
     op.drop_table("ticket_counts")
     for column in ("title", "description"):
         op.drop_index(f"tickets_{column}_trgm", table_name="tickets")
+    op.drop_index("tickets_text_grams", table_name="tickets")
+    op.execute("DROP FUNCTION ticket_grams(text, text)")
     for name in DEPENDENT:
         op.execute(f"DROP STATISTICS {name}")
     for scope in SCOPES:
