@@ -45,13 +45,27 @@ DEPENDENT = {
 # characters and neighbouring pairs of the text (lower-cased, no whitespace).
 GRAMS_FUNCTION = r"""
 CREATE FUNCTION ticket_grams(title text, description text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-    SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
-        SELECT substr(lower(t), i, n) AS g
-        FROM unnest(ARRAY[title, description]) AS t,
-             generate_series(1, 2) AS n,
-             generate_series(1, char_length(t) - n + 1) AS i
-    ) AS grams WHERE g !~ '\s'
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+DECLARE
+    t text;
+    n int;
+    grams text[] := '{}';
+BEGIN
+    -- PL/pgSQL, not SQL: an SQL function with a query is planned on every call (every insert)
+    FOREACH t IN ARRAY ARRAY[title, description] LOOP
+        t := regexp_replace(lower(t), '\s+', ' ', 'g');
+        n := char_length(t);
+        FOR i IN 1 .. n LOOP
+            IF substr(t, i, 1) <> ' ' THEN
+                grams := grams || substr(t, i, 1);
+                IF i < n AND substr(t, i + 1, 1) <> ' ' THEN
+                    grams := grams || substr(t, i, 2);
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN grams;
+END
 $$
 """
 
