@@ -47,6 +47,7 @@ def up(stack: Stack) -> None:
         print(
             f"\nService-ticket suite is up.\n"
             f"  gateway   {stack.gateway_url}\n"
+            f"  console   {stack.gateway_url}/console/ (admin 管理后台)\n"
             f"  API docs  {stack.gateway_url}/docs\n"
             f"  postgres  {stack.database_server_url}\n"
             f"  kafka     {stack.kafka_bootstrap}\n"

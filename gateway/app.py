@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -20,6 +21,8 @@ from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from gateway.console import PREFIX as CONSOLE
+from gateway.console import add_console
 from gateway.descriptors import service_descriptor
 from gateway.errors import domain_error_response, rpc_error_response, status_response
 from gateway.http_rules import HttpRoute, routes_of
@@ -62,6 +65,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title=settings.title, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     document = build_openapi(routes, title=settings.title, version="v1")
+    app.state.openapi = document
     for route in routes:
         app.add_api_route(
             route.path,
@@ -71,6 +75,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             name=route.method.full_name,
         )
     _add_ops_routes(app, upstreams, settings, document)
+    add_console(app, Path(settings.console_dir))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -200,6 +205,13 @@ class AccessLog:
 # API answers are data, never pages: nothing may be sniffed, framed or run from them. Swagger
 # UI (/docs) loads its own assets, so it gets a policy that lets it.
 _API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+# The console: its own scripts and styles only (Element Plus sets inline styles), images from
+# itself, data: and blob: (attachment previews are fetched with the token), calls to this origin.
+_CONSOLE_POLICY = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 _DOCS_POLICY = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
@@ -211,12 +223,20 @@ def _safety_headers(scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     path: str = scope.get("path", "")
     headers = [
         (b"x-content-type-options", b"nosniff"),
-        (b"content-security-policy", _DOCS_POLICY if path == "/docs" else _API_POLICY),
+        (b"content-security-policy", _policy(path)),
         (b"referrer-policy", b"no-referrer"),
     ]
     if path.startswith("/v1/auth:"):  # tokens must not be kept by caches
         headers.append((b"cache-control", b"no-store"))
     return headers
+
+
+def _policy(path: str) -> bytes:
+    if path == "/docs":
+        return _DOCS_POLICY
+    if path == CONSOLE or path.startswith(CONSOLE + "/"):
+        return _CONSOLE_POLICY
+    return _API_POLICY
 
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")

@@ -183,13 +183,35 @@ def _parameters(route: HttpRoute, book: SchemaBook) -> list[dict[str, Any]]:
         )
     if route.body == "*":
         return params
-    for field in route.method.input_type.fields:
-        if field.name in bound or field.name == route.body:
+    params.extend(_query_parameters(route.method.input_type, book, bound | {route.body}))
+    return params
+
+
+_QUERY_DEPTH = 3  # nested messages are offered as dotted parameters (`filter.startTime`) this deep
+
+
+def _query_parameters(
+    message: descriptor.Descriptor,
+    book: SchemaBook,
+    bound: set[str],
+    path: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Every field the query string may set (gateway/transcode.py): scalars, enums, repeated
+    scalars and well-known values by their JSON names, and the fields of a nested message as
+    dotted names (`filter.startTime`), as the HTTP rule's query mapping allows."""
+    params: list[dict[str, Any]] = []
+    for field in message.fields:
+        field_path, field_names = (*path, field.name), (*names, field.json_name)
+        if ".".join(field_path) in bound:
             continue
-        if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
+        nested = field.message_type
+        if nested is not None and nested.full_name not in _WELL_KNOWN:
+            if not field.is_repeated and len(field_path) < _QUERY_DEPTH:
+                params.extend(_query_parameters(nested, book, bound, field_path, field_names))
             continue
         param: dict[str, Any] = {
-            "name": field.json_name,
+            "name": ".".join(field_names),
             "in": "query",
             "schema": book.field(field),
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,3 +40,5 @@ class GatewaySettings(BaseSettings):
     rate_limit_per_address: str = ""
     rate_limit_per_user: str = ""
     rate_limit_storage: str = "memory://"
+    # The admin console's built files (`make console`), served at /console/ when present.
+    console_dir: str = str(Path(__file__).resolve().parent.parent / "console" / "dist")

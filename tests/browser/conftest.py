@@ -1,0 +1,173 @@
+"""The browser tier: the whole suite as `make up` runs it (its own PostgreSQL and broker, demo
+data, every service, the gateway serving the built console), started once, driven by
+Playwright in Debian's chromium (Playwright cannot download its own browser here).
+
+Screenshots of the pages visited are written to build/screenshots/ (not committed)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+
+from devstack.catalogue import ROOT
+from devstack.ports import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+ADMIN_PASSWORD = "admin-demo-2026"
+DEMO_PASSWORD = "demo-2026"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists() and (ROOT / "console" / "dist" / "index.html").exists():
+        return
+    # `make test` installs chromium and builds the console first; a bare pytest may not have.
+    skip = pytest.mark.skip(reason="needs /usr/bin/chromium and console/dist (make test)")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+# Package scope: the suite stops when the browser tests are done, not at the end of the run (its
+# relays and consumers would slow every later test).
+@pytest.fixture(scope="package")
+def suite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the whole suite, started as `make up` starts it."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("console-suite")
+    env = os.environ | {
+        "TICKETING_DEV_DATA_DIR": str(data),
+        "TICKETING_GATEWAY_PORT": str(port),
+        "TICKETING_DEV_FREE_PORTS": "1",
+    }
+    for name in ("TICKETING_DEV_DATABASE_URL", "TICKETING_DEV_KAFKA_BOOTSTRAP"):
+        env.pop(name, None)
+    with open(data / "devstack.out", "wb") as output:
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "devstack", "up"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, stack, data / "devstack.out")
+        yield base
+    finally:
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+
+
+def _wait_ready(base: str, stack: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if stack.poll() is not None:
+            raise RuntimeError(f"the suite exited:\n{output.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the suite was not ready in 120 s:\n{output.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="package")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        await browser.close()
+
+
+@dataclass
+class Tab:
+    """A page with everything it logged as an error (console errors and uncaught exceptions)."""
+
+    page: Page
+    base: str
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    async def open(self, path: str) -> None:
+        await self.page.goto(f"{self.base}/console{path}")
+
+    async def sign_in(self, login: str, password: str = DEMO_PASSWORD) -> None:
+        await self.open("/login")
+        await self.page.fill("input[name=login]", login)
+        await self.page.fill("input[name=password]", password)
+        await self.page.click("[data-test=submit]")
+        await self.page.wait_for_selector("[data-test=who]")
+
+    async def settle(self) -> None:
+        """Waits until no list or page is loading any more. ("networkidle" never comes: the
+        console keeps the message stream open.)"""
+        await self.page.wait_for_function(
+            "() => ![...document.querySelectorAll('.el-loading-mask')]"
+            ".some(e => e.offsetParent !== null)"
+        )
+        await self.page.wait_for_timeout(300)
+
+    def errors_besides(self, *expected: str) -> list[str]:
+        """The errors logged, except those containing one of `expected` (chromium logs every
+        4xx answer, also the ones a test provokes on purpose)."""
+        return [e for e in self.errors if not any(text in e for text in expected)]
+
+    async def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+async def tab(
+    browser: Browser, suite_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Tab]:
+    context: BrowserContext = await browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = await context.new_page()
+    opened = Tab(page, suite_url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            opened.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: opened.errors.append(f"uncaught: {error}"))
+
+    async def on_dialog(dialog):  # type: ignore[no-untyped-def]
+        opened.dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield opened
+    if request.node.stash.get(_FAILED, False):  # what the page showed when the test failed
+        await opened.screenshot(f"failed-{request.node.name}")
+        errors = SCREENSHOTS / f"failed-{request.node.name}.errors.txt"
+        errors.write_text("\n".join(opened.errors))
+    await context.close()

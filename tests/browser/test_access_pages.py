@@ -1,0 +1,127 @@
+"""Users, roles with the permission tree, the menu and button catalogue, the security log and
+the message centre's live unread count, in the browser (issue 13)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
+from tests.browser.helpers import Api, wait_for
+
+
+async def test_an_enterprise_admin_makes_a_role_from_the_tree_and_a_user_who_holds_it(
+    tab: Tab, browser, suite_url: str
+):
+    suffix = uuid.uuid4().hex[:6]
+    role_name, username = f"报修专员{suffix}", f"clerk-{suffix}"
+    await tab.sign_in("acme-admin")
+    await tab.page.click("[data-menu='/roles']")
+    await tab.page.click("[data-test=create]")
+    await tab.page.fill(".el-dialog input[name=displayName]", role_name)
+    tree = tab.page.locator("[data-test=permission-tree]")
+    # She grants only what she holds: 知识库 has no 编辑 button in her tree.
+    assert await tree.locator(".el-tree-node__content", has_text="编辑知识库").count() == 0
+    for label in ("提交工单", "知识库"):
+        node = tree.locator(".el-tree-node__content", has_text=re.compile(f"^{label}$"))
+        await node.locator(".el-checkbox").click()
+    await tab.page.click("[data-test=save]")
+    await tab.page.locator("[data-test=role-name]", has_text=role_name).wait_for()
+    await tab.screenshot("acme-admin-roles")
+
+    admin = await Api.sign_in(suite_url, "acme-admin", DEMO_PASSWORD)
+    roles = (await admin.get("/v1/roles", pageSize=100))["roles"]
+    role = next(r for r in roles if r["displayName"] == role_name)
+    # The granted button and, half-checked, the menu above it.
+    assert set(role["permissionCodes"]) == {"ticket.create", "ticket.read", "knowledge.read"}
+
+    await tab.page.click("[data-menu='/users']")
+    await tab.page.click("[data-test=create]")
+    await tab.page.click("[data-test=save]")  # empty: the server names the field
+    await tab.page.locator(
+        ".el-form-item:has(input[name=displayName]) .el-form-item__error"
+    ).wait_for()
+    await tab.page.fill(".el-dialog input[name=displayName]", f"报修员{suffix}")
+    await tab.page.fill(".el-dialog input[name=username]", username)
+    await tab.page.fill(".el-dialog input[name=password]", "clerk-pass-2026")
+    await tab.page.click("[data-test=user-roles]")
+    await tab.page.locator(
+        ".user-role-options .el-select-dropdown__item", has_text=role_name
+    ).click()
+    await tab.page.keyboard.press("Escape")
+    await tab.page.click("[data-test=save]")
+    await tab.page.locator("[data-test=user-name]", has_text=f"报修员{suffix}").wait_for()
+    assert tab.errors_besides("status of 400 (Bad Request) (http://127.0.0.1") == []
+
+    # The new user sees what the role grants, and no more.
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    clerk = Tab(await context.new_page(), suite_url)
+    await clerk.sign_in(username, "clerk-pass-2026")
+    menu = await clerk.page.eval_on_selector_all(
+        "[data-menu]", "els => els.map(e => e.dataset.menu)"
+    )
+    assert set(menu) == {"/tickets", "/messages", "/knowledge"}
+    await context.close()
+
+
+async def test_the_catalogue_renames_a_menu_and_the_security_log_filters(tab: Tab, suite_url: str):
+    await tab.sign_in("admin", ADMIN_PASSWORD)
+    await tab.page.click("[data-menu='/permissions']")
+    row = tab.page.locator("[data-test=permissions] tr", has_text="knowledge.write")
+    await row.locator("[data-test=rename]").click()
+    await tab.page.locator(".el-message-box input").fill("知识库编辑")
+    await tab.page.locator(".el-message-box .el-button--primary").click()
+    await row.locator("[data-test=permission-name]", has_text="知识库编辑").wait_for()
+    admin = await Api.sign_in(suite_url, "admin", ADMIN_PASSWORD)
+    catalogue = (await admin.get("/v1/permissions"))["permissions"]
+    assert (
+        next(p for p in catalogue if p["code"] == "knowledge.write")["displayName"] == "知识库编辑"
+    )
+    await tab.screenshot("admin-permissions")
+
+    anonymous = Api(suite_url, {})
+    failed = await anonymous.call(
+        "POST", "/v1/auth:login", json={"login": "galaxy-user", "password": "wrong-password"}
+    )
+    assert failed.status_code == 401, failed.text
+    await tab.page.click("[data-menu='/security-logs']")
+    await tab.page.click("[data-test=kind-filter]")
+    await tab.page.locator(
+        ".security-kind-options .el-select-dropdown__item", has_text="登录失败"
+    ).click()
+    await tab.page.click("[data-test=search]")
+    kinds = tab.page.locator("[data-test=security-kind]")
+    await kinds.first.wait_for()
+    await tab.settle()
+    assert set(await kinds.evaluate_all("els => els.map(e => e.dataset.kind)")) == {
+        "SECURITY_EVENT_KIND_LOGIN_FAILED"
+    }
+    assert await tab.page.locator("[data-test=security-logs] tr", has_text="galaxy-user").count()
+    assert tab.errors == []
+
+
+async def test_the_unread_count_follows_new_messages_live(tab: Tab, suite_url: str):
+    requester = await Api.sign_in(suite_url, "galaxy-user", DEMO_PASSWORD)
+    await tab.sign_in("galaxy-user")
+    badge = tab.page.locator("[data-test=unread] .el-badge__content")
+
+    async def unread() -> int:
+        return (await requester.get("/v1/messages:unreadCount")).get("total", 0)
+
+    before = await unread()
+    ticket = await requester.raise_ticket("门禁卡失效", "标准服务")  # his receipt (回执)
+    await wait_for(lambda: _more(unread, before), 45, "the receipt")
+    expected = await unread()
+    await badge.filter(has_text=str(expected)).wait_for(timeout=30_000)  # pushed, no reload
+
+    await tab.page.click("[data-test=unread]")
+    await tab.page.locator("[data-test=messages] tr", has_text=ticket["number"]).first.wait_for()
+    await tab.screenshot("galaxy-user-messages")
+    await tab.page.click("[data-test=mark-all-read]")
+    await badge.wait_for(state="hidden")
+    assert await unread() == 0
+    assert tab.errors == []
+
+
+async def _more(count, before: int) -> bool:  # type: ignore[no-untyped-def]
+    return bool(await count() > before)
