@@ -49,6 +49,11 @@ export const pages: RouteRecordRaw[] = [
     meta: { perms: ["dispatch.read"], kinds: ["PRINCIPAL_KIND_PLATFORM"], group: "service", label: "menu.dispatchRules" },
   },
   {
+    path: "/sla",
+    component: () => import("./views/SlaView.vue"),
+    meta: { perms: ["dispatch.read"], kinds: ["PRINCIPAL_KIND_PLATFORM"], group: "service", label: "menu.sla" },
+  },
+  {
     path: "/approvals",
     component: () => import("./views/ApprovalsView.vue"),
     meta: {

@@ -6,21 +6,15 @@ Screenshots of the pages visited are written to build/screenshots/ (not committe
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from devstack.catalogue import ROOT
-from devstack.ports import free_port
+from devstack.launch import start_suite
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -54,47 +48,11 @@ _FAILED = pytest.StashKey[bool]()
 @pytest.fixture(scope="package")
 def suite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the whole suite, started as `make up` starts it."""
-    port = free_port()
-    data = tmp_path_factory.mktemp("console-suite")
-    env = os.environ | {
-        "TICKETING_DEV_DATA_DIR": str(data),
-        "TICKETING_GATEWAY_PORT": str(port),
-        "TICKETING_DEV_FREE_PORTS": "1",
-    }
-    for name in ("TICKETING_DEV_DATABASE_URL", "TICKETING_DEV_KAFKA_BOOTSTRAP"):
-        env.pop(name, None)
-    with open(data / "devstack.out", "wb") as output:
-        stack = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "up"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    suite = start_suite(tmp_path_factory.mktemp("console-suite"))
     try:
-        _wait_ready(base, stack, data / "devstack.out")
-        yield base
+        yield suite.base_url
     finally:
-        stack.send_signal(signal.SIGINT)
-        try:
-            stack.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-
-
-def _wait_ready(base: str, stack: subprocess.Popen[bytes], output: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if stack.poll() is not None:
-            raise RuntimeError(f"the suite exited:\n{output.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"the suite was not ready in 120 s:\n{output.read_text(errors='replace')}")
+        suite.stop()
 
 
 @pytest.fixture(scope="package")

@@ -21,7 +21,7 @@ MENUS = {
     "fastfix-admin": {"/dashboard", "/tickets", "/enterprises", "/providers", "/users", "/roles"},
     "engineer-wang": {"/tickets"},
 }
-MENUS["admin"] |= {"/catalog", "/dispatch-rules"}
+MENUS["admin"] |= {"/catalog", "/dispatch-rules", "/sla"}
 MENUS["fastfix-admin"] |= {"/service-log"}
 MENUS["admin"] |= {"/service-log", "/notification-templates", "/webhooks"}
 MENUS["fastfix-admin"] |= {"/webhooks"}
@@ -200,4 +200,25 @@ async def test_dashboard_chart_shows_the_reporting_apis_numbers(tab: Tab, suite_
     stats = await admin.get("/v1/tickets:stats")
     pending = await tab.page.locator("[data-stat=STATUS_GROUP_PENDING]").inner_text()
     assert int(pending) == stats["byStatusGroup"].get("STATUS_GROUP_PENDING", 0)
+    assert tab.errors == []
+
+
+async def test_the_ticket_list_filters_as_the_api_does(tab: Tab, suite_url: str):
+    requester = await Api.sign_in(suite_url, "galaxy-user", DEMO_PASSWORD)
+    await requester.raise_ticket("货架扫码枪失灵", "标准服务")
+    admin = await Api.sign_in(suite_url, "admin", ADMIN_PASSWORD)
+    galaxy = (await admin.get("/v1/enterprises", displayName="星河"))["enterprises"][0]
+    expected = await admin.get("/v1/tickets", enterpriseId=galaxy["enterpriseId"])
+
+    await tab.sign_in("admin", ADMIN_PASSWORD)
+    await tab.page.click("[data-menu='/tickets']")
+    await tab.page.click("[data-test=enterprise-filter]")
+    await tab.page.locator(".el-select-dropdown__item:visible", has_text="星河零售集团").click()
+    async with tab.page.expect_response(lambda r: "enterpriseId=" in r.url):
+        await tab.page.click("[data-test=search]")
+    await tab.settle()
+    links = tab.page.locator("[data-test=ticket-link]")
+    await links.first.wait_for()
+    shown = await links.all_inner_texts()
+    assert shown == [t["number"] for t in expected["tickets"]]
     assert tab.errors == []

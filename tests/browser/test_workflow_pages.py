@@ -157,3 +157,25 @@ async def test_an_enterprise_admin_subscribes_a_webhook_and_sees_its_secret_once
     await tab.page.locator(".el-message-box .el-button--primary").click()
     await row.wait_for(state="detached")
     assert tab.errors_besides("status of 400 (Bad Request) (http://127.0.0.1") == []
+
+
+async def test_a_business_calendar_is_made_beside_the_demo_sla(tab: Tab, suite_url: str):
+    await tab.sign_in("admin", ADMIN_PASSWORD)
+    await tab.page.click("[data-menu='/sla']")
+    await tab.page.locator("[data-test=calendar-name]", has_text="工作日").first.wait_for()
+    await tab.page.click("[data-test=create-calendar]")
+    dialog = tab.page.locator(".el-dialog:visible")
+    await dialog.locator("input[name=calendarName]").fill("周六值班")
+    await dialog.locator("input[name=hours-6]").fill("10:00-16:00")
+    await dialog.locator("[data-test=save-calendar]").click()
+    await tab.page.locator("[data-test=calendar-name]", has_text="周六值班").wait_for()
+    admin = await Api.sign_in(suite_url, "admin", ADMIN_PASSWORD)
+    calendars = (await admin.get("/v1/business-calendars"))["businessCalendars"]
+    made = next(c for c in calendars if c["displayName"] == "周六值班")
+    saturday = next(d for d in made["weeklyHours"] if d["weekday"] == 6)
+    assert saturday["intervals"] == [{"start": "10:00", "end": "16:00"}]
+    assert made["holidayCountry"] == "CN" and len(made["weeklyHours"]) == 6
+    await tab.page.locator(".el-tabs__item", has_text="SLA 策略").click()
+    await tab.page.locator("[data-test=policy-name]", has_text="标准服务").wait_for()
+    await tab.screenshot("admin-sla")
+    assert tab.errors == []

@@ -9,6 +9,8 @@ export interface Page<T> {
   totalSizeCapped?: boolean;
 }
 
+export type Paging = ReturnType<typeof usePaging<unknown>>;
+
 export function usePaging<T>(fetchPage: (pageToken: string) => Promise<Page<T>>) {
   const items = ref([]) as Ref<T[]>;
   const tokens = ref<string[]>([""]);
