@@ -3,6 +3,8 @@ the message centre's live unread count, in the browser (issue 13)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import uuid
 
@@ -79,6 +81,17 @@ async def test_the_catalogue_renames_a_menu_and_the_security_log_filters(tab: Ta
     )
     await tab.screenshot("admin-permissions")
 
+    # Off (asked first), then on again: the catalogue says so.
+    await row.locator(".el-switch").click()
+    await tab.page.locator(".el-message-box .el-button--primary").click()
+    await row.locator(".el-switch:not(.is-checked)").wait_for()
+    catalogue = (await admin.get("/v1/permissions", showDisabled="true"))["permissions"]
+    assert next(p for p in catalogue if p["code"] == "knowledge.write").get("enabled") is not True
+    await row.locator(".el-switch").click()
+    await row.locator(".el-switch.is-checked").wait_for()
+    catalogue = (await admin.get("/v1/permissions"))["permissions"]
+    assert next(p for p in catalogue if p["code"] == "knowledge.write")["enabled"] is True
+
     anonymous = Api(suite_url, {})
     failed = await anonymous.call(
         "POST", "/v1/auth:login", json={"login": "galaxy-user", "password": "wrong-password"}
@@ -125,3 +138,44 @@ async def test_the_unread_count_follows_new_messages_live(tab: Tab, suite_url: s
 
 async def _more(count, before: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(await count() > before)
+
+
+# A 1×1 PNG.
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+async def test_a_requester_uploads_an_image_and_sees_its_preview(tab: Tab, suite_url: str):
+    requester = await Api.sign_in(suite_url, "acme-user", DEMO_PASSWORD)
+    ticket = await requester.raise_ticket("屏幕闪烁（附照片）", "标准服务")
+    await tab.sign_in("acme-user")
+    await tab.open(f"/tickets/{ticket['ticketId']}")
+    await tab.page.locator(".el-tabs__item", has_text="附件").click()
+    await tab.page.set_input_files(
+        "[data-test=attachment-input]",
+        files=[{"name": "screen.png", "mimeType": "image/png", "buffer": PIXEL}],
+    )
+    preview = tab.page.locator("[data-test=attachment] img")
+    await preview.wait_for()
+    assert (await preview.get_attribute("src") or "").startswith("blob:")
+    files = await requester.get(f"/v1/tickets/{ticket['ticketId']}/attachments")
+    assert [f["filename"] for f in files["attachments"]] == ["screen.png"]
+    assert tab.errors == []
+
+
+async def test_the_access_token_is_renewed_before_it_expires(tab: Tab):
+    await tab.sign_in("acme-user")
+    key = "ticketing.console.session"
+    before = json.loads(await tab.page.evaluate(f"sessionStorage.getItem('{key}')"))
+    # As if the access token were about to expire: the next call renews it first.
+    due = {**before, "expiresAt": 0}
+    await tab.page.evaluate(f"sessionStorage.setItem('{key}', {json.dumps(json.dumps(due))})")
+    await tab.page.reload()
+    await tab.page.wait_for_selector("[data-test=who]")
+    await tab.settle()
+    after = json.loads(await tab.page.evaluate(f"sessionStorage.getItem('{key}')"))
+    assert after["accessToken"] != before["accessToken"]
+    assert after["refreshToken"] != before["refreshToken"]  # single use: a new one came back
+    assert after["expiresAt"] > 0
+    assert tab.errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -191,6 +192,34 @@ async def test_dashboard_chart_shows_the_reporting_apis_numbers(tab: Tab, suite_
     assert shown_top["categories"] == [e.get("displayName") or e["id"] for e in entries]
     assert shown_top["series"][0]["data"] == [e.get("count", 0) for e in entries]
     assert sum(shown_top["series"][0]["data"]) > 0
+
+    # Durations (by provider, hours), satisfaction (ratings per score), workload (per engineer).
+    filters = {k: v for k, v in top_query.items() if k.startswith("filter.")}
+    await tab.settle()
+
+    async def series(name: str) -> dict:
+        chart = tab.page.locator(f"[data-chart={name}]")
+        return json.loads(await chart.get_attribute("data-series") or "{}")
+
+    groups = (await admin.get("/v1/reports/durations", groupBy="DIMENSION_PROVIDER", **filters))[
+        "groups"
+    ]
+    durations = await series("durations")
+    assert durations["categories"] == [g.get("displayName") or g["id"] for g in groups]
+    service_hours = [  # as the console rounds: Math.round(hours * 100) / 100
+        math.floor(float(g.get("service", {}).get("average", "0s")[:-1]) / 3600 * 100 + 0.5) / 100
+        for g in groups
+    ]
+    assert durations["series"][0]["data"] == service_hours
+    satisfaction = await admin.get("/v1/reports/satisfaction", interval="INTERVAL_WEEK", **filters)
+    by_score = satisfaction.get("byScore", {})
+    assert (await series("satisfaction"))["series"][0]["data"] == [
+        by_score.get(str(score), 0) for score in range(1, 6)
+    ]
+    workload = (await admin.get("/v1/reports/workload", **filters)).get("entries", [])
+    shown_workload = await series("workload")
+    assert shown_workload["series"][0]["data"] == [e.get("open", 0) for e in workload]
+    assert shown_workload["series"][1]["data"] == [e.get("handled", 0) for e in workload]
 
     # The same numbers as a table.
     await tab.page.click("[data-test=volume-as-table] .el-switch__core")

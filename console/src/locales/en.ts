@@ -88,6 +88,7 @@ const en: typeof zh = {
     createdTo: "to",
     assignedToMe: "Assigned to me",
     pool: "Pool",
+    upload: "Upload",
     transfer: "Transfer",
     transferReason: "Reason",
     resolve: "Resolve",

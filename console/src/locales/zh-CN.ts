@@ -86,6 +86,7 @@ export default {
     createdTo: "创建止",
     assignedToMe: "分派给我",
     pool: "工单池",
+    upload: "上传附件",
     transfer: "转派",
     transferReason: "转派原因",
     resolve: "完成",
