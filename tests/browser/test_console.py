@@ -251,3 +251,22 @@ async def test_the_ticket_list_filters_as_the_api_does(tab: Tab, suite_url: str)
     shown = await links.all_inner_texts()
     assert shown == [t["number"] for t in expected["tickets"]]
     assert tab.errors == []
+
+
+async def test_a_provider_admin_filters_his_tickets_by_engineer(tab: Tab, suite_url: str):
+    provider_admin = await Api.sign_in(suite_url, "fastfix-admin", DEMO_PASSWORD)
+    me = await provider_admin.get("/v1/users/me")
+    engineers = await provider_admin.get(f"/v1/providers/{me['organizationId']}/engineers")
+    wang = next(e for e in engineers["engineers"] if e["displayName"] == "王工")
+    expected = await provider_admin.get("/v1/tickets", engineerId=wang["engineerId"])
+
+    await tab.sign_in("fastfix-admin")
+    await tab.page.click("[data-menu='/tickets']")
+    await tab.page.click("[data-test=engineer-filter]")
+    await tab.page.locator(".el-select-dropdown__item:visible", has_text="王工").click()
+    async with tab.page.expect_response(lambda r: "engineerId=" in r.url):
+        await tab.page.click("[data-test=search]")
+    await tab.settle()
+    shown = await tab.page.locator("[data-test=ticket-link]").all_inner_texts()
+    assert shown == [t["number"] for t in expected.get("tickets", [])]
+    assert tab.errors == []

@@ -89,6 +89,7 @@ const en: typeof zh = {
     assignedToMe: "Assigned to me",
     pool: "Pool",
     upload: "Upload",
+    mine: "Raised by me",
     transfer: "Transfer",
     transferReason: "Reason",
     resolve: "Resolve",

@@ -87,6 +87,7 @@ export default {
     assignedToMe: "分派给我",
     pool: "工单池",
     upload: "上传附件",
+    mine: "我提交的",
     transfer: "转派",
     transferReason: "转派原因",
     resolve: "完成",
