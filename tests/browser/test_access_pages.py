@@ -179,3 +179,20 @@ async def test_the_access_token_is_renewed_before_it_expires(tab: Tab):
     assert after["refreshToken"] != before["refreshToken"]  # single use: a new one came back
     assert after["expiresAt"] > 0
     assert tab.errors == []
+
+
+async def test_signing_out_ends_the_session_everywhere(tab: Tab, suite_url: str):
+    await tab.sign_in("galaxy-user")
+    key = "ticketing.console.session"
+    stored = json.loads(await tab.page.evaluate(f"sessionStorage.getItem('{key}')"))
+    await tab.page.click("[data-test=sign-out]")
+    await tab.page.wait_for_url("**/console/login")
+    assert await tab.page.evaluate(f"sessionStorage.getItem('{key}')") is None
+    # The refresh token is revoked on the server, not only forgotten by the tab.
+    refused = await Api(suite_url, {}).call(
+        "POST", "/v1/auth:refresh", json={"refreshToken": stored["refreshToken"]}
+    )
+    assert refused.status_code == 401
+    await tab.open("/tickets")  # signed out: back to the sign-in page
+    await tab.page.wait_for_url(re.compile(r"/console/login\?next=/tickets$"))
+    assert tab.errors == []
