@@ -55,8 +55,10 @@ export function loadCatalogue(): Promise<void> {
 }
 
 export function loadRules(): Promise<void> {
-  // Rules are the platform's (a provider admin's decisions name them by id only).
-  if (!can("dispatch.read") || session.user?.kind !== "PRINCIPAL_KIND_PLATFORM") return Promise.resolve();
+  // Platform staff see every rule, a provider's admin his own (the platform's rule that
+  // chose his provider is named by id only).
+  const kind = session.user?.kind;
+  if (!can("dispatch.read") || (kind !== "PRINCIPAL_KIND_PLATFORM" && kind !== "PRINCIPAL_KIND_PROVIDER")) return Promise.resolve();
   return once("rules", async () => {
     const page = await unwrap(api.GET("/v1/dispatch-rules", { params: { query: { pageSize: 500, showDisabled: true } } }));
     for (const r of page.dispatchRules ?? []) names[r.dispatchRuleId ?? ""] = r.displayName ?? "";

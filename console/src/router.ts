@@ -46,7 +46,7 @@ export const pages: RouteRecordRaw[] = [
     path: "/dispatch-rules",
     component: () => import("./views/DispatchRulesView.vue"),
     // Rules are the platform's for now (a provider's own rules: issue 9).
-    meta: { perms: ["dispatch.read"], kinds: ["PRINCIPAL_KIND_PLATFORM"], group: "service", label: "menu.dispatchRules" },
+    meta: { perms: ["dispatch.read"], kinds: ["PRINCIPAL_KIND_PLATFORM", "PRINCIPAL_KIND_PROVIDER"], group: "service", label: "menu.dispatchRules" },
   },
   {
     path: "/sla",

@@ -16,6 +16,7 @@ from services.dispatch.domain.routing import (
     Decision,
     Engineer,
     Rule,
+    Stage,
     Strategy,
     TicketFacts,
     TimeWindow,
@@ -87,7 +88,12 @@ def rule_draft(m: pb.DispatchRule) -> Rule:
         enabled=m.enabled,
         position=m.priority,
         escalate_after=timedelta_of(m, "escalate_after"),
+        stage=STAGE_OF.get(m.stage, Stage.PROVIDER),
     )
+
+
+STAGES = {Stage.PROVIDER: pb.RULE_STAGE_PROVIDER, Stage.ENGINEER: pb.RULE_STAGE_ENGINEER}
+STAGE_OF = {v: k for k, v in STAGES.items()}
 
 
 def rule_pb(stored: StoredRule) -> pb.DispatchRule:
@@ -119,6 +125,7 @@ def rule_pb(stored: StoredRule) -> pb.DispatchRule:
         if rule.strategy is Strategy.CLAIM_WINDOW
         else pb.ASSIGNMENT_STRATEGY_UNSPECIFIED,
         version=rule.version,
+        stage=STAGES[rule.stage],
     )
     if c.window is not None:
         message.time_window.CopyFrom(
@@ -158,6 +165,8 @@ def decision_pb(recorded: RecordedDecision) -> pb.DispatchDecision:
         claim_until_time=timestamp(d.claim_until),
         state=STATES[recorded.state],
         replaces_engineer_id=recorded.replaces,
+        provider_rule_id=d.provider_rule_id,
+        provider_rule_version=d.provider_rule_version,
     )
 
 

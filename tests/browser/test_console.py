@@ -23,7 +23,7 @@ MENUS = {
     "engineer-wang": {"/tickets"},
 }
 MENUS["admin"] |= {"/catalog", "/dispatch-rules", "/sla"}
-MENUS["fastfix-admin"] |= {"/service-log"}
+MENUS["fastfix-admin"] |= {"/service-log", "/dispatch-rules"}  # his own engineer-stage rules
 MENUS["admin"] |= {"/service-log", "/notification-templates", "/webhooks"}
 MENUS["fastfix-admin"] |= {"/webhooks"}
 MENUS["acme-admin"] |= {"/service-log", "/webhooks"}

@@ -58,6 +58,36 @@ async def test_a_dry_run_compares_a_draft_with_todays_rules_and_decisions_explai
     assert tab.errors == []
 
 
+async def test_a_provider_admin_keeps_a_rule_for_his_own_engineers(tab: Tab, suite_url: str):
+    provider_admin = await Api.sign_in(suite_url, "fastfix-admin", DEMO_PASSWORD)
+    await tab.sign_in("fastfix-admin")
+    await tab.page.click("[data-menu='/dispatch-rules']")
+    await tab.settle()
+    assert await tab.page.locator("[data-test=rule-name]").count() == 0  # the platform's: hidden
+    await tab.page.click("[data-test=create]")
+    await tab.page.fill("input[name=ruleName]", "快修内部轮流")
+    assert await tab.page.locator("[data-test=rule-provider] .is-disabled").count() >= 1
+    assert await tab.page.locator("[data-test=rule-stage-choice]").count() == 0
+    await tab.page.click("[data-test=rule-strategy]")
+    await tab.page.locator(".rule-strategy-options .el-select-dropdown__item",
+                           has_text="轮询").click()  # fmt: skip
+    await tab.page.locator(".el-dialog .el-switch").first.click()  # saved disabled: routes nothing
+    await tab.page.click("[data-test=save]")
+    await tab.page.locator("[data-test=rule-name]", has_text="快修内部轮流").wait_for()
+    mine = (await provider_admin.get("/v1/dispatch-rules", showDisabled="true"))["dispatchRules"]
+    try:
+        assert [(r["displayName"], r["stage"], r["enabled"]) for r in mine] == [
+            ("快修内部轮流", "RULE_STAGE_ENGINEER", False)
+        ]
+        assert mine[0]["providerId"] == (await provider_admin.get("/v1/users/me"))["organizationId"]
+        assert mine[0]["strategy"] == "ASSIGNMENT_STRATEGY_ROUND_ROBIN"
+        await tab.screenshot("provider-dispatch-rules")
+        assert tab.errors == []
+    finally:
+        for rule in mine:
+            await provider_admin.call("DELETE", f"/v1/dispatch-rules/{rule['dispatchRuleId']}")
+
+
 async def test_a_provider_admin_transfers_a_ticket_between_his_engineers(tab: Tab, suite_url: str):
     requester = await Api.sign_in(suite_url, "acme-user", DEMO_PASSWORD)
     admin = await Api.sign_in(suite_url, "admin", ADMIN_PASSWORD)

@@ -2730,6 +2730,16 @@ export interface components {
             kind?: "DECISION_KIND_UNSPECIFIED" | "DECISION_KIND_PROVIDER_CHOSEN" | "DECISION_KIND_ENGINEER_CHOSEN" | "DECISION_KIND_NO_MATCH" | "DECISION_KIND_SLA_WARNING" | "DECISION_KIND_SLA_BREACHED" | "DECISION_KIND_ESCALATED" | "DECISION_KIND_ESCALATED_TO_ADMIN";
             /** @description Provider chosen, if any. */
             providerId?: string;
+            /**
+             * @description The platform rule that chose the provider (dispatch_rule_id names the provider's own rule
+             *      when one chose how its engineers get the ticket).
+             */
+            providerRuleId?: string;
+            /**
+             * Format: int32
+             * @description Version of that platform rule.
+             */
+            providerRuleVersion?: number;
             /** @description A re-dispatch: the engineer the ticket is taken from. */
             replacesEngineerId?: string;
             /**
@@ -2778,6 +2788,11 @@ export interface components {
             serviceLevelIds?: string[];
             /** @description Matches tickets of these service types or their descendants (empty: any). */
             serviceTypeIds?: string[];
+            /**
+             * @description The platform's (PROVIDER) or the provider's own (ENGINEER); fixed at creation.
+             * @enum {string}
+             */
+            stage?: "RULE_STAGE_UNSPECIFIED" | "RULE_STAGE_PROVIDER" | "RULE_STAGE_ENGINEER";
             stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description How to pick the engineer.
@@ -5362,10 +5377,12 @@ export interface operations {
                 pageSize?: number;
                 /** @description Token from a previous response. */
                 pageToken?: string;
-                /** @description Only rules routing to this provider. */
+                /** @description Only rules routing to this provider (a provider's admin: always his own). */
                 providerId?: string;
                 /** @description Include disabled rules. */
                 showDisabled?: boolean;
+                /** @description Only rules of this stage (a provider's admin: always ENGINEER). */
+                stage?: "RULE_STAGE_UNSPECIFIED" | "RULE_STAGE_PROVIDER" | "RULE_STAGE_ENGINEER";
             };
             header?: never;
             path?: never;

@@ -289,6 +289,9 @@ const en: typeof zh = {
   articleStates: { ARTICLE_STATE_UNSPECIFIED: "-", ARTICLE_STATE_DRAFT: "Draft", ARTICLE_STATE_PUBLISHED: "Published" },
   dispatch: {
     hint: "Rules are tried in order and the first that matches wins; with no match the ticket waits for manual assignment. Every edit makes a new version.",
+    providerHint: "Your own rules decide how your engineers get the tickets the platform's rules send you: the first that matches wins; with none, the platform's rule decides. Every edit makes a new version.",
+    stage: "Stage",
+    stages: { RULE_STAGE_UNSPECIFIED: "-", RULE_STAGE_PROVIDER: "Platform: provider", RULE_STAGE_ENGINEER: "Provider: engineers" },
     showDisabled: "Include disabled",
     dryRun: "Dry run",
     dryRunHint: "Change the rules below (on/off, order, strategy; nothing is saved), then evaluate them against the tickets of the period beside what was decided; nothing is assigned.",

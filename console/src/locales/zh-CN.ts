@@ -287,6 +287,9 @@ export default {
   articleStates: { ARTICLE_STATE_UNSPECIFIED: "-", ARTICLE_STATE_DRAFT: "草稿", ARTICLE_STATE_PUBLISHED: "已发布" },
   dispatch: {
     hint: "规则按顺序匹配，第一条命中的规则生效；没有规则命中时工单留待人工分派。每次修改都会生成新版本。",
+    providerHint: "本服务商的规则决定平台派来的工单如何分给本服务商的工程师：第一条命中的规则生效；都未命中时按平台规则处理。每次修改都会生成新版本。",
+    stage: "阶段",
+    stages: { RULE_STAGE_UNSPECIFIED: "-", RULE_STAGE_PROVIDER: "平台：选服务商", RULE_STAGE_ENGINEER: "服务商：选工程师" },
     showDisabled: "含已停用",
     dryRun: "试运行",
     dryRunHint: "在下表中调整规则（启用、顺序、分派方式，不会保存），对所选时段内的工单重新计算分派结果并与实际结果对比；不会分派任何工单。",

@@ -45,10 +45,12 @@ rules = Table(
     Column("enabled", Boolean, nullable=False),
     Column("definition", JSONB, nullable=False),  # conditions, target, strategy (see mapping)
     Column("provider_id", Text, nullable=False),
+    Column("stage", Text, nullable=False, server_default="provider"),
     Column("deleted_at", DateTime(timezone=True)),
     *audit_columns(),
 )
 Index("rules_order", rules.c.position, rules.c.created_at)
+Index("rules_of_provider", rules.c.provider_id, rules.c.stage)
 
 rule_versions = Table(
     "rule_versions",
@@ -129,6 +131,8 @@ decisions = Table(
     # When to look again for an engineer (claim window over; none was free): see routing.py.
     Column("recheck_at", DateTime(timezone=True)),
     text_column("replaces_engineer_id"),  # a re-dispatch: the engineer it takes the ticket from
+    text_column("provider_rule_id"),  # the platform rule that chose the provider
+    Column("provider_rule_version", Integer, nullable=False, server_default="0"),
 )
 Index("decisions_pending", decisions.c.created_at, postgresql_where=text("state = 'pending'"))
 Index("decisions_recheck", decisions.c.recheck_at, postgresql_where=text("recheck_at IS NOT NULL"))

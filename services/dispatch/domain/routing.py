@@ -1,8 +1,11 @@
 """Routing rules as data, and the decision they make for a ticket, with its reasons.
 
-Rules are evaluated in order; the first enabled rule whose conditions all hold and whose
-provider may serve the ticket's enterprise wins. Its strategy then either leaves the ticket in
-the provider's pool (engineers claim), leaves it there for a claim window before choosing, or
+Routing has two stages. The platform's rules (stage PROVIDER) are evaluated in order; the
+first enabled rule whose conditions all hold and whose provider may serve the ticket's
+enterprise chooses the provider. That provider's own rules (stage ENGINEER, kept by its admins)
+then say how its engineers get the ticket: the first of them that matches decides; when none
+does, the platform rule's strategy applies. The strategy either leaves the ticket in the
+provider's pool (engineers claim), leaves it there for a claim window before choosing, or
 chooses an engineer now (least loaded, round robin). Every engineer of the provider appears in
 the decision: as a candidate with per-factor scores, or as an exclusion with its reason.
 Nothing here reads a clock, a database or a message: callers pass what the rules look at.
@@ -22,6 +25,11 @@ class Strategy(enum.Enum):
     CLAIM_WINDOW = "claim_window"  # pool for a while, then `then` chooses
     LEAST_LOADED = "least_loaded"
     ROUND_ROBIN = "round_robin"
+
+
+class Stage(enum.Enum):
+    PROVIDER = "provider"  # the platform's: which provider, and by default how
+    ENGINEER = "engineer"  # a provider's own: how its engineers get what it is sent
 
 
 class Availability(enum.Enum):
@@ -82,6 +90,7 @@ class Rule:
     enabled: bool = True
     position: int = 0  # lower first
     escalate_after: timedelta | None = None  # re-dispatch when nobody starts in time
+    stage: Stage = Stage.PROVIDER
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,10 @@ class Decision:
     candidates: tuple[Candidate, ...] = ()
     excluded: tuple[Excluded, ...] = ()
     explanation: str = ""
+    # The platform rule that chose the provider (the same as rule_id unless one of the
+    # provider's own rules chose how its engineers get the ticket).
+    provider_rule_id: str = ""
+    provider_rule_version: int = 0
 
     @property
     def is_manual(self) -> bool:
@@ -175,19 +188,30 @@ def decide(
     engineers: Sequence[Engineer],
     now: datetime,
 ) -> Decision:
-    """The first applicable rule's decision; manual assignment when none applies."""
+    """The first applicable platform rule's provider, with the first matching rule of that
+    provider's own (or the platform rule itself) choosing how; manual assignment when no
+    platform rule applies."""
     skipped: list[Excluded] = []
     for rule in rules:
-        if not (rule.enabled and matches(rule.conditions, ticket)):
+        if not (_applies(rule, ticket) and rule.stage is Stage.PROVIDER):
             continue
         provider = providers.get(rule.provider_id)
         refusal = _provider_refusal(provider, ticket)
         if refusal is not None:
             skipped.append(Excluded(rule.provider_id, refusal))
             continue
-        return _apply(
-            rule, ticket, [e for e in engineers if e.provider_id == rule.provider_id], now
+        own = next(
+            (
+                r
+                for r in rules
+                if r.stage is Stage.ENGINEER
+                and r.provider_id == rule.provider_id
+                and _applies(r, ticket)
+            ),
+            None,
         )
+        mine = [e for e in engineers if e.provider_id == rule.provider_id]
+        return _apply(rule, own or rule, ticket, mine, now)
     return Decision(
         ticket.ticket_id,
         excluded=tuple(skipped),
@@ -203,9 +227,9 @@ def unseen_provider(
     for this ticket): deciding now would skip a rule only because an event is still on its way.
     "" when nothing is missing."""
     for rule in rules:
-        if rule.id == chosen.rule_id and chosen.rule_id:
+        if rule.id == chosen.provider_rule_id and chosen.provider_rule_id:
             return ""
-        if not (rule.enabled and matches(rule.conditions, ticket)):
+        if not (_applies(rule, ticket) and rule.stage is Stage.PROVIDER):
             continue
         provider = providers.get(rule.provider_id)
         if provider is None or (
@@ -214,6 +238,10 @@ def unseen_provider(
         ):
             return rule.provider_id
     return ""
+
+
+def _applies(rule: Rule, ticket: TicketFacts) -> bool:
+    return rule.enabled and matches(rule.conditions, ticket)
 
 
 def _provider_refusal(provider: Provider | None, ticket: TicketFacts) -> Exclusion | None:
@@ -225,26 +253,36 @@ def _provider_refusal(provider: Provider | None, ticket: TicketFacts) -> Exclusi
 
 
 def _apply(
-    rule: Rule, ticket: TicketFacts, engineers: Sequence[Engineer], now: datetime
+    via: Rule, rule: Rule, ticket: TicketFacts, engineers: Sequence[Engineer], now: datetime
 ) -> Decision:
+    """`via` chose the provider; `rule` (the same, or one of the provider's own) says how."""
     base = Decision(
         ticket.ticket_id,
         rule_id=rule.id,
         rule_version=rule.version,
-        provider_id=rule.provider_id,
+        provider_id=via.provider_id,
         strategy=rule.strategy,
+        provider_rule_id=via.id,
+        provider_rule_version=via.version,
     )
     if rule.strategy is Strategy.POOL:
-        return _with(base, explanation=f"rule {rule.name!r}: in the provider's pool")
-    if rule.strategy is Strategy.CLAIM_WINDOW:
+        decided = _with(base, explanation=f"rule {rule.name!r}: in the provider's pool")
+    elif rule.strategy is Strategy.CLAIM_WINDOW:
         until = now + rule.claim_window
-        return _with(
+        decided = _with(
             base,
             claim_until=until,
             explanation=f"rule {rule.name!r}: in the pool until {until.isoformat()}, "
             f"then {rule.then.value}",
         )
-    return choose_engineer(base, rule, rule.strategy, engineers, now)
+    else:
+        decided = choose_engineer(base, rule, rule.strategy, engineers, now)
+    if rule is via:
+        return decided
+    return _with(
+        decided,
+        explanation=f"rule {via.name!r} chose the provider; its own {decided.explanation}",
+    )
 
 
 def after_claim_window(

@@ -30,6 +30,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             draft=mapping.rule_draft(request.dispatch_rule),
             request_id=request.request_id,
             fingerprint=fingerprint(request),
+            stage_given=request.dispatch_rule.stage != pb.RULE_STAGE_UNSPECIFIED,
         )
         return mapping.rule_pb(stored)
 
@@ -47,6 +48,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             require_caller(),
             provider_id=request.provider_id,
             show_disabled=request.show_disabled,
+            stage=mapping.STAGE_OF.get(request.stage),
             page_size=request.page_size,
             page_token=request.page_token,
         )

@@ -34,10 +34,10 @@ async def list_decisions(deps: Deps, p: Principal, ticket_id: str) -> list[Recor
         if not mine:
             raise not_found("TICKET_NOT_FOUND", f"no ticket {ticket_id!r}")
         own = {e.id for e in await uow.directory.engineers_of(p.organization_id)}
-        return [_only_engineers(d, own) for d in mine]
+        return [only_engineers(d, own) for d in mine]
 
 
-def _only_engineers(recorded: RecordedDecision, own: set[str]) -> RecordedDecision:
+def only_engineers(recorded: RecordedDecision, own: set[str]) -> RecordedDecision:
     d = recorded.decision
     return replace(
         recorded,

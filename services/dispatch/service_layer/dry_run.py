@@ -1,7 +1,12 @@
 """Dry run of a draft rule set: every ticket raised in a past period (from dispatch's read
 model) is decided by today's rules and by the draft, side by side; nothing is stored, emitted
 or assigned. Each ticket is decided on its own against the engineers as they are now (their
-load, availability and round-robin turn), as if it were the next ticket to route."""
+load, availability and round-robin turn), as if it were the next ticket to route.
+
+The draft replaces the rules of the sets it touches — the platform's PROVIDER-stage rules,
+or one provider's own ENGINEER-stage rules — and every other rule stays as it is. A
+provider's admin drafts only his own rules and sees only the tickets the platform sends his
+provider, and of their decisions only his engineers."""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from datetime import datetime
 
 from servicekit.auth.principal import Principal
 from servicekit.errors import DomainError, FieldViolation, invalid_argument
-from services.dispatch.domain.routing import Decision, Engineer, Rule, decide
+from services.dispatch.domain.events import RecordedDecision
+from services.dispatch.domain.routing import Decision, Engineer, Rule, Stage, decide
+from services.dispatch.service_layer.decisions import only_engineers
 from services.dispatch.service_layer.deps import Deps
 from services.dispatch.service_layer.routing import ALL_RULES
-from services.dispatch.service_layer.rules import require_editor, validate
+from services.dispatch.service_layer.rules import owns, require_editor, validate
 
 MAX_TICKETS = 1000
 
@@ -66,6 +73,17 @@ async def dry_run(
         draft_rules = []
         for i, draft in enumerate(drafts):
             rule = replace(draft, id=draft.id or f"draft-{i + 1}", version=0)
+            if p.kind == "provider":  # his own stage and provider unless he says otherwise
+                rule = replace(
+                    rule,
+                    stage=Stage.ENGINEER if rule.stage is Stage.PROVIDER else rule.stage,
+                    provider_id=rule.provider_id or p.organization_id,
+                )
+            if not owns(p, rule):
+                raise invalid_argument(
+                    "DISPATCH_RULE_NOT_YOURS",
+                    [FieldViolation(f"draft_rules[{i}].provider_id", "is not your provider")],
+                )
             try:
                 await validate(uow, rule)
             except DomainError as error:
@@ -77,18 +95,20 @@ async def dry_run(
                     ],
                 ) from error
             draft_rules.append(rule)
-        draft_rules.sort(key=lambda r: r.position)  # evaluation order, as stored rules are
         stored = await uow.rules.find(
             provider_id="", show_disabled=False, offset=0, limit=ALL_RULES
         )
         current_rules = [s.rule for s in stored]
+        touched = {_rule_set(r) for r in draft_rules}
+        draft_rules = [r for r in current_rules if _rule_set(r) not in touched] + draft_rules
+        draft_rules.sort(key=lambda r: r.position)
         every = current_rules + draft_rules
         providers = await uow.directory.providers({r.provider_id for r in every})
         engineers: list[Engineer] = []
         for provider_id in sorted(providers):
             engineers += await uow.directory.engineers_of(provider_id)
         tickets = await uow.tickets.raised_between(start, end, limit or 100)
-    return [
+    compared = [
         Compared(
             t.facts.ticket_id,
             t.facts.created_at,
@@ -97,3 +117,20 @@ async def dry_run(
         )
         for t in tickets
     ]
+    if p.is_platform:
+        return compared
+    own = {e.id for e in engineers if e.provider_id == p.organization_id}
+    return [
+        replace(c, current=_only(c.current, own, now), draft=_only(c.draft, own, now))
+        for c in compared
+        if p.organization_id in (c.current.provider_id, c.draft.provider_id)
+    ]
+
+
+def _rule_set(rule: Rule) -> str:
+    """The set a rule belongs to: the platform's, or one provider's own."""
+    return "platform" if rule.stage is Stage.PROVIDER else f"provider:{rule.provider_id}"
+
+
+def _only(decision: Decision, own: set[str], now: datetime) -> Decision:
+    return only_engineers(RecordedDecision.of("", decision, now), own).decision

@@ -12,7 +12,7 @@ from typing import Generic, Protocol, TypeVar
 
 from servicekit.ports import UnitPort
 from services.dispatch.domain.events import DecisionState, DispatchEvent, RecordedDecision
-from services.dispatch.domain.routing import Engineer, Provider, Rule, TicketFacts
+from services.dispatch.domain.routing import Engineer, Provider, Rule, Stage, TicketFacts
 from services.dispatch.domain.sla_clock import BusinessCalendar
 from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec
 from services.dispatch.domain.sla_tracking import TicketClocks
@@ -62,9 +62,15 @@ class Rules(Protocol):
     async def get(self, rule_id: str) -> StoredRule | None: ...
 
     async def find(
-        self, *, provider_id: str, show_disabled: bool, offset: int, limit: int
+        self,
+        *,
+        provider_id: str,
+        show_disabled: bool,
+        offset: int,
+        limit: int,
+        stage: Stage | None = None,
     ) -> list[StoredRule]:
-        """In evaluation order (position, then age)."""
+        """In evaluation order (position, then age); `stage` None: both stages."""
 
     async def remove(self, rule_id: str) -> None: ...
 

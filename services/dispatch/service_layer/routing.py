@@ -118,7 +118,13 @@ async def _engineer_for(uow: DispatchUnit, earlier: Decision, now: datetime) -> 
     await uow.lock_provider(earlier.provider_id)
     engineers = await uow.directory.engineers_of(earlier.provider_id)
     base = Decision(
-        earlier.ticket_id, rule.id, rule.version, earlier.provider_id, strategy=strategy
+        earlier.ticket_id,
+        rule.id,
+        rule.version,
+        earlier.provider_id,
+        strategy=strategy,
+        provider_rule_id=earlier.provider_rule_id,
+        provider_rule_version=earlier.provider_rule_version,
     )
     chosen = choose_engineer(base, rule, strategy, engineers, now)
     return chosen if chosen.engineer_id else None
@@ -216,6 +222,8 @@ async def _redispatch(
         earlier.provider_id,
         engineer_id=held,
         strategy=earlier.strategy,
+        provider_rule_id=earlier.provider_rule_id,
+        provider_rule_version=earlier.provider_rule_version,
     )
     if stored is None or redispatched >= limit:
         why = "the rule is gone" if stored is None else f"re-dispatched {redispatched} times"

@@ -1,5 +1,8 @@
-"""Dispatch rules as data: platform staff with dispatch.write edit them; every edit is a new
-version (kept in the rule's history), and every decision names the version it used."""
+"""Dispatch rules as data; every edit is a new version (kept in the rule's history), and every
+decision names the version it used. Platform staff with dispatch.write edit every rule; a
+provider's admins with dispatch.write keep their own provider's ENGINEER-stage rules (how its
+engineers get the tickets the platform's rules send it) and see no other rule (404).
+Enterprise users and engineers are refused (403)."""
 
 from __future__ import annotations
 
@@ -12,20 +15,36 @@ from servicekit.authz import require_permission
 from servicekit.errors import FieldViolation, invalid_argument, not_found, permission_denied
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.dispatch.domain.routing import Rule, Strategy
+from services.dispatch.domain.routing import Rule, Stage, Strategy
 from services.dispatch.service_layer.deps import Deps
 from services.dispatch.service_layer.ports import DispatchUnit, StoredRule
 
 
 async def create_rule(
-    deps: Deps, p: Principal, *, draft: Rule, request_id: str = "", fingerprint: str = ""
+    deps: Deps,
+    p: Principal,
+    *,
+    draft: Rule,
+    request_id: str = "",
+    fingerprint: str = "",
+    stage_given: bool = True,
 ) -> StoredRule:
+    """`stage_given` False: the caller named no stage — a provider's admin means his own
+    (ENGINEER) stage, platform staff the PROVIDER stage; a provider's admin who names no
+    provider means his own."""
     require_editor(p)
+    if p.kind == "provider":
+        draft = replace(
+            draft,
+            stage=draft.stage if stage_given else Stage.ENGINEER,
+            provider_id=draft.provider_id or p.organization_id,
+        )
+    _require_owner(p, draft)
     key = RequestKey(caller_scope(p.organization_id, p.user_id), "create-rule", request_id,
                      fingerprint)  # fmt: skip
     async with deps.uow() as uow:
         if existing := await uow.requests.remembered(key):
-            return await _get(uow, existing)
+            return await _get(uow, existing, p)
         rule = replace(draft, id=uuid.uuid4().hex, version=1)
         await validate(uow, rule)
         stored = await uow.rules.add(rule, p.user_id)
@@ -37,7 +56,7 @@ async def create_rule(
 async def get_rule(deps: Deps, p: Principal, rule_id: str) -> StoredRule:
     _require_reader(p)
     async with deps.uow() as uow:
-        return await _get(uow, rule_id)
+        return await _get(uow, rule_id, p)
 
 
 async def list_rules(
@@ -48,15 +67,19 @@ async def list_rules(
     show_disabled: bool,
     page_size: int,
     page_token: str,
+    stage: Stage | None = None,
 ) -> tuple[list[StoredRule], str]:
     _require_reader(p)
     page = page_of(page_size, page_token, default=100, maximum=500)
+    if not p.is_platform:  # a provider lists its own rules, whatever it asks for
+        provider_id, stage = p.organization_id, Stage.ENGINEER
     async with deps.uow() as uow:
         found = await uow.rules.find(
             provider_id=provider_id,
             show_disabled=show_disabled,
             offset=page.offset,
             limit=page.limit,
+            stage=stage,
         )
     return found, page.next_token(len(found))
 
@@ -71,8 +94,9 @@ async def update_rule(deps: Deps, p: Principal, *, draft: Rule, fields: set[str]
             [FieldViolation("update_mask", f"cannot update: {', '.join(sorted(unknown))}")],
         )
     async with deps.uow() as uow:
-        current = (await _get(uow, draft.id)).rule
+        current = (await _get(uow, draft.id, p)).rule
         rule = _merge(current, draft, fields or EDITABLE)
+        _require_owner(p, rule)
         await validate(uow, rule)
         stored = await uow.rules.save(replace(rule, version=current.version + 1), p.user_id)
         await uow.commit()
@@ -82,7 +106,7 @@ async def update_rule(deps: Deps, p: Principal, *, draft: Rule, fields: set[str]
 async def delete_rule(deps: Deps, p: Principal, rule_id: str) -> None:
     require_editor(p)
     async with deps.uow() as uow:
-        await _get(uow, rule_id)
+        await _get(uow, rule_id, p)
         await uow.rules.remove(rule_id)
         await uow.commit()
 
@@ -162,20 +186,42 @@ async def validate(uow: DispatchUnit, rule: Rule) -> None:
         raise invalid_argument("DISPATCH_RULE_INVALID", violations)
 
 
-async def _get(uow: DispatchUnit, rule_id: str) -> StoredRule:
+async def _get(uow: DispatchUnit, rule_id: str, p: Principal) -> StoredRule:
     found = await uow.rules.get(rule_id)
-    if found is None:
+    if found is None or not owns(p, found.rule):
         raise not_found("DISPATCH_RULE_NOT_FOUND", f"no dispatch rule {rule_id!r}")
     return found
 
 
+def owns(p: Principal, rule: Rule) -> bool:
+    """Platform staff keep every rule; a provider its own ENGINEER-stage rules."""
+    return p.is_platform or (
+        p.kind == "provider"
+        and rule.stage is Stage.ENGINEER
+        and rule.provider_id == p.organization_id
+    )
+
+
+def _require_owner(p: Principal, rule: Rule) -> None:
+    if not owns(p, rule):
+        raise permission_denied(
+            "DISPATCH_RULE_NOT_YOURS",
+            "a provider keeps only its own engineer-stage rules (stage ENGINEER, its provider_id)",
+        )
+
+
 def _require_reader(p: Principal) -> None:
     require_permission(p, "dispatch.read")
-    if not p.is_platform:
-        raise permission_denied("PLATFORM_ONLY", "dispatch rules are the platform's")
+    _require_dispatcher(p)
 
 
 def require_editor(p: Principal) -> None:
     require_permission(p, "dispatch.write")
-    if not p.is_platform:
-        raise permission_denied("PLATFORM_ONLY", "dispatch rules are the platform's")
+    _require_dispatcher(p)
+
+
+def _require_dispatcher(p: Principal) -> None:
+    if not (p.is_platform or p.kind == "provider"):
+        raise permission_denied(
+            "DISPATCH_RULES_REFUSED", "dispatch rules are the platform's and providers'"
+        )

@@ -133,7 +133,8 @@ _ENTERPRISE_ADMIN_EXTRA = {
 }  # fmt: skip
 _PROVIDER_ADMIN_EXTRA = {
     "provider", "org.provider.read", "org.provider.write", "engineer.read", "engineer.write",
-    "org.enterprise.read", "ticket.assign", "report.read", "dispatch.read", "access",
+    "org.enterprise.read", "ticket.assign", "report.read", "dispatch.read", "dispatch.write",
+    "access",
     "role.read", "role.write", "user.read", "integration", "integration.webhook.write",
 }  # fmt: skip
 

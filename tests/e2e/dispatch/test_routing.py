@@ -201,12 +201,16 @@ async def test_rules_and_decisions_are_for_those_allowed(world):
         headers = await dispatch.as_user(login)
         created = await client.post(
             "/v1/dispatch-rules",
-            json={"displayName": "x", "providerId": cast.provider_id},
+            json={
+                "displayName": "x",
+                "providerId": cast.provider_id,
+                "stage": "RULE_STAGE_PROVIDER",
+            },
             headers=headers,
         )
         assert created.status_code == 403, (login, created.text)
         read = await client.get(f"/v1/dispatch-rules/{rule['dispatchRuleId']}", headers=headers)
-        assert read.status_code == 403
+        assert read.status_code == (404 if login == "fastfix-admin" else 403), login
     seen = await _decisions(dispatch, ticket["ticketId"], login=("fastfix-admin", "demo-2026"))
     assert seen[0]["providerId"] == cast.provider_id
     for login, status in (("bluewhale-admin", 404), ("acme-user", 403), ("engineer-wang", 403)):
@@ -231,6 +235,86 @@ async def test_rules_and_decisions_are_for_those_allowed(world):
             availability, json={"available": False}, headers=await dispatch.as_user(login)
         )
         assert changed.status_code == 404, (login, changed.text)
+
+
+async def test_a_provider_admin_keeps_rules_for_his_own_engineers_and_sees_no_other(world):
+    dispatch, cast, type_id = world
+    client = dispatch.client
+    platform = await _rule(
+        dispatch,
+        serviceTypeIds=[type_id],
+        providerId=cast.provider_id,
+        strategy="ASSIGNMENT_STRATEGY_POOL",
+    )
+    fastfix = await dispatch.as_user("fastfix-admin")
+    own = await ok(
+        await client.post(
+            "/v1/dispatch-rules",
+            json={
+                "displayName": unique("我们的轮流"),
+                "enabled": True,
+                "serviceTypeIds": [type_id],
+                "strategy": "ASSIGNMENT_STRATEGY_ROUND_ROBIN",
+                "requiredSkills": ["network"],
+            },
+            headers=fastfix,
+        )
+    )
+    assert (own["stage"], own["providerId"]) == ("RULE_STAGE_ENGINEER", cast.provider_id)
+    ticket = await new_ticket(dispatch.tickets, type_id)
+    assigned = await _assigned(dispatch, ticket["ticketId"])  # the platform's rule only pools it
+    assert assigned["engineerId"] in (cast.wang, cast.li)
+    [decision] = await _decisions(
+        dispatch, ticket["ticketId"], login=("fastfix-admin", "demo-2026")
+    )
+    assert (decision["dispatchRuleId"], decision["providerRuleId"]) == (
+        own["dispatchRuleId"],
+        platform["dispatchRuleId"],
+    )
+    assert decision["strategy"] == "ASSIGNMENT_STRATEGY_ROUND_ROBIN"
+    mine = await ok(await client.get("/v1/dispatch-rules", headers=fastfix))
+    assert [r["dispatchRuleId"] for r in mine["dispatchRules"]] == [own["dispatchRuleId"]]
+    path = f"/v1/dispatch-rules/{own['dispatchRuleId']}"
+    bluewhale = await dispatch.as_user("bluewhale-admin")
+    assert not (await ok(await client.get("/v1/dispatch-rules", headers=bluewhale))).get(
+        "dispatchRules"
+    )
+    for method, kwargs in (
+        ("GET", {}),
+        ("PATCH", {"json": {"enabled": False}, "params": {"updateMask": "enabled"}}),
+        ("DELETE", {}),
+    ):
+        refused = await client.request(method, path, headers=bluewhale, **kwargs)
+        assert refused.status_code == 404, (method, refused.text)
+    for login in ("acme-admin", "acme-user", "engineer-wang"):
+        refused = await client.get(path, headers=await dispatch.as_user(login))
+        assert refused.status_code == 403, (login, refused.text)
+    handed = await client.patch(
+        path,
+        json={"providerId": "someone-else"},
+        params={"updateMask": "providerId"},
+        headers=fastfix,
+    )
+    assert handed.status_code == 403, handed.text
+    renamed = await ok(
+        await client.patch(
+            path,
+            json={"displayName": "改名"},
+            params={"updateMask": "displayName"},
+            headers=fastfix,
+        )
+    )
+    assert (renamed["displayName"], renamed["version"]) == ("改名", 2)
+    admin = await dispatch.as_user(*ADMIN)
+    engineer_stage = await ok(
+        await client.get(
+            "/v1/dispatch-rules", params={"stage": "RULE_STAGE_ENGINEER"}, headers=admin
+        )
+    )
+    assert own["dispatchRuleId"] in [r["dispatchRuleId"] for r in engineer_stage["dispatchRules"]]
+    assert platform["dispatchRuleId"] not in [
+        r["dispatchRuleId"] for r in engineer_stage["dispatchRules"]
+    ]
 
 
 async def test_rule_edits_make_versions_and_bad_rules_name_the_field(world):
@@ -381,8 +465,15 @@ async def test_a_dry_run_shows_each_past_ticket_today_and_with_the_draft_and_ass
     )
     assert unknown.status_code == 400
     assert violations(unknown.json()) == ["draftRules[0].providerId"]
-    for login in (("fastfix-admin",), ("acme-user",)):
-        refused = await dispatch.client.post(
-            "/v1/dispatch-rules:dryRun", json=body, headers=await dispatch.as_user(*login)
+    # A provider's draft is a rule of its own: it never chooses the provider, so a ticket no
+    # platform rule sends to fastfix is not among fastfix's results.
+    theirs = await ok(
+        await dispatch.client.post(
+            "/v1/dispatch-rules:dryRun", json=body, headers=await dispatch.as_user("fastfix-admin")
         )
-        assert refused.status_code == 403, login
+    )
+    assert ticket["ticketId"] not in [r["ticketId"] for r in theirs.get("results", [])]
+    refused = await dispatch.client.post(
+        "/v1/dispatch-rules:dryRun", json=body, headers=await dispatch.as_user("acme-user")
+    )
+    assert refused.status_code == 403

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.dispatch.domain.events import DecisionState, DispatchEvent, RecordedDecision
-from services.dispatch.domain.routing import Availability, Engineer, Provider, Rule
+from services.dispatch.domain.routing import Availability, Engineer, Provider, Rule, Stage
 from services.dispatch.domain.sla_clock import BusinessCalendar
 from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec
 from services.dispatch.domain.sla_tracking import TicketClocks
@@ -66,13 +66,20 @@ class FakeRules(_Repo):
         return self._s.rules.get(rule_id)
 
     async def find(
-        self, *, provider_id: str, show_disabled: bool, offset: int, limit: int
+        self,
+        *,
+        provider_id: str,
+        show_disabled: bool,
+        offset: int,
+        limit: int,
+        stage: Stage | None = None,
     ) -> list[StoredRule]:
         found = [
             s
             for s in self._s.rules.values()
             if (not provider_id or s.rule.provider_id == provider_id)
             and (show_disabled or s.rule.enabled)
+            and (stage is None or s.rule.stage is stage)
         ]
         found.sort(key=lambda s: (s.rule.position, s.created_at, s.rule.id))
         return found[offset : offset + limit]

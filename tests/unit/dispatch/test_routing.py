@@ -12,6 +12,7 @@ from services.dispatch.domain.routing import (
     Exclusion,
     Provider,
     Rule,
+    Stage,
     Strategy,
     TicketFacts,
     TimeWindow,
@@ -157,3 +158,19 @@ def test_claim_window_waits_then_the_rules_strategy_chooses():
     assert decision.engineer_id == "" and decision.claim_until == NOW + timedelta(minutes=10)
     later = after_claim_window(decision, claim, [engineer("wang")], NOW + timedelta(minutes=10))
     assert later.engineer_id == "wang" and later.strategy is Strategy.LEAST_LOADED
+
+
+def test_a_providers_own_rules_choose_how_never_where():
+    own = rule("fastfix rota", Strategy.ROUND_ROBIN, stage=Stage.ENGINEER,
+               conditions=Conditions(priorities=frozenset({"high"})))  # fmt: skip
+    theirs = rule("bluewhale's", Strategy.POOL, stage=Stage.ENGINEER, provider_id="bluewhale")
+    platform = rule("to fastfix", Strategy.LEAST_LOADED)
+    crew = [engineer("wang", last_assigned_seq=5), engineer("li", last_assigned_seq=1)]
+    decision = decide(ticket(), [own, theirs, platform], PROVIDERS, crew, NOW)
+    assert (decision.rule_id, decision.provider_rule_id) == ("fastfix rota", "to fastfix")
+    assert (decision.strategy, decision.engineer_id) == (Strategy.ROUND_ROBIN, "li")
+    assert "'to fastfix' chose the provider" in decision.explanation
+    low = decide(ticket(priority="low"), [own, platform], PROVIDERS, crew, NOW)
+    assert (low.rule_id, low.provider_rule_id) == ("to fastfix", "to fastfix")  # its own: none
+    alone = decide(ticket(), [own, theirs], PROVIDERS, crew, NOW)
+    assert alone.is_manual  # a provider's rule never chooses the provider

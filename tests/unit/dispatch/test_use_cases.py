@@ -16,6 +16,7 @@ from services.dispatch.domain.routing import (
     Engineer,
     Provider,
     Rule,
+    Stage,
     Strategy,
     TicketFacts,
 )
@@ -35,6 +36,10 @@ PROVIDER_ADMIN = Principal(
     "padmin", "provider", "prov", permissions=frozenset({"dispatch.read", "engineer.write"})
 )
 OTHER_PROVIDER = Principal("other", "provider", "prov-2", permissions=frozenset({"dispatch.read"}))
+PROVIDER_EDITOR = Principal("pedit", "provider", "prov",
+                            permissions=frozenset({"dispatch.read", "dispatch.write"}))  # fmt: skip
+OTHER_EDITOR = Principal("oedit", "provider", "prov-2",
+                         permissions=frozenset({"dispatch.read", "dispatch.write"}))  # fmt: skip
 REQUESTER = Principal("req", "enterprise", "ent", permissions=frozenset({"ticket.create"}))
 ENGINEER = Principal("e1", "engineer", "prov")
 
@@ -234,12 +239,103 @@ async def test_rules_are_versioned_and_validated(w: World):
     assert gone.value.code is ErrorCode.NOT_FOUND
 
 
-async def test_only_the_platform_edits_rules(w: World):
+async def test_enterprise_users_engineers_and_readers_edit_no_rules(w: World):
     for who in (PROVIDER_ADMIN, REQUESTER, ENGINEER):
         with pytest.raises(DomainError) as refused:
             await rules.create_rule(w.deps, who, draft=_rule())
         assert refused.value.code is ErrorCode.PERMISSION_DENIED
     assert not w.state.rules
+    with pytest.raises(DomainError) as refused:
+        await rules.list_rules(w.deps, REQUESTER, provider_id="", show_disabled=True,
+                               page_size=10, page_token="")  # fmt: skip
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_a_provider_keeps_its_own_engineer_stage_rules_and_sees_no_other(w: World):
+    platform = await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.POOL))
+    assert platform.rule.stage is Stage.PROVIDER
+    own = await rules.create_rule(  # no stage or provider named: his own
+        w.deps, PROVIDER_EDITOR, draft=_rule(provider_id=""), stage_given=False
+    )
+    assert (own.rule.stage, own.rule.provider_id) == (Stage.ENGINEER, "prov")
+    for draft in (_rule(stage=Stage.PROVIDER), _rule(stage=Stage.ENGINEER, provider_id="prov-2")):
+        with pytest.raises(DomainError) as refused:
+            await rules.create_rule(w.deps, PROVIDER_EDITOR, draft=draft)
+        assert refused.value.code is ErrorCode.PERMISSION_DENIED
+    listed, _ = await rules.list_rules(w.deps, PROVIDER_EDITOR, provider_id="", show_disabled=True,
+                                       page_size=10, page_token="")  # fmt: skip
+    assert [s.rule.id for s in listed] == [own.rule.id]
+    for rule_id, who in ((platform.rule.id, PROVIDER_EDITOR), (own.rule.id, OTHER_EDITOR)):
+        with pytest.raises(DomainError) as hidden:
+            await rules.get_rule(w.deps, who, rule_id)
+        assert hidden.value.code is ErrorCode.NOT_FOUND
+        with pytest.raises(DomainError) as hidden:
+            await rules.update_rule(w.deps, who, draft=_rule(id=rule_id), fields={"enabled"})
+        assert hidden.value.code is ErrorCode.NOT_FOUND
+        with pytest.raises(DomainError) as hidden:
+            await rules.delete_rule(w.deps, who, rule_id)
+        assert hidden.value.code is ErrorCode.NOT_FOUND
+    with pytest.raises(DomainError) as refused:  # nor hand it to another provider
+        await rules.update_rule(w.deps, PROVIDER_EDITOR,
+                                draft=_rule(id=own.rule.id, provider_id="prov-2"),
+                                fields={"provider_id"})  # fmt: skip
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED
+    with pytest.raises(DomainError) as fixed:
+        await rules.update_rule(w.deps, ADMIN, draft=_rule(id=own.rule.id), fields={"stage"})
+    assert fixed.value.code is ErrorCode.INVALID_ARGUMENT
+    renamed = await rules.update_rule(w.deps, PROVIDER_EDITOR,
+                                      draft=_rule(id=own.rule.id, name="mine"),
+                                      fields={"display_name"})  # fmt: skip
+    assert (renamed.rule.name, renamed.rule.version) == ("mine", 2)
+    everything, _ = await rules.list_rules(
+        w.deps, ADMIN, provider_id="", show_disabled=True, page_size=10, page_token="",
+        stage=Stage.ENGINEER,
+    )  # fmt: skip
+    assert [s.rule.id for s in everything] == [own.rule.id]
+
+
+async def test_the_providers_own_rule_chooses_how_its_engineers_get_the_ticket(w: World):
+    platform = await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.POOL))
+    own = await rules.create_rule(w.deps, PROVIDER_EDITOR,
+                                  draft=_rule(Strategy.ROUND_ROBIN, name="our turn"),
+                                  stage_given=False)  # fmt: skip
+    await rules.create_rule(w.deps, OTHER_EDITOR, draft=_rule(Strategy.LEAST_LOADED,
+                            provider_id="prov-2"), stage_given=False)  # fmt: skip
+    _ticket(w, "t1")
+    decided = await _route(w, "t1")
+    assert decided is not None
+    d = decided.decision
+    assert (d.provider_id, d.rule_id, d.provider_rule_id) == ("prov", own.rule.id, platform.rule.id)
+    assert d.engineer_id in ("e1", "e2", "e3") and d.strategy is Strategy.ROUND_ROBIN
+    assert "our turn" in d.explanation
+    assert decided.kind is DecisionKind.ENGINEER_CHOSEN
+
+
+async def test_a_providers_dry_run_shows_its_own_tickets_and_engineers(w: World):
+    from services.dispatch.service_layer.dry_run import dry_run
+
+    await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.POOL))
+    w.state.providers["prov-2"] = Provider("prov-2", True, frozenset({"ent-2"}))
+    w.state.engineers["x1"] = Engineer("x1", "prov-2", frozenset({"network"}))
+    only_ent_2 = Conditions(enterprise_ids=frozenset({"ent-2"}))
+    await rules.create_rule(
+        w.deps,
+        ADMIN,
+        draft=_rule(Strategy.LEAST_LOADED, provider_id="prov-2", conditions=only_ent_2),
+    )
+    _ticket(w, "ours")
+    _ticket(w, "theirs", enterprise="ent-2")
+    start, end = w.clock() - timedelta(hours=1), w.clock() + timedelta(hours=1)
+    [compared] = await dry_run(w.deps, PROVIDER_EDITOR, drafts=[_rule(provider_id="")],
+                               start=start, end=end, limit=10)  # fmt: skip
+    assert compared.ticket_id == "ours" and compared.changed
+    assert compared.draft.engineer_id in ("e1", "e2", "e3")
+    assert {c.engineer_id for c in compared.draft.candidates} <= {"e1", "e2", "e3"}
+    with pytest.raises(DomainError) as refused:
+        await dry_run(w.deps, PROVIDER_EDITOR, drafts=[_rule(provider_id="prov-2")],
+                      start=start, end=end, limit=10)  # fmt: skip
+    assert [v.field for v in refused.value.violations] == ["draft_rules[0].provider_id"]
+    assert not w.state.decisions
 
 
 async def test_decisions_are_shown_to_the_platform_and_the_provider_only(w: World):
@@ -435,6 +531,6 @@ async def test_a_dry_run_decides_past_tickets_both_ways_and_changes_nothing(w: W
                                                    conditions=Conditions(enterprise_ids=frozenset({"ent"})))],
                       start=start, end=end, limit=10)  # fmt: skip
     assert [v.field for v in refused.value.violations] == ["draft_rules[0].enterprise_ids"]
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as refused:  # dispatch.read only
         await dry_run(w.deps, PROVIDER_ADMIN, drafts=[_rule()], start=start, end=end, limit=10)
     assert refused.value.code is ErrorCode.PERMISSION_DENIED

@@ -41,6 +41,8 @@ def _decision(row: Row[Any]) -> RecordedDecision:
             candidates=tuple(Candidate(c["engineer_id"], c["scores"]) for c in row.candidates),
             excluded=tuple(Excluded(e["subject_id"], Exclusion[e["reason"]]) for e in row.excluded),
             explanation=row.explanation,
+            provider_rule_id=row.provider_rule_id,
+            provider_rule_version=row.provider_rule_version,
         ),
         created_at=row.created_at,
         attempts=row.attempts,
@@ -78,6 +80,8 @@ class DecisionRepository:
                 created_at=recorded.created_at,
                 recheck_at=recorded.recheck_at,
                 replaces_engineer_id=recorded.replaces,
+                provider_rule_id=d.provider_rule_id,
+                provider_rule_version=d.provider_rule_version,
             )
         )
 

@@ -10,7 +10,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dispatch.adapters.tables import rule_versions, rules
-from services.dispatch.domain.routing import Conditions, Rule, Strategy, TimeWindow
+from services.dispatch.domain.routing import Conditions, Rule, Stage, Strategy, TimeWindow
 from services.dispatch.service_layer.ports import StoredRule
 
 
@@ -73,6 +73,7 @@ def rule_of(row: Row[Any]) -> Rule:
         enabled=row.enabled,
         position=row.position,
         escalate_after=timedelta(seconds=escalate) if escalate is not None else None,
+        stage=Stage(row.stage),
     )
 
 
@@ -101,11 +102,19 @@ class RuleRepository:
         return _stored(row) if row else None
 
     async def find(
-        self, *, provider_id: str, show_disabled: bool, offset: int, limit: int
+        self,
+        *,
+        provider_id: str,
+        show_disabled: bool,
+        offset: int,
+        limit: int,
+        stage: Stage | None = None,
     ) -> list[StoredRule]:
         query = select(rules).where(rules.c.deleted_at.is_(None))
         if provider_id:
             query = query.where(rules.c.provider_id == provider_id)
+        if stage is not None:
+            query = query.where(rules.c.stage == stage.value)
         if not show_disabled:
             query = query.where(rules.c.enabled)
         rows = await self._db.execute(
@@ -127,6 +136,7 @@ class RuleRepository:
             "provider_id": rule.provider_id,
             "enabled": rule.enabled,
             "position": rule.position,
+            "stage": rule.stage.value,
         }
         await self._db.execute(
             insert(rule_versions).values(
@@ -146,6 +156,7 @@ class RuleRepository:
             "enabled": rule.enabled,
             "definition": definition(rule),
             "provider_id": rule.provider_id,
+            "stage": rule.stage.value,
         }
 
 
