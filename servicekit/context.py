@@ -24,6 +24,10 @@ class ClientAddress:
     user_agent: str = ""
 
 
+# The caller's bearer token as it came, for a service that asks another on the caller's behalf
+# (tickets asks dispatch whether an engineer may claim a ticket).
+token_var: contextvars.ContextVar[str] = contextvars.ContextVar("token", default="")
+
 client_var: contextvars.ContextVar[ClientAddress | None] = contextvars.ContextVar(
     "client", default=None
 )
@@ -35,6 +39,10 @@ def new_request_id() -> str:
 
 def current_principal() -> Principal | None:
     return principal_var.get()
+
+
+def current_token() -> str:
+    return token_var.get()
 
 
 def current_client() -> ClientAddress:

@@ -21,6 +21,7 @@ from servicekit.context import (
     new_request_id,
     principal_var,
     request_id_var,
+    token_var,
 )
 from servicekit.errors import DomainError, ErrorCode, unauthenticated
 from servicekit.rpc.status import (
@@ -223,7 +224,7 @@ class AuthInterceptor(ScopedInterceptor):
     @contextlib.asynccontextmanager
     async def scope(self, method: str, context: Context) -> AsyncIterator[None]:
         header = _metadata(context).get("authorization", "")
-        principal = None
+        principal, token = None, ""
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
@@ -232,9 +233,11 @@ class AuthInterceptor(ScopedInterceptor):
         elif not self._is_public(method):
             raise unauthenticated("TOKEN_MISSING", "this call needs an access token")
         reset = principal_var.set(principal)
+        reset_token = token_var.set(token)
         try:
             yield
         finally:
+            token_var.reset(reset_token)
             principal_var.reset(reset)
 
     def _is_public(self, method: str) -> bool:

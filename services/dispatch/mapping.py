@@ -36,6 +36,7 @@ KINDS = {
     DecisionKind.NO_MATCH: pb.DECISION_KIND_NO_MATCH,
     DecisionKind.ESCALATED: pb.DECISION_KIND_ESCALATED,
     DecisionKind.ESCALATED_TO_ADMIN: pb.DECISION_KIND_ESCALATED_TO_ADMIN,
+    DecisionKind.PRIORITY_RAISED: pb.DECISION_KIND_PRIORITY_RAISED,
 }
 STATES = {
     DecisionState.PENDING: pb.DECISION_STATE_PENDING,
@@ -89,6 +90,7 @@ def rule_draft(m: pb.DispatchRule) -> Rule:
         position=m.priority,
         escalate_after=timedelta_of(m, "escalate_after"),
         stage=STAGE_OF.get(m.stage, Stage.PROVIDER),
+        claim_limit=m.claim_limit,
     )
 
 
@@ -126,6 +128,7 @@ def rule_pb(stored: StoredRule) -> pb.DispatchRule:
         else pb.ASSIGNMENT_STRATEGY_UNSPECIFIED,
         version=rule.version,
         stage=STAGES[rule.stage],
+        claim_limit=rule.claim_limit,
     )
     if c.window is not None:
         message.time_window.CopyFrom(
@@ -167,6 +170,9 @@ def decision_pb(recorded: RecordedDecision) -> pb.DispatchDecision:
         replaces_engineer_id=recorded.replaces,
         provider_rule_id=d.provider_rule_id,
         provider_rule_version=d.provider_rule_version,
+        priority=catalog_pb2.Priority.Value(f"PRIORITY_{d.priority.upper()}")
+        if d.priority
+        else catalog_pb2.PRIORITY_UNSPECIFIED,
     )
 
 
@@ -186,6 +192,8 @@ def availability_pb(engineer: Engineer, *, capacity_unlimited: int) -> pb.Engine
         open_tickets=engineer.open_tickets,
         away_until=timestamp(engineer.away_until),
         skills=sorted(engineer.skills),
+        shift_calendar_id=engineer.shift_calendar_id,
+        on_shift=engineer.on_shift,
     )
 
 

@@ -9,13 +9,20 @@ from ticketing.dispatch.v1 import sla_pb2 as pb
 from ticketing.tickets.v1 import catalog_pb2, tickets_pb2
 
 from servicekit.proto_values import datetime_of, duration, stamps, timedelta_of, timestamp
-from services.dispatch.domain.sla import Target, TargetState
+from services.dispatch.domain.sla import EscalationAction, Target, TargetState
 from services.dispatch.domain.sla_clock import Hours
 from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec, Problem, escalation, hours
 from services.dispatch.domain.sla_tracking import SlaFacts
 from services.dispatch.service_layer.ports import Stored
 from services.dispatch.service_layer.sla import SlaView
 
+NOTIFY = EscalationAction.NOTIFY_ROLE
+ACTIONS = {
+    NOTIFY: pb.SLA_ESCALATION_ACTION_NOTIFY,
+    EscalationAction.RAISE_PRIORITY: pb.SLA_ESCALATION_ACTION_RAISE_PRIORITY,
+    EscalationAction.REDISPATCH: pb.SLA_ESCALATION_ACTION_REDISPATCH,
+}
+ACTION_OF = {v: k for k, v in ACTIONS.items()}
 TARGETS = {Target.RESPONSE: pb.SLA_TARGET_RESPONSE, Target.RESOLUTION: pb.SLA_TARGET_RESOLUTION}
 STATES = {
     TargetState.RUNNING: pb.SLA_TARGET_STATE_RUNNING,
@@ -126,7 +133,10 @@ def policy_spec(m: pb.SlaPolicy) -> PolicySpec:
         service_level_ids=frozenset(m.service_level_ids),
         calendar_id=m.business_calendar_id,
         warn_at=tuple(m.warning_fractions) or (0.75, 0.9),
-        escalations=tuple(escalation(e.offset.ToTimedelta(), e.role) for e in m.escalations),
+        escalations=tuple(
+            escalation(e.offset.ToTimedelta(), e.role, ACTION_OF.get(e.action, NOTIFY))
+            for e in m.escalations
+        ),
         pause_while_pending_approval=m.pause_while_pending_approval,
     )
 
@@ -140,7 +150,8 @@ def policy_pb(stored: Stored[PolicySpec], moved: int = 0) -> pb.SlaPolicy:
         business_calendar_id=p.calendar_id,
         warning_fractions=list(p.warn_at),
         escalations=[
-            pb.SlaEscalation(offset=duration(e.offset), role=e.role) for e in p.escalations
+            pb.SlaEscalation(offset=duration(e.offset), role=e.role, action=ACTIONS[e.action])
+            for e in p.escalations
         ],
         pause_while_pending_approval=p.pause_while_pending_approval,
         version=p.version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from ticketing.dispatch.v1 import sla_pb2
+from ticketing.dispatch.v1 import dispatch_pb2, sla_pb2
 from ticketing.events.v1 import dispatch_events_pb2 as sla_ev
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import ticket_events_pb2 as ev
@@ -174,6 +174,36 @@ def sla_notice_of(event: SlaAlert, envelope: envelope_pb2.EventEnvelope) -> Tick
         sla_target=_SLA_TARGETS.get(event.target, ""),
         due_at=datetime_of(event, "due_time"),
         escalated_to=getattr(event, "role", ""),
+    )
+
+
+def escalation_notice_of(
+    event: sla_ev.AssignmentDecided, envelope: envelope_pb2.EventEnvelope
+) -> TicketNotice | None:
+    """The notice for a dispatch decision that leaves the ticket to the provider's admins
+    (ESCALATED_TO_ADMIN); None for every other decision (nobody is told of those here: the
+    assignment they make is tickets' event)."""
+    decision = event.decision
+    if decision.kind != dispatch_pb2.DECISION_KIND_ESCALATED_TO_ADMIN:
+        return None
+    ticket = event.ticket
+    facts = TicketFacts(
+        ticket_id=decision.ticket_id,
+        number=ticket.number,
+        title=ticket.title,
+        status=tickets_pb2.TicketStatus.Name(ticket.status).removeprefix("TICKET_STATUS_").lower(),
+        enterprise_id=ticket.enterprise_id,
+        requester_id=ticket.requester_user_id,
+        provider_id=decision.provider_id,
+        engineer_id=ticket.engineer_id,
+        priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
+    )
+    return TicketNotice(
+        NoticeKind.DISPATCH_ESCALATED,
+        ticket=facts,
+        actor=Actor(),
+        occurred_at=datetime_of(envelope, "occurred_time") or datetime.now(UTC),
+        text=decision.explanation,
     )
 
 

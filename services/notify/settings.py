@@ -19,6 +19,7 @@ class NotifySettings(BaseServiceSettings):
         "ticketing.identity.role.v1",
         "ticketing.tickets.ticket.v1",
         "ticketing.dispatch.sla.v1",
+        "ticketing.dispatch.decision.v1",
     )
     # Outbound channels deliveries are made for, when configured: email needs smtp_host, SMS
     # sms_access_key_id, WeChat wechat_app_id.

@@ -17,6 +17,7 @@ from servicekit.read_model import read_model_consumer
 from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
 from servicekit.transient import is_transient
+from services.tickets.adapters.claims import DispatchClaims
 from services.tickets.adapters.identity_directory import identity_routes
 from services.tickets.adapters.storage import FilesystemStore
 from services.tickets.adapters.unit_of_work import TicketsUnitOfWork
@@ -28,6 +29,7 @@ from services.tickets.entrypoints.servicers import (
 from services.tickets.service_layer.catalog_cache import CatalogCache
 from services.tickets.service_layer.deps import Deps
 from services.tickets.service_layer.lifecycle import close_due, fold_counts
+from services.tickets.service_layer.ports import NoClaimLimits
 from services.tickets.settings import TicketsSettings
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ def build_deps(settings: TicketsSettings) -> Runtime:
         settings=settings,
         store=FilesystemStore(Path(settings.attachments_dir)),
         catalog_cache=CatalogCache(settings.catalog_cache_seconds),
+        claims=DispatchClaims(settings.dispatch_address)
+        if settings.dispatch_address
+        else NoClaimLimits(),
     )
 
 

@@ -296,6 +296,13 @@ def requested_priority(m: tickets_pb2.Ticket) -> Priority | None:
     return PRIORITY_FROM.get(m.priority)
 
 
+def required_priority(value: int) -> Priority:
+    found: Priority | None = PRIORITY_FROM.get(value)
+    if found is None:
+        raise invalid_argument("TICKET_INVALID", [FieldViolation("priority", "is not a priority")])
+    return found
+
+
 def attachment_pb(a: Attachment) -> tickets_pb2.Attachment:
     return tickets_pb2.Attachment(
         ticket_id=a.ticket_id,

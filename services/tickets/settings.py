@@ -24,6 +24,9 @@ class TicketsSettings(BaseServiceSettings):
     list_search_count_cap: int = 100
     # How many count deltas the timer folds into ticket_counts per statement.
     count_fold_batch: int = 50_000
+    # Dispatch's gRPC address: asked before an engineer claims a pool ticket (capacity, the
+    # rule's claim limit). Empty: claims are not limited beyond tickets' own rules.
+    dispatch_address: str = ""
     identity_topics: tuple[str, ...] = (
         "ticketing.identity.user.v1",
         "ticketing.identity.engineer.v1",

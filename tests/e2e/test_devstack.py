@@ -140,6 +140,7 @@ def _ticket_flows_through_every_process(
     if dispatched:
         _wait_dispatched(base, ticket["ticketId"], admin)
         _demo_sla_and_a_breach_told(base, ticket, requester, admin)
+        _unstarted_ticket_left_to_the_provider_admin_who_is_told(base, requester, admin)
     _wait_receipt(base, ticket, requester)
     if maildir is not None:
         _wait_email(base, maildir, ticket, admin)
@@ -252,6 +253,59 @@ def _demo_sla_and_a_breach_told(
             return
         time.sleep(0.3)
     raise AssertionError(f"the breach never reached the SLA report: {report}")
+
+
+def _unstarted_ticket_left_to_the_provider_admin_who_is_told(
+    base: str, requester: dict[str, str], admin: dict[str, str]
+) -> None:
+    """A rule whose engineers must start within a second: nobody does, the ticket moves to the
+    next engineer, then — every engineer tried — dispatch leaves it to the provider's admins
+    (ESCALATED_TO_ADMIN), and notify tells 快修's admin (dispatch's relay →
+    ticketing.dispatch.decision.v1 → notify's notifier)."""
+    levels = httpx.get(f"{base}/v1/service-levels", headers=admin, timeout=10).json()
+    standard = next(  # no approval: dispatched as soon as it is raised
+        lv["serviceLevelId"] for lv in levels["serviceLevels"] if lv["displayName"] == "标准服务"
+    )
+    root = httpx.post(f"{base}/v1/service-types", headers=admin, timeout=10,
+                      json={"displayName": "演示再分派"})  # fmt: skip
+    made = httpx.post(f"{base}/v1/service-types", headers=admin, timeout=10, json={
+        "displayName": "无人接手", "parentServiceTypeId": root.json()["serviceTypeId"],
+        "defaultServiceLevelId": standard})  # fmt: skip
+    assert made.status_code == 200, made.text
+    type_id = made.json()["serviceTypeId"]
+    providers = httpx.get(f"{base}/v1/providers", params={"displayName": "快修"}, headers=admin,
+                          timeout=10).json()["providers"]  # fmt: skip
+    rule = httpx.post(f"{base}/v1/dispatch-rules", headers=admin, timeout=10, json={
+        "displayName": "一秒内开始", "enabled": True, "priority": 0, "serviceTypeIds": [type_id],
+        "providerId": providers[0]["providerId"], "strategy": "ASSIGNMENT_STRATEGY_ROUND_ROBIN",
+        "escalateAfter": "1s"})  # fmt: skip
+    assert rule.status_code == 200, rule.text
+    raised = httpx.post(f"{base}/v1/tickets", headers=requester, timeout=10,
+                        json={"title": "无人处理的工单", "serviceTypeId": type_id})  # fmt: skip
+    assert raised.status_code == 200, raised.text
+    ticket = raised.json()
+    provider_admin = _sign_in(base, "fastfix-admin")
+    deadline, titles = time.monotonic() + 45, []
+    while time.monotonic() < deadline:
+        messages = httpx.get(f"{base}/v1/messages", headers=provider_admin, timeout=10).json()
+        titles = [m["title"] for m in messages.get("messages", [])
+                  if m.get("ticketId") == ticket["ticketId"]]  # fmt: skip
+        if any("待您指派" in t for t in titles):
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"the provider's admin was not told: {titles}")
+    decisions = httpx.get(f"{base}/v1/tickets/{ticket['ticketId']}/dispatch-decisions",
+                          headers=admin, timeout=10).json()["dispatchDecisions"]  # fmt: skip
+    assert decisions[-1]["kind"] == "DECISION_KIND_ESCALATED_TO_ADMIN", decisions
+    requester_titles = [
+        m["title"]
+        for m in httpx.get(f"{base}/v1/messages", headers=requester, timeout=10).json()["messages"]
+        if m.get("ticketId") == ticket["ticketId"]
+    ]
+    assert not any("待您指派" in t for t in requester_titles)  # only the provider's admins
+    httpx.delete(f"{base}/v1/dispatch-rules/{rule.json()['dispatchRuleId']}", headers=admin,
+                 timeout=10)  # fmt: skip
 
 
 def _wait_dispatched(base: str, ticket_id: str, admin: dict[str, str]) -> None:

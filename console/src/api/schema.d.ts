@@ -2049,6 +2049,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticket_id}:escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raises an open ticket's priority (an SLA escalation): platform staff and the ticket's
+         * @description Raises an open ticket's priority (an SLA escalation): platform staff and the ticket's
+         *      provider's admins holding ticket.assign, and dispatch's service account.
+         */
+        post: operations["TicketService_EscalateTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticket_id}:rate": {
         parameters: {
             query?: never;
@@ -2727,7 +2748,12 @@ export interface components {
              * @description What was decided.
              * @enum {string}
              */
-            kind?: "DECISION_KIND_UNSPECIFIED" | "DECISION_KIND_PROVIDER_CHOSEN" | "DECISION_KIND_ENGINEER_CHOSEN" | "DECISION_KIND_NO_MATCH" | "DECISION_KIND_SLA_WARNING" | "DECISION_KIND_SLA_BREACHED" | "DECISION_KIND_ESCALATED" | "DECISION_KIND_ESCALATED_TO_ADMIN";
+            kind?: "DECISION_KIND_UNSPECIFIED" | "DECISION_KIND_PROVIDER_CHOSEN" | "DECISION_KIND_ENGINEER_CHOSEN" | "DECISION_KIND_NO_MATCH" | "DECISION_KIND_SLA_WARNING" | "DECISION_KIND_SLA_BREACHED" | "DECISION_KIND_ESCALATED" | "DECISION_KIND_ESCALATED_TO_ADMIN" | "DECISION_KIND_PRIORITY_RAISED";
+            /**
+             * @description PRIORITY_RAISED: the priority the ticket is raised to.
+             * @enum {string}
+             */
+            priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
             /** @description Provider chosen, if any. */
             providerId?: string;
             /**
@@ -2759,6 +2785,12 @@ export interface components {
         "ticketing.dispatch.v1.DispatchRule": {
             /** @description Matches tickets raised through these channels (empty: any). */
             channels?: ("CHANNEL_UNSPECIFIED" | "CHANNEL_MINI_PROGRAM" | "CHANNEL_WEB" | "CHANNEL_STAFF" | "CHANNEL_API")[];
+            /**
+             * Format: int32
+             * @description Tickets this rule leaves in the pool: an engineer may claim only among the oldest this many
+             *      of them (the rule's queue) that match his skills (against cherry-picking; 0: any of them).
+             */
+            claimLimit?: number;
             /** @description CLAIM_WINDOW: how long the ticket waits in the pool (default 15 minutes). */
             claimWindow?: string;
             /** @description Matches tickets whose form values are among these (all must hold). */
@@ -2872,6 +2904,8 @@ export interface components {
              * @description Maximum open tickets at once (0: no limit).
              */
             maxOpenTickets?: number;
+            /** @description Whether the shift calendar is open now. */
+            onShift?: boolean;
             /**
              * Format: int32
              * @description Open tickets assigned now.
@@ -2879,6 +2913,11 @@ export interface components {
             openTickets?: number;
             /** @description Provider of the engineer. */
             providerId?: string;
+            /**
+             * @description Weekly shifts: a business calendar (its hours, holidays and make-up working days); outside
+             *      them the engineer is not chosen. Empty: always on shift.
+             */
+            shiftCalendarId?: string;
             /** @description Skills, copied from identity for matching. */
             skills?: string[];
         };
@@ -2930,6 +2969,11 @@ export interface components {
         };
         /** @description An escalation level: at `offset` from the deadline, `role` is told. */
         "ticketing.dispatch.v1.SlaEscalation": {
+            /**
+             * @description What else happens (the role is told in every case).
+             * @enum {string}
+             */
+            action?: "SLA_ESCALATION_ACTION_UNSPECIFIED" | "SLA_ESCALATION_ACTION_NOTIFY" | "SLA_ESCALATION_ACTION_RAISE_PRIORITY" | "SLA_ESCALATION_ACTION_REDISPATCH";
             /** @description Business time from the deadline: negative before it, positive after. */
             offset?: string;
             /** @description Who is told: "provider_admin" (the ticket's provider's admins) or "platform_admin". */
@@ -4339,6 +4383,20 @@ export interface components {
             contentType?: string;
             /** @description Original file name (sanitised by the server). */
             filename?: string;
+            /** @description The ticket. */
+            ticketId?: string;
+        };
+        /** @description Request for EscalateTicket. */
+        "ticketing.tickets.v1.EscalateTicketRequest": {
+            /**
+             * @description The new priority: higher than the ticket's.
+             * @enum {string}
+             */
+            priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+            /** @description Why (kept in the history). */
+            reason?: string;
+            /** @description Idempotency key (AIP-155): a retried escalation with the same key changes nothing more. */
+            requestId?: string;
             /** @description The ticket. */
             ticketId?: string;
         };
@@ -9165,6 +9223,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ticketing.tickets.v1.ConfirmTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.Ticket"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    TicketService_EscalateTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ticketing.tickets.v1.EscalateTicketRequest"];
             };
         };
         responses: {

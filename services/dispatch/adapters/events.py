@@ -38,7 +38,10 @@ def envelope_of(event: DispatchEvent) -> envelope_pb2.EventEnvelope:
     if isinstance(event, AssignmentDecided):
         decision = event.decision
         return new_envelope(
-            payload=pb.AssignmentDecided(decision=mapping.decision_pb(decision)),
+            payload=pb.AssignmentDecided(
+                decision=mapping.decision_pb(decision),
+                ticket=_ticket(event.ticket) if event.ticket else None,
+            ),
             aggregate_type="ticket",
             aggregate_id=decision.decision.ticket_id,
             occurred=decision.created_at,

@@ -88,6 +88,7 @@ engineers = Table(
     Column("away_until", DateTime(timezone=True)),
     Column("capacity", Integer, nullable=False, server_default="10"),
     Column("last_assigned_seq", BigInteger, nullable=False, server_default="0"),
+    text_column("shift_calendar_id"),  # his weekly shifts: a business calendar ("": always)
 )
 
 tickets = Table(
@@ -133,6 +134,7 @@ decisions = Table(
     text_column("replaces_engineer_id"),  # a re-dispatch: the engineer it takes the ticket from
     text_column("provider_rule_id"),  # the platform rule that chose the provider
     Column("provider_rule_version", Integer, nullable=False, server_default="0"),
+    text_column("priority"),  # PRIORITY_RAISED: the priority the ticket is raised to
 )
 Index("decisions_pending", decisions.c.created_at, postgresql_where=text("state = 'pending'"))
 Index("decisions_recheck", decisions.c.recheck_at, postgresql_where=text("recheck_at IS NOT NULL"))

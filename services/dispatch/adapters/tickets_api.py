@@ -1,5 +1,6 @@
-"""Tickets' AssignTicket, called as dispatch's own service account: a platform user holding
-only the built-in role service-dispatch (identity keeps it from TICKETING_SERVICE_ACCOUNTS).
+"""Tickets' AssignTicket and EscalateTicket, called as dispatch's own service account: a
+platform user holding only the built-in role service-dispatch (identity keeps it from
+TICKETING_SERVICE_ACCOUNTS).
 The access token is fetched by signing in and renewed a minute before it expires."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc import aio
 from ticketing.identity.v1 import auth_pb2, auth_pb2_grpc
-from ticketing.tickets.v1 import tickets_pb2, tickets_pb2_grpc
+from ticketing.tickets.v1 import catalog_pb2, tickets_pb2, tickets_pb2_grpc
 
 from servicekit.rpc.client import create_channel
 from servicekit.rpc.status import status_from_metadata
@@ -90,6 +91,26 @@ class GrpcTicketsApi:
                 request, metadata=(("authorization", f"Bearer {token}"),), timeout=5
             )
         except aio.AioRpcError as error:
+            return self._outcome(error)
+        return Applied(Outcome.APPLIED)
+
+    async def escalate(
+        self, *, ticket_id: str, priority: str, request_id: str, reason: str
+    ) -> Applied:
+        request = tickets_pb2.EscalateTicketRequest(
+            ticket_id=ticket_id,
+            priority=catalog_pb2.Priority.Value(f"PRIORITY_{priority.upper()}"),
+            reason=reason[:500],
+            request_id=request_id,
+        )
+        try:
+            token = await self._token.get()
+            await self._tickets.EscalateTicket(
+                request, metadata=(("authorization", f"Bearer {token}"),), timeout=5
+            )
+        except aio.AioRpcError as error:
+            if reason_of(error) == "TICKET_INVALID":  # raised as high already, by someone
+                return Applied(Outcome.GAVE_WAY, "TICKET_INVALID")
             return self._outcome(error)
         return Applied(Outcome.APPLIED)
 

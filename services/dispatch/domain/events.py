@@ -18,6 +18,7 @@ class DecisionKind(enum.Enum):
     NO_MATCH = "no_match"
     ESCALATED = "escalated"  # re-dispatched to the next candidate
     ESCALATED_TO_ADMIN = "escalated_to_admin"  # re-dispatched enough: the provider's admins act
+    PRIORITY_RAISED = "priority_raised"  # an SLA escalation level raises the ticket's priority
 
 
 class DecisionState(enum.Enum):
@@ -61,13 +62,6 @@ class RecordedDecision:
 
 
 @dataclass(frozen=True)
-class AssignmentDecided:
-    """A decision was taken (topic ticketing.dispatch.decision.v1, keyed by ticket)."""
-
-    decision: RecordedDecision
-
-
-@dataclass(frozen=True)
 class SlaTicket:
     """The ticket an SLA event is about, as dispatch last saw it."""
 
@@ -79,6 +73,15 @@ class SlaTicket:
     provider_id: str = ""
     engineer_id: str = ""
     requester_id: str = ""
+
+
+@dataclass(frozen=True)
+class AssignmentDecided:
+    """A decision was taken (topic ticketing.dispatch.decision.v1, keyed by ticket); one that
+    leaves the ticket to the provider's admins carries the ticket, for telling them."""
+
+    decision: RecordedDecision
+    ticket: SlaTicket | None = None
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ class Rule:
     position: int = 0  # lower first
     escalate_after: timedelta | None = None  # re-dispatch when nobody starts in time
     stage: Stage = Stage.PROVIDER
+    # Pool tickets: an engineer claims only among the oldest this many pool tickets matching
+    # his skills (0: any of them).
+    claim_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class Engineer:
     active: bool = True
     availability: Availability = Availability.ON_DUTY
     away_until: datetime | None = None
-    on_shift: bool = True  # within his weekly shift calendar now
+    on_shift: bool = True  # within his weekly shift calendar now (set by the caller)
+    shift_calendar_id: str = ""  # his weekly shifts, as a business calendar ("": always)
     capacity: int = 10
     open_tickets: int = 0
     last_assigned_seq: int = 0  # round robin: lower goes first
@@ -158,6 +162,7 @@ class Decision:
     # provider's own rules chose how its engineers get the ticket).
     provider_rule_id: str = ""
     provider_rule_version: int = 0
+    priority: str = ""  # PRIORITY_RAISED: the priority the ticket is raised to
 
     @property
     def is_manual(self) -> bool:
@@ -321,6 +326,47 @@ def choose_engineer(
         excluded=tuple(excluded),
         explanation=f"rule {rule.name!r}: {strategy.value} chose {chosen.id}",
     )
+
+
+class ClaimRefusal(enum.Enum):
+    AT_CAPACITY = "he is at capacity"
+    SKILL_MISSING = "he lacks a skill the ticket's rule requires"
+    NOT_OLDEST = "older pool tickets matching his skills come first"
+
+
+@dataclass(frozen=True)
+class PoolTicket:
+    """A ticket waiting in a provider's pool, with what the rule that put it there asks."""
+
+    ticket_id: str
+    required_skills: frozenset[str] = frozenset()
+    claim_limit: int = 0  # 0: any engineer of the provider may claim it, in any order
+    rule_id: str = ""  # the rule that put it there: its queue ("": assigned by hand)
+
+
+def claim_refusal(
+    engineer: Engineer, ticket_id: str, pool: Sequence[PoolTicket]
+) -> ClaimRefusal | None:
+    """Why the engineer may not claim the ticket from his provider's pool (`pool`: oldest
+    first), or None. Claims count against capacity; against cherry-picking, a rule's
+    `claim_limit` K lets him claim only among the oldest K of the tickets that rule put in the
+    pool (its queue) matching his skills. A ticket no rule put in the pool (assigned to the
+    provider by hand) has no limit."""
+    if engineer.open_tickets >= engineer.capacity:
+        return ClaimRefusal.AT_CAPACITY
+    wanted = next((t for t in pool if t.ticket_id == ticket_id), None)
+    if wanted is None:
+        return None
+    if not wanted.required_skills <= engineer.skills:
+        return ClaimRefusal.SKILL_MISSING
+    if wanted.claim_limit <= 0:
+        return None
+    matching = [
+        t.ticket_id
+        for t in pool
+        if t.rule_id == wanted.rule_id and t.required_skills <= engineer.skills
+    ]
+    return None if ticket_id in matching[: wanted.claim_limit] else ClaimRefusal.NOT_OLDEST
 
 
 def exclusion_of(engineer: Engineer, skills: frozenset[str], now: datetime) -> Exclusion | None:

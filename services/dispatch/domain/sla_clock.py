@@ -49,6 +49,16 @@ class BusinessCalendar:
         return self.weekly[day.weekday()]
 
 
+def is_open(calendar: BusinessCalendar, instant: datetime) -> bool:
+    """Whether the calendar is open at `instant`: within its hours that day (holidays closed,
+    make-up working days open), in its time zone."""
+    if calendar.always_open:
+        return True
+    local = instant.astimezone(calendar.zone)
+    minute = local.hour * 60 + local.minute
+    return any(first <= minute < last for first, last in calendar.hours_on(local.date()))
+
+
 def always_open() -> BusinessCalendar:
     return BusinessCalendar(timezone="UTC", always_open=True)
 

@@ -118,8 +118,10 @@ class PolicySpec:
 BUILT_IN_POLICY = PolicySpec(id="", name="Built-in: round the clock")
 
 
-def escalation(offset: timedelta, role: str) -> Escalation:
-    return Escalation(offset, EscalationAction.NOTIFY_ROLE, role)
+def escalation(
+    offset: timedelta, role: str, action: EscalationAction = EscalationAction.NOTIFY_ROLE
+) -> Escalation:
+    return Escalation(offset, action, role)
 
 
 @dataclass(frozen=True)

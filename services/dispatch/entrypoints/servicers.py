@@ -99,6 +99,18 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             changed_count=sum(c.changed for c in compared),
         )
 
+    async def CheckClaim(
+        self, request: pb.CheckClaimRequest, context: Context
+    ) -> pb.CheckClaimResponse:
+        checked = await decisions.check_claim(self._deps, require_caller(), request.ticket_id)
+        refusal = checked.refusal
+        return pb.CheckClaimResponse(
+            allowed=refusal is None,
+            reason=refusal.name if refusal else "",
+            description=refusal.value if refusal else "",
+            claim_limit=checked.claim_limit,
+        )
+
     async def GetEngineerAvailability(
         self, request: pb.GetEngineerAvailabilityRequest, context: Context
     ) -> pb.EngineerAvailability:
@@ -116,6 +128,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             available=wanted.available,
             away_until=datetime_of(wanted, "away_until"),
             capacity=wanted.max_open_tickets,
+            shift_calendar_id=wanted.shift_calendar_id,
         )
         return _availability(found)
 

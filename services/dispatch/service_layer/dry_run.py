@@ -19,7 +19,7 @@ from services.dispatch.domain.events import RecordedDecision
 from services.dispatch.domain.routing import Decision, Engineer, Rule, Stage, decide
 from services.dispatch.service_layer.decisions import only_engineers
 from services.dispatch.service_layer.deps import Deps
-from services.dispatch.service_layer.routing import ALL_RULES
+from services.dispatch.service_layer.routing import ALL_RULES, engineers_now
 from services.dispatch.service_layer.rules import owns, require_editor, validate
 
 MAX_TICKETS = 1000
@@ -106,7 +106,7 @@ async def dry_run(
         providers = await uow.directory.providers({r.provider_id for r in every})
         engineers: list[Engineer] = []
         for provider_id in sorted(providers):
-            engineers += await uow.directory.engineers_of(provider_id)
+            engineers += await engineers_now(uow, provider_id, now)
         tickets = await uow.tickets.raised_between(start, end, limit or 100)
     compared = [
         Compared(

@@ -85,7 +85,13 @@ class Directory(Protocol):
     async def engineer(self, engineer_id: str) -> Engineer | None: ...
 
     async def set_availability(
-        self, engineer_id: str, *, available: bool, away_until: datetime | None, capacity: int
+        self,
+        engineer_id: str,
+        *,
+        available: bool,
+        away_until: datetime | None,
+        capacity: int,
+        shift_calendar_id: str = "",
     ) -> None: ...
 
     async def mark_assigned(self, engineer_id: str) -> None:
@@ -100,6 +106,10 @@ class TicketsSeen(Protocol):
 
     async def raised_between(self, start: datetime, end: datetime, limit: int) -> list[TicketState]:
         """Tickets raised in [start, end), oldest first."""
+
+    async def pool(self, provider_id: str, limit: int) -> list[tuple[str, str]]:
+        """The provider's pool, oldest first: (ticket id, the rule of the latest decision that
+        sent it to the provider — "" when it was assigned to the provider by hand)."""
 
 
 class Decisions(Protocol):
@@ -123,6 +133,10 @@ class Decisions(Protocol):
     async def redispatch_now(self, engineer_id: str, now: datetime) -> int:
         """Makes the engineer's unstarted tickets (assigned by dispatch) due for re-dispatch;
         returns how many."""
+
+    async def redispatch_ticket(self, ticket_id: str, now: datetime) -> int:
+        """Makes the ticket due for re-dispatch when dispatch assigned it to the engineer who
+        holds it unstarted; returns 1 if so, else 0."""
 
     async def recheck(self, decision_id: str, at: datetime | None) -> None:
         """When to look again (None: never)."""
@@ -223,7 +237,7 @@ class Applied:
 
 
 class TicketsApi(Protocol):
-    """Tickets' AssignTicket, called as dispatch's service account."""
+    """Tickets' AssignTicket and EscalateTicket, called as dispatch's service account."""
 
     async def assign(
         self,
@@ -234,4 +248,8 @@ class TicketsApi(Protocol):
         request_id: str,
         note: str,
         replaces_engineer_id: str = "",
+    ) -> Applied: ...
+
+    async def escalate(
+        self, *, ticket_id: str, priority: str, request_id: str, reason: str
     ) -> Applied: ...

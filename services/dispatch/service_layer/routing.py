@@ -23,17 +23,36 @@ from services.dispatch.domain.events import (
 )
 from services.dispatch.domain.routing import (
     Decision,
+    Engineer,
     Strategy,
     choose_engineer,
     decide,
     unseen_provider,
 )
+from services.dispatch.domain.sla_clock import BusinessCalendar, is_open
 from services.dispatch.service_layer.deps import Deps
 from services.dispatch.service_layer.ports import UNAVAILABLE, Applied, DispatchUnit, Outcome
+from services.dispatch.service_layer.sla import ticket_summary
 
 log = logging.getLogger(__name__)
 ALL_RULES = 100_000
 RECHECK = timedelta(seconds=10)  # how soon to look again when no engineer was free
+
+
+async def engineers_now(uow: DispatchUnit, provider_id: str, now: datetime) -> list[Engineer]:
+    """The provider's engineers, each on or off shift now by his shift calendar (a business
+    calendar: weekly hours, holidays, make-up working days); no calendar, or one that is gone:
+    on shift."""
+    found = await uow.directory.engineers_of(provider_id)
+    calendars: dict[str, BusinessCalendar | None] = {}
+    for calendar_id in {e.shift_calendar_id for e in found if e.shift_calendar_id}:
+        calendars[calendar_id] = await uow.sla.business_calendar(calendar_id)
+    return [
+        replace(e, on_shift=is_open(calendar, now))
+        if (calendar := calendars.get(e.shift_calendar_id)) is not None
+        else e
+        for e in found
+    ]
 
 
 async def route(uow: DispatchUnit, ticket_id: str, now: datetime) -> RecordedDecision | None:
@@ -55,7 +74,7 @@ async def route(uow: DispatchUnit, ticket_id: str, now: datetime) -> RecordedDec
         return None  # route_waiting takes it up when the provider's events arrive
     if decision.provider_id:  # now choose among its engineers, one decision at a time
         await uow.lock_provider(decision.provider_id)
-        engineers = await uow.directory.engineers_of(decision.provider_id)
+        engineers = await engineers_now(uow, decision.provider_id, now)
         decision = decide(seen.facts, rules, providers, engineers, now)
     recorded = RecordedDecision.of(uuid.uuid4().hex, decision, now)
     await uow.decisions.add(recorded)
@@ -116,7 +135,7 @@ async def _engineer_for(uow: DispatchUnit, earlier: Decision, now: datetime) -> 
     if strategy not in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN):
         return None  # the rule now pools its tickets: engineers claim
     await uow.lock_provider(earlier.provider_id)
-    engineers = await uow.directory.engineers_of(earlier.provider_id)
+    engineers = await engineers_now(uow, earlier.provider_id, now)
     base = Decision(
         earlier.ticket_id,
         rule.id,
@@ -131,7 +150,8 @@ async def _engineer_for(uow: DispatchUnit, earlier: Decision, now: datetime) -> 
 
 
 async def apply_pending(deps: Deps) -> int:
-    """Applies up to a batch of pending decisions; returns how many it settled or tried.
+    """Applies up to a batch of pending decisions (assignments, and priorities SLA escalations
+    raise); returns how many it settled or tried.
     Safe on every replica: each takes rows the others skip. The calls to tickets run
     concurrently (at most `apply_concurrency`); their outcomes are recorded one by one."""
     async with deps.uow() as uow:
@@ -141,6 +161,13 @@ async def apply_pending(deps: Deps) -> int:
         async def call(recorded: RecordedDecision) -> Applied:
             decision = recorded.decision
             async with gate:
+                if recorded.kind is DecisionKind.PRIORITY_RAISED:
+                    return await deps.tickets.escalate(
+                        ticket_id=decision.ticket_id,
+                        priority=decision.priority,
+                        request_id=recorded.id,
+                        reason=decision.explanation,
+                    )
                 return await deps.tickets.assign(
                     ticket_id=decision.ticket_id,
                     provider_id=decision.provider_id,
@@ -193,7 +220,10 @@ async def redispatch_due(deps: Deps) -> int:
             await uow.decisions.add(recorded)
             if recorded.decision.engineer_id and recorded.kind is DecisionKind.ESCALATED:
                 await uow.directory.mark_assigned(recorded.decision.engineer_id)
-            await uow.emit(AssignmentDecided(recorded))
+            ticket = None
+            if recorded.kind is DecisionKind.ESCALATED_TO_ADMIN:  # they are told (notify)
+                ticket = await ticket_summary(uow, recorded.decision.ticket_id)
+            await uow.emit(AssignmentDecided(recorded, ticket))
             log.info(
                 "ticket re-dispatched",
                 extra={
@@ -233,7 +263,7 @@ async def _redispatch(
     if strategy not in (Strategy.LEAST_LOADED, Strategy.ROUND_ROBIN):
         strategy = Strategy.LEAST_LOADED  # the rule pools its tickets now: the least loaded
     await uow.lock_provider(earlier.provider_id)
-    others = [e for e in await uow.directory.engineers_of(earlier.provider_id) if e.id not in tried]
+    others = [e for e in await engineers_now(uow, earlier.provider_id, now) if e.id not in tried]
     chosen = choose_engineer(
         replace(base, engineer_id="", rule_version=rule.version), rule, strategy, others, now
     )

@@ -121,6 +121,7 @@ _RULE_FIELDS = {  # proto field → Rule attribute
     "escalate_after": "escalate_after",
     "claim_window": "claim_window",
     "then_strategy": "then",
+    "claim_limit": "claim_limit",
 }
 _CONDITION_FIELDS = {  # proto field → Conditions attribute
     "enterprise_ids": "enterprise_ids",
@@ -175,6 +176,8 @@ async def validate(uow: DispatchUnit, rule: Rule) -> None:
             violations.append(
                 FieldViolation("dispatch_rule.then_strategy", "is LEAST_LOADED or ROUND_ROBIN")
             )
+    if not 0 <= rule.claim_limit <= 1000:
+        violations.append(FieldViolation("dispatch_rule.claim_limit", "must be from 0 to 1000"))
     if rule.escalate_after is not None and rule.escalate_after <= timedelta(0):
         violations.append(FieldViolation("dispatch_rule.escalate_after", "must be positive"))
     window = rule.conditions.window

@@ -17,8 +17,16 @@ from servicekit.authz import require_permission
 from servicekit.errors import FieldViolation, invalid_argument, not_found, permission_denied
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.dispatch.domain.events import SlaAlertRaised, SlaTargetMet, SlaTicket
-from services.dispatch.domain.sla import SlaPolicy, Target, TargetState
+from services.dispatch.domain.events import (
+    DecisionKind,
+    DecisionState,
+    RecordedDecision,
+    SlaAlertRaised,
+    SlaTargetMet,
+    SlaTicket,
+)
+from services.dispatch.domain.routing import Decision
+from services.dispatch.domain.sla import EscalationAction, SlaPolicy, Target, TargetState
 from services.dispatch.domain.sla_clock import BusinessCalendar, Pause, always_open
 from services.dispatch.domain.sla_config import BUILT_IN_POLICY, CalendarSpec, PolicySpec, Problem
 from services.dispatch.domain.sla_tracking import SlaFacts, TicketClocks
@@ -40,6 +48,55 @@ async def _measure(uow: DispatchUnit, policy_id: str) -> Measure:
     spec = stored.value if stored else BUILT_IN_POLICY
     calendar = await uow.sla.business_calendar(spec.calendar_id) or always_open()
     return Measure(spec, spec.policy(), calendar)
+
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+async def _act_on(uow: DispatchUnit, raised: SlaAlertRaised, now: datetime) -> None:
+    """What an escalation level does besides telling its role (notify reads the alert):
+    raise the ticket's priority one step — a decision applied through tickets'
+    EscalateTicket, idempotent by its id — or re-dispatch the ticket if dispatch gave it to
+    the engineer who holds it unstarted (redispatch_due takes it from there)."""
+    escalation, ticket = raised.alert.escalation, raised.ticket
+    if escalation is None or escalation.action is EscalationAction.NOTIFY_ROLE:
+        return
+    if escalation.action is EscalationAction.REDISPATCH:
+        await uow.decisions.redispatch_ticket(raised.ticket_id, now)
+        return
+    if ticket.priority not in PRIORITIES[:-1]:
+        return  # urgent already (or unknown): nothing higher
+    higher = PRIORITIES[PRIORITIES.index(ticket.priority) + 1]
+    target = "response" if raised.alert.target is Target.RESPONSE else "resolution"
+    decision = Decision(
+        raised.ticket_id,
+        provider_id=ticket.provider_id,
+        priority=higher,
+        explanation=f"{target} escalation level {raised.level}: priority raised to {higher}",
+    )
+    await uow.decisions.add(
+        RecordedDecision(
+            uuid.uuid4().hex, DecisionKind.PRIORITY_RAISED, DecisionState.PENDING, decision, now
+        )
+    )
+
+
+async def ticket_summary(uow: DispatchUnit, ticket_id: str) -> SlaTicket:
+    """The ticket as dispatch last saw it: from its SLA clocks (number, title, requester) when
+    it has them, otherwise what routing keeps."""
+    tracked = await uow.sla.get_clocks(ticket_id)
+    if tracked is not None:
+        return _ticket(tracked)
+    seen = await uow.tickets.get(ticket_id)
+    if seen is None:
+        return SlaTicket()
+    return SlaTicket(
+        priority=seen.facts.priority,
+        status=seen.status,
+        enterprise_id=seen.facts.enterprise_id,
+        provider_id=seen.provider_id,
+        engineer_id=seen.engineer_id,
+    )
 
 
 def _ticket(tracked: TicketClocks) -> SlaTicket:
@@ -98,7 +155,9 @@ async def fire_due(deps: Deps) -> int:
             m = measures[tracked.policy_id]
             for alert in tracked.due_alerts(m.policy, m.calendar, now):
                 deadline = tracked.deadline(alert.target, m.calendar)
-                await uow.emit(SlaAlertRaised(ticket_id, alert, deadline, _ticket(tracked), now))
+                raised = SlaAlertRaised(ticket_id, alert, deadline, _ticket(tracked), now)
+                await uow.emit(raised)
+                await _act_on(uow, raised, now)
             await _save(uow, tracked, m)
         await uow.commit()
     return len(due)

@@ -1,6 +1,7 @@
 """Notify's consumer: identity's events keep its directory (people, roles) current and welcome
-new accounts; tickets' events become messages — in the consumer's transaction, so the inbox
-row and the messages commit together (an event delivered twice makes its messages once)."""
+new accounts; tickets' events, dispatch's SLA alerts and its decisions that leave a ticket to
+the provider's admins become messages — in the consumer's transaction, so the inbox row and
+the messages commit together (an event delivered twice makes its messages once)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
+from ticketing.events.v1 import dispatch_events_pb2 as dispatch
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity
 from ticketing.events.v1 import ticket_events_pb2 as tickets
@@ -49,6 +51,20 @@ def routes(
             await notify_ticket(
                 uow,
                 mapping.sla_notice_of(event, envelope),
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                now=clock(),
+                channels=channels,
+            )
+
+    async def decision(db: AsyncConnection, event: Any, envelope: Envelope) -> None:
+        notice = mapping.escalation_notice_of(event, envelope)
+        if notice is None or clock() - notice.occurred_at > late_receipts_for:
+            return  # not an escalation; or an old one a late-joining consumer reads: past news
+        async with NotifyUnitOfWork(None, joining=db) as uow:
+            await notify_ticket(
+                uow,
+                notice,
                 event_id=envelope.event_id,
                 event_type=envelope.event_type,
                 now=clock(),
@@ -104,6 +120,7 @@ def routes(
         table.on(event_type, ticket_event)
     for event_type in mapping.SLA_EVENTS:
         table.on(event_type, sla_alert)
+    table.on(dispatch.AssignmentDecided, decision)
     return table
 
 

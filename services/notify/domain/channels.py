@@ -31,6 +31,7 @@ STATUS: dict[NoticeKind, str] = {
     _K.SLA_WARNING: "即将超时",
     _K.SLA_BREACHED: "已超时",
     _K.SLA_ESCALATED: "超时升级",
+    _K.DISPATCH_ESCALATED: "待您指派",
 }
 
 

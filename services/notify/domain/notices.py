@@ -27,6 +27,9 @@ class NoticeKind(enum.StrEnum):
     SLA_WARNING = "sla_warning"  # a target is close (dispatch's SlaWarningRaised)
     SLA_BREACHED = "sla_breached"
     SLA_ESCALATED = "sla_escalated"
+    # Dispatch re-dispatched the ticket as often as its rule allows (or nobody else could take
+    # it): the provider's admins must act (dispatch's ESCALATED_TO_ADMIN decision).
+    DISPATCH_ESCALATED = "dispatch_escalated"
 
 
 class ApproverSide(enum.StrEnum):

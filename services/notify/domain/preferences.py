@@ -63,6 +63,7 @@ TOPIC_OF: dict[NoticeKind, Topic] = {
     _K.SLA_WARNING: Topic.SLA,
     _K.SLA_BREACHED: Topic.SLA,
     _K.SLA_ESCALATED: Topic.SLA,
+    _K.DISPATCH_ESCALATED: Topic.ASSIGNMENT,
 }
 
 # What nobody changed: every ticket notice by email (as helpdesks do), SMS only for SLA

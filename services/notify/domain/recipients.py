@@ -39,6 +39,7 @@ _FIXED: dict[NoticeKind, tuple[Audience, ...]] = {
     _K.CLOSED: (_A.REQUESTER,),
     _K.CANCELLED: (_A.REQUESTER, _A.HANDLERS),
     _K.RATED: (_A.HANDLERS,),
+    _K.DISPATCH_ESCALATED: (_A.PROVIDER_ADMINS,),
 }
 
 

@@ -120,6 +120,10 @@ _ZH: dict[NoticeKind, Template] = {
         "工单 {{ ticket.number }} 超时升级",
         "工单「{{ ticket.title }}」的{{ target }}时限（{{ due_at }}）已升级，请跟进。",
     ),
+    _K.DISPATCH_ESCALATED: Template(
+        "工单 {{ ticket.number }} 待您指派",
+        "工单「{{ ticket.title }}」多次重新分派后仍无工程师开始处理，已交由您指派。",
+    ),
 }
 _EN: dict[NoticeKind, Template] = {
     _K.CREATED: Template("Ticket {{ ticket.number }} raised", "“{{ ticket.title }}” was raised."),
@@ -178,6 +182,11 @@ _EN: dict[NoticeKind, Template] = {
     _K.SLA_ESCALATED: Template(
         "Ticket {{ ticket.number }} escalated",
         "The {{ target }} target of “{{ ticket.title }}” (due {{ due_at }}) is escalated to you.",
+    ),
+    _K.DISPATCH_ESCALATED: Template(
+        "Ticket {{ ticket.number }} needs an engineer",
+        "No engineer started “{{ ticket.title }}” after it was re-dispatched; "
+        "it is left to you to assign.",
     ),
 }
 DEFAULTS: dict[str, dict[NoticeKind, Template]] = {"zh-CN": _ZH, "en": _EN}

@@ -216,6 +216,28 @@ class Ticket:
             ev.TicketClaimed, actor, Status.ASSIGNED, changes={"engineer_id": actor.user_id}
         )
 
+    def escalate(self, actor: Principal, priority: Priority, reason: str = "") -> ev.TicketEvent:
+        """Raises an open ticket's priority (an SLA escalation): platform staff, or the admins
+        of the ticket's provider, holding ticket.assign (dispatch's service account is
+        platform staff). The status stays; the history says why."""
+        self._require("escalate", *_OPEN)
+        _require_code(actor, "ticket.assign")
+        if not (actor.is_platform or (
+            actor.kind == "provider" and actor.organization_id == self.provider_id
+        )):  # fmt: skip
+            raise permission_denied(
+                "TICKET_NOT_YOURS", "platform staff or the ticket's provider escalate it"
+            )
+        if priority <= self.priority:
+            raise _invalid(
+                "priority", f"must be higher than the ticket's ({self.priority.name.lower()})"
+            )
+        if len(reason) > 500:
+            raise _invalid("reason", "must be at most 500 characters")
+        previous, self.priority = self.priority, priority
+        changes = {"priority": priority.name.lower(), "previous_priority": previous.name.lower()}
+        return self._move(ev.TicketUpdated, actor, self.status, changes=changes, note=reason)
+
     def transfer(
         self, actor: Principal, *, engineer_id: str, engineer_provider: str, reason: str
     ) -> ev.TicketEvent:
@@ -372,6 +394,10 @@ class Ticket:
     def _require_requester(self, actor: Principal) -> None:
         if actor.user_id not in (self.requester_id, self.created_by):
             raise permission_denied("TICKET_NOT_REQUESTER", "only the requester does this")
+
+
+_OPEN = (Status.PENDING_APPROVAL, Status.PENDING_ASSIGNMENT, Status.ASSIGNED, Status.IN_PROGRESS,
+         Status.WAITING_ON_CUSTOMER)  # fmt: skip
 
 
 def _transition(verb: str, status: Status) -> DomainError:

@@ -220,6 +220,19 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return mapping.ticket_pb(ticket)
 
+    async def EscalateTicket(
+        self, request: tickets_pb2.EscalateTicketRequest, context: Context
+    ) -> tickets_pb2.Ticket:
+        ticket = await lifecycle.escalate(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            priority=mapping.required_priority(request.priority),
+            reason=request.reason,
+            request_id=request.request_id,
+        )
+        return mapping.ticket_pb(ticket)
+
     async def ClaimTicket(
         self, request: tickets_pb2.ClaimTicketRequest, context: Context
     ) -> tickets_pb2.Ticket:

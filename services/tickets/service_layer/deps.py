@@ -11,7 +11,12 @@ from zoneinfo import ZoneInfo
 from servicekit.clock import utc_now
 from services.tickets.domain.attachments import AttachmentPolicy
 from services.tickets.service_layer.catalog_cache import CatalogCache
-from services.tickets.service_layer.ports import AttachmentStore, TicketsUnit
+from services.tickets.service_layer.ports import (
+    AttachmentStore,
+    ClaimPolicy,
+    NoClaimLimits,
+    TicketsUnit,
+)
 from services.tickets.settings import TicketsSettings
 
 
@@ -22,6 +27,7 @@ class Deps:
     store: AttachmentStore
     clock: Callable[[], datetime] = field(default=utc_now)
     catalog_cache: CatalogCache = field(default_factory=lambda: CatalogCache(0))
+    claims: ClaimPolicy = field(default_factory=NoClaimLimits)
 
     @property
     def attachment_policy(self) -> AttachmentPolicy:

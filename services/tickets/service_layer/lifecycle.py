@@ -11,6 +11,7 @@ from servicekit.auth.principal import Principal
 from servicekit.errors import DomainError, ErrorCode, not_found
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
+from services.tickets.domain.catalog import Priority
 from services.tickets.domain.events import Comment, HistoryEntry, TicketEvent
 from services.tickets.domain.tickets import Ticket
 from services.tickets.domain.visibility import TicketScope, is_requester_side
@@ -94,9 +95,27 @@ async def assign(
     return await act(deps, p, ticket_id, decide, key=key)
 
 
+async def escalate(
+    deps: Deps, p: Principal, ticket_id: str, *, priority: Priority, reason: str, request_id: str
+) -> Ticket:
+    key = None
+    if request_id:
+        scope = caller_scope(p.organization_id, p.user_id)
+        key = RequestKey(scope, f"escalate-ticket/{ticket_id}", request_id)
+    return await act(deps, p, ticket_id, lambda uow, t: t.escalate(p, priority, reason), key=key)
+
+
 async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
+    """The ticket's own rules first (status, provider, permission), then dispatch's say
+    (the engineer's capacity; a rule's claim limit against cherry-picking)."""
     pool = TicketScope(provider_id=p.organization_id) if p.kind == "engineer" else None
-    return await act(deps, p, ticket_id, lambda uow, t: t.claim(p), within=pool)
+
+    async def decide(uow: TicketsUnit, t: Ticket) -> TicketEvent:
+        event = t.claim(p)
+        await deps.claims.check(t.id)
+        return event
+
+    return await act(deps, p, ticket_id, decide, within=pool)
 
 
 async def _load_within(

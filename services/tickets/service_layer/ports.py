@@ -189,3 +189,21 @@ class TicketsUnit(UnitPort, Protocol):
 
     async def publish_state(self, ticket: Ticket) -> None:
         """The ticket's current state as a snapshot event (for late-joining consumers)."""
+
+
+class ClaimPolicy(Protocol):
+    """Dispatch's say on a claim (it owns engineers' capacity and the rules' claim limits)."""
+
+    async def check(self, ticket_id: str) -> None:
+        """Raises FAILED_PRECONDITION TICKET_NOT_CLAIMABLE when the calling engineer may not
+        claim the ticket, UNAVAILABLE when dispatch cannot be asked now."""
+
+
+class NoClaimLimits:
+    """No dispatch to ask (a suite without it): claims are limited by tickets' rules only."""
+
+    async def check(self, ticket_id: str) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

@@ -36,6 +36,7 @@ from services.dispatch.bootstrap import (
 from services.dispatch.settings import DispatchSettings
 from services.identity.bootstrap import SERVICE_NAMES as IDENTITY_SERVICES
 from services.identity.service_layer.service_accounts import ensure_service_accounts
+from services.tickets.adapters.claims import DispatchClaims
 from services.tickets.bootstrap import SERVICE_NAMES as TICKETS_SERVICES
 from tests.support.gateways import gateway_client
 from tests.support.tickets_stack import TicketsStack
@@ -74,6 +75,18 @@ class DispatchStack:
     async def knows_ticket(self, ticket_id: str) -> None:
         await self.seen(tickets, tickets.c.id, ticket_id)
 
+    async def sees_in_pool(self, ticket_id: str, provider_id: str, timeout: float = 30.0) -> None:
+        """Waits until dispatch's read model has the ticket in the provider's pool."""
+        deadline = time.monotonic() + timeout
+        where = (tickets.c.id == ticket_id, tickets.c.provider_id == provider_id,
+                 tickets.c.engineer_id == "", tickets.c.status == "pending_assignment")  # fmt: skip
+        while time.monotonic() < deadline:
+            async with self.deps.engine.connect() as connection:
+                if await connection.scalar(select(tickets.c.id).where(*where)):
+                    return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{ticket_id} never reached {provider_id}'s pool in dispatch")
+
 
 @pytest.fixture(scope="package")
 def dispatch_database(create_database) -> str:
@@ -101,6 +114,11 @@ async def dispatch(
     deps = build_deps(settings)
     server = build_server(deps, listen="127.0.0.1:0", keys=identity.deps.keys)
     await server.start()
+    # Tickets asks dispatch before a claim, as `make up` and deploy/ wire it.
+    without_dispatch, tickets.deps.claims = (
+        tickets.deps.claims,
+        DispatchClaims(f"127.0.0.1:{server.port}"),
+    )
     stop = asyncio.Event()
     producer = create_producer(kafka_bootstrap)
     await producer.start()
@@ -120,6 +138,8 @@ async def dispatch(
         yield DispatchStack(tickets=tickets, deps=deps, client=client, server=server)
     stop.set()
     await asyncio.gather(*background, return_exceptions=True)
+    claims, tickets.deps.claims = tickets.deps.claims, without_dispatch
+    await claims.close()  # type: ignore[attr-defined]
     await server.stop(0)
     await producer.stop()
     await engine.dispose()

@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -477,3 +478,92 @@ async def test_a_dry_run_shows_each_past_ticket_today_and_with_the_draft_and_ass
         "/v1/dispatch-rules:dryRun", json=body, headers=await dispatch.as_user("acme-user")
     )
     assert refused.status_code == 403
+
+
+async def test_an_engineer_off_his_shift_is_not_chosen_and_his_admin_sets_the_shift(world):
+    dispatch, cast, type_id = world
+    client = dispatch.client
+    now = datetime.now(UTC)
+    closed = (
+        {"start": "12:00", "end": "12:30"} if now.hour < 6 else {"start": "00:00", "end": "00:30"}
+    )
+    calendar = await ok(
+        await client.post(
+            "/v1/business-calendars",
+            headers=await dispatch.as_user(*ADMIN),
+            json={
+                "displayName": unique("夜班"),
+                "timeZone": "UTC",
+                "weeklyHours": [{"weekday": d, "intervals": [closed]} for d in range(1, 8)],
+            },
+        )
+    )
+    fastfix = await dispatch.as_user("fastfix-admin")
+    path = f"/v1/engineers/{cast.li}/availability"
+    refused = await client.put(path, json={"available": True, "shiftCalendarId": "nope"},
+                               headers=fastfix)  # fmt: skip
+    assert refused.status_code == 400 and violations(refused.json()) == [
+        "availability.shiftCalendarId"
+    ]
+    shift = {"available": True, "shiftCalendarId": calendar["businessCalendarId"]}
+    set_ = await ok(await client.put(path, json=shift, headers=fastfix))
+    assert (set_["shiftCalendarId"], set_.get("onShift", False)) == (
+        calendar["businessCalendarId"],
+        False,
+    )
+    try:
+        await _rule(dispatch, serviceTypeIds=[type_id], providerId=cast.provider_id,
+                    strategy="ASSIGNMENT_STRATEGY_LEAST_LOADED")  # fmt: skip
+        ticket = await new_ticket(dispatch.tickets, type_id)
+        assigned = await _assigned(dispatch, ticket["ticketId"])
+        assert assigned["engineerId"] == cast.wang
+        [decision] = await _decisions(dispatch, ticket["ticketId"])
+        assert {"subjectId": cast.li, "reason": "OFF_SHIFT"}.items() <= next(
+            e for e in decision["exclusions"] if e["subjectId"] == cast.li
+        ).items()
+    finally:
+        await ok(await client.put(path, json={"available": True}, headers=fastfix))
+
+
+async def test_an_engineer_claims_only_among_the_oldest_pool_tickets_and_within_capacity(world):
+    dispatch, cast, type_id = world
+    await _rule(dispatch, serviceTypeIds=[type_id], providerId=cast.provider_id,
+                strategy="ASSIGNMENT_STRATEGY_POOL", claimLimit=1)  # fmt: skip
+    older = await new_ticket(dispatch.tickets, type_id)
+    newer = await new_ticket(dispatch.tickets, type_id)
+    for ticket in (older, newer):
+        await dispatch.sees_in_pool(ticket["ticketId"], cast.provider_id)
+    wang = await dispatch.as_user("engineer-wang")
+    client = dispatch.client
+    picked = await client.post(f"/v1/tickets/{newer['ticketId']}:claim", json={}, headers=wang)
+    assert picked.status_code == 409, picked.text
+    assert reason(picked.json()) == "TICKET_NOT_CLAIMABLE"
+    assert "oldest 1" in picked.json()["message"]
+    claimed = await ok(
+        await client.post(f"/v1/tickets/{older['ticketId']}:claim", json={}, headers=wang)
+    )
+    assert claimed["engineerId"] == cast.wang
+    fastfix = await dispatch.as_user("fastfix-admin")
+    availability = f"/v1/engineers/{cast.wang}/availability"
+    await ok(await client.put(availability, json={"available": True, "maxOpenTickets": 1},
+                              headers=fastfix))  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until dispatch sees the claim: then he is full
+            full = await client.post(f"/v1/tickets/{newer['ticketId']}:claim", json={},
+                                     headers=wang)  # fmt: skip
+            if "capacity" in full.json().get("message", ""):
+                break
+            assert full.status_code == 409, full.text  # never claimed meanwhile
+            await asyncio.sleep(0.2)
+        assert full.status_code == 409 and "capacity" in full.json()["message"], full.text
+    finally:
+        await ok(await client.put(availability, json={"available": True}, headers=fastfix))
+    li = await dispatch.as_user("engineer-li")
+    deadline, taken = time.monotonic() + 20, None
+    while time.monotonic() < deadline:  # the older one left the pool: the newer is the oldest
+        taken = await client.post(f"/v1/tickets/{newer['ticketId']}:claim", json={}, headers=li)
+        if taken.status_code == 200:
+            break
+        await asyncio.sleep(0.2)
+    assert taken is not None and taken.status_code == 200, taken.text

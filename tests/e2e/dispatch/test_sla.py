@@ -286,3 +286,62 @@ async def test_a_tickets_targets_are_shown_only_to_those_who_see_the_ticket(
         )
         assert found.status_code == 404, login
     assert (await dispatch.client.get(f"/v1/tickets/{ticket_id}/sla")).status_code == 401
+
+
+async def test_an_escalation_level_raises_the_priority_through_tickets(dispatch: DispatchStack):
+    cast = await cast_of(dispatch.tickets)
+    type_id, level_id = await catalogue(dispatch.tickets, approvals=0, response="2s",
+                                        resolution="600s")  # fmt: skip
+    admin = await dispatch.as_user(*ADMIN)
+    await ok(
+        await dispatch.client.post(
+            "/v1/sla-policies",
+            headers=admin,
+            json={
+                "displayName": unique("提级"),
+                "serviceLevelIds": [level_id],
+                "escalations": [
+                    {
+                        "offset": "0s",
+                        "role": "provider_admin",
+                        "action": "SLA_ESCALATION_ACTION_RAISE_PRIORITY",
+                    }
+                ],
+            },
+        )
+    )
+    ticket = await new_ticket(dispatch.tickets, type_id)
+    ticket_id = ticket["ticketId"]
+    assert ticket["priority"] == "PRIORITY_HIGH"  # the level's
+    deadline, current = time.monotonic() + 30, ticket
+    while time.monotonic() < deadline and current["priority"] != "PRIORITY_URGENT":
+        await asyncio.sleep(0.2)
+        current = await ok(await dispatch.client.get(f"/v1/tickets/{ticket_id}", headers=admin))
+    assert current["priority"] == "PRIORITY_URGENT"
+    history = await ok(await dispatch.client.get(f"/v1/tickets/{ticket_id}/history", headers=admin))
+    raised = [h for h in history["entries"] if h["action"] == "updated"]
+    assert raised and raised[-1]["actor"]["userId"] == "svc-dispatch"
+    decisions = await ok(
+        await dispatch.client.get(f"/v1/tickets/{ticket_id}/dispatch-decisions", headers=admin)
+    )
+    [kind] = [d for d in decisions["dispatchDecisions"]
+              if d["kind"] == "DECISION_KIND_PRIORITY_RAISED"]  # fmt: skip
+    assert (kind["priority"], kind["state"]) == ("PRIORITY_URGENT", "DECISION_STATE_APPLIED")
+    # By hand: only platform staff and the ticket's provider's admins, only upwards.
+    other = await new_ticket(dispatch.tickets, type_id)
+    path = f"/v1/tickets/{other['ticketId']}:escalate"
+    await _post(dispatch, ADMIN, other["ticketId"], "assign", providerId=cast.provider_id)
+    for login, statuses in (("bluewhale-admin", {404}), ("acme-user", {403}),
+                            ("engineer-wang", {403, 404})):  # fmt: skip
+        refused = await dispatch.client.post(path, json={"priority": "PRIORITY_URGENT"},
+                                             headers=await dispatch.as_user(login))  # fmt: skip
+        assert refused.status_code in statuses, (login, refused.text)
+    fastfix = await dispatch.as_user("fastfix-admin")
+    lower = await dispatch.client.post(path, json={"priority": "PRIORITY_LOW"}, headers=fastfix)
+    assert lower.status_code == 400 and violations(lower.json()) == ["priority"]
+    up = await ok(
+        await dispatch.client.post(
+            path, json={"priority": "PRIORITY_URGENT", "reason": "客户投诉"}, headers=fastfix
+        )
+    )
+    assert up["priority"] == "PRIORITY_URGENT"

@@ -7,7 +7,12 @@ import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.dispatch.domain.events import DecisionState, DispatchEvent, RecordedDecision
+from services.dispatch.domain.events import (
+    DecisionKind,
+    DecisionState,
+    DispatchEvent,
+    RecordedDecision,
+)
 from services.dispatch.domain.routing import Availability, Engineer, Provider, Rule, Stage
 from services.dispatch.domain.sla_clock import BusinessCalendar
 from services.dispatch.domain.sla_config import CalendarSpec, PolicySpec
@@ -103,7 +108,13 @@ class FakeDirectory(_Repo):
         return self._loaded(found) if found else None
 
     async def set_availability(
-        self, engineer_id: str, *, available: bool, away_until: datetime | None, capacity: int
+        self,
+        engineer_id: str,
+        *,
+        available: bool,
+        away_until: datetime | None,
+        capacity: int,
+        shift_calendar_id: str = "",
     ) -> None:
         state = (
             Availability.ON_DUTY
@@ -115,6 +126,7 @@ class FakeDirectory(_Repo):
             availability=state,
             away_until=None if available else away_until,
             capacity=capacity or 1_000_000,
+            shift_calendar_id=shift_calendar_id,
         )
 
     async def mark_assigned(self, engineer_id: str) -> None:
@@ -147,6 +159,18 @@ class FakeTicketsSeen(_Repo):
     async def raised_between(self, start: datetime, end: datetime, limit: int) -> list[TicketState]:
         found = [t for t in self._s.tickets.values() if start <= t.facts.created_at < end]
         return sorted(found, key=lambda t: (t.facts.created_at, t.facts.ticket_id))[:limit]
+
+    async def pool(self, provider_id: str, limit: int) -> list[tuple[str, str]]:
+        waiting = sorted(
+            (t for t in self._s.tickets.values() if t.status == "pending_assignment"
+             and t.provider_id == provider_id and not t.engineer_id),
+            key=lambda t: (t.facts.created_at, t.facts.ticket_id),
+        )  # fmt: skip
+        sent = {}
+        for d in sorted(self._s.decisions.values(), key=lambda d: d.created_at):
+            if d.kind is DecisionKind.PROVIDER_CHOSEN and d.decision.provider_id == provider_id:
+                sent[d.decision.ticket_id] = d.decision.rule_id
+        return [(t.facts.ticket_id, sent.get(t.facts.ticket_id, "")) for t in waiting][:limit]
 
     async def unrouted(self, limit: int) -> list[str]:
         routed = {d.decision.ticket_id for d in self._s.decisions.values()}
@@ -211,6 +235,18 @@ class FakeDecisions(_Repo):
         for d in list(self._s.decisions.values()):
             if (d.decision.engineer_id == engineer_id and d.state is DecisionState.APPLIED
                     and d.decision.ticket_id in unstarted):  # fmt: skip
+                self._s.decisions[d.id] = replace(d, recheck_at=now)
+                moved += 1
+        return moved
+
+    async def redispatch_ticket(self, ticket_id: str, now: datetime) -> int:
+        seen = self._s.tickets.get(ticket_id)
+        if seen is None or seen.status != "assigned" or not seen.engineer_id:
+            return 0
+        moved = 0
+        for d in list(self._s.decisions.values()):
+            if (d.decision.ticket_id == ticket_id and d.state is DecisionState.APPLIED
+                    and d.decision.engineer_id == seen.engineer_id):  # fmt: skip
                 self._s.decisions[d.id] = replace(d, recheck_at=now)
                 moved += 1
         return moved
@@ -359,6 +395,13 @@ class FakeTicketsApi:
         }
         self.calls.append(call | ({"replaces_engineer_id": replaces_engineer_id}
                                   if replaces_engineer_id else {}))  # fmt: skip
+        script = self.answers.get(ticket_id)
+        return script.pop(0) if script else Applied(Outcome.APPLIED)
+
+    async def escalate(
+        self, *, ticket_id: str, priority: str, request_id: str, reason: str
+    ) -> Applied:
+        self.calls.append({"ticket_id": ticket_id, "priority": priority, "request_id": request_id})
         script = self.answers.get(ticket_id)
         return script.pop(0) if script else Applied(Outcome.APPLIED)
 

@@ -174,3 +174,29 @@ def test_a_providers_own_rules_choose_how_never_where():
     assert (low.rule_id, low.provider_rule_id) == ("to fastfix", "to fastfix")  # its own: none
     alone = decide(ticket(), [own, theirs], PROVIDERS, crew, NOW)
     assert alone.is_manual  # a provider's rule never chooses the provider
+
+
+def test_an_engineer_claims_only_among_the_oldest_of_a_rules_queue_matching_his_skills():
+    from services.dispatch.domain.routing import ClaimRefusal, PoolTicket, claim_refusal
+
+    printers = frozenset({"printer"})
+    pool = [
+        PoolTicket("other-queue", frozenset(), 1, "elsewhere"),  # another rule's: not counted
+        PoolTicket("a", printers, 2, "r"),  # needs a skill wang lacks: not his to count
+        PoolTicket("b", frozenset(), 2, "r"),
+        PoolTicket("c", frozenset(), 2, "r"),
+        PoolTicket("d", frozenset(), 2, "r"),
+        PoolTicket("e", rule_id="open"),  # a rule without a limit
+    ]
+    wang = engineer("wang")  # skills: network
+    assert claim_refusal(wang, "b", pool) is None
+    assert claim_refusal(wang, "c", pool) is None  # b, c: the oldest two he matches
+    assert claim_refusal(wang, "d", pool) is ClaimRefusal.NOT_OLDEST
+    assert claim_refusal(wang, "a", pool) is ClaimRefusal.SKILL_MISSING
+    assert claim_refusal(wang, "e", pool) is None
+    assert claim_refusal(wang, "by-hand", pool) is None  # no rule put it there
+    busy = engineer("li", open_tickets=10, capacity=10)
+    assert claim_refusal(busy, "b", pool) is ClaimRefusal.AT_CAPACITY
+    fixer = engineer("zhao", skills=frozenset({"printer", "network"}))
+    assert claim_refusal(fixer, "a", pool) is None
+    assert claim_refusal(fixer, "c", pool) is ClaimRefusal.NOT_OLDEST  # a, b come first

@@ -19,6 +19,7 @@ from services.dispatch.domain.sla_clock import (
     always_open,
     deadline,
     elapsed,
+    is_open,
     parse_hours,
 )
 
@@ -174,3 +175,28 @@ def test_elapsed_adds_up_over_consecutive_periods(calendar, start, data):
         middle, end, calendar, pauses
     )
     assert whole <= end - start
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        ("2026-11-23 09:00", True),  # opening minute
+        ("2026-11-23 12:00", False),  # lunch: the interval ends before 12:00
+        ("2026-11-23 17:59", True),
+        ("2026-11-28 10:00", False),  # Saturday
+        ("2026-10-01 10:00", False),  # National Day
+        ("2026-10-10 10:00", True),  # its make-up Saturday
+    ],
+)
+def test_a_calendar_is_open_in_its_hours_and_on_make_up_days(instant: str, expected: bool):
+    assert is_open(WEEKDAYS, at(instant)) is expected
+    assert is_open(always_open(), at(instant))
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31)))
+def test_open_exactly_where_business_time_passes(naive: datetime):
+    """One truth: the calendar is open at an instant iff a minute from it counts as business
+    time (instants on a minute boundary)."""
+    start = naive.replace(second=0, microsecond=0, tzinfo=SHANGHAI)
+    minute = timedelta(minutes=1)
+    assert is_open(WEEKDAYS, start) is (elapsed(start, start + minute, WEEKDAYS, []) == minute)

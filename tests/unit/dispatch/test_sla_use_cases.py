@@ -132,3 +132,40 @@ async def test_a_policy_change_repairs_open_tickets_deadlines(w: World):
     )
     assert moved == 2 and w.state.clocks["t1"][2] == before  # round the clock again
     assert w.state.clocks["t1"][0].policy_id == ""
+
+
+async def test_escalation_levels_raise_the_priority_and_re_dispatch(w: World):
+    from services.dispatch.domain.events import DecisionKind, DecisionState, RecordedDecision
+    from services.dispatch.domain.routing import Decision, TicketFacts
+    from services.dispatch.domain.sla import EscalationAction
+    from services.dispatch.domain.sla_config import escalation
+    from services.dispatch.service_layer.ports import TicketState
+    from services.dispatch.service_layer.routing import apply_pending
+
+    levels = (
+        escalation(timedelta(0), "provider_admin", EscalationAction.RAISE_PRIORITY),
+        escalation(H / 2, "platform_admin", EscalationAction.REDISPATCH),
+    )
+    await sla.create_policy(w.deps, PLATFORM, PolicySpec("", "升级", frozenset({"level"}),
+                                                         escalations=levels))  # fmt: skip
+    held = _facts(w, status="assigned", priority="normal", provider_id="prov", engineer_id="e1")
+    await _track(w, held)
+    routed = TicketFacts("t1", "ent", ("it",), "level", "normal", "web", {}, w.clock())
+    w.state.tickets["t1"] = TicketState(routed, "assigned", "prov", "e1", 2)
+    given = Decision("t1", "rule", 1, "prov", "e1")
+    w.state.decisions["d1"] = RecordedDecision(
+        "d1", DecisionKind.ENGINEER_CHOSEN, DecisionState.APPLIED, given, w.clock()
+    )
+    w.clock.now += 2 * H  # past the response deadline and both levels
+    await sla.fire_due(w.deps)
+    [raised] = [d for d in w.state.decisions.values() if d.kind is DecisionKind.PRIORITY_RAISED]
+    assert (raised.state, raised.decision.priority, raised.decision.provider_id) == (
+        DecisionState.PENDING, "high", "prov",
+    )  # fmt: skip
+    assert w.state.decisions["d1"].recheck_at == w.clock()  # redispatch_due takes it next
+    await apply_pending(w.deps)
+    assert {"ticket_id": "t1", "priority": "high", "request_id": raised.id} in w.api.calls
+    assert w.state.decisions[raised.id].state is DecisionState.APPLIED
+    w.clock.now += H  # nothing fires twice
+    await sla.fire_due(w.deps)
+    assert sum(d.kind is DecisionKind.PRIORITY_RAISED for d in w.state.decisions.values()) == 1

@@ -534,3 +534,66 @@ async def test_a_dry_run_decides_past_tickets_both_ways_and_changes_nothing(w: W
     with pytest.raises(DomainError) as refused:  # dispatch.read only
         await dry_run(w.deps, PROVIDER_ADMIN, drafts=[_rule()], start=start, end=end, limit=10)
     assert refused.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_an_engineer_outside_his_weekly_shifts_is_not_chosen(w: World):
+    from services.dispatch.domain.sla_clock import parse_hours
+    from services.dispatch.domain.sla_config import CalendarSpec
+    from services.dispatch.service_layer import sla
+
+    platform = Principal("admin", "platform", permissions=frozenset({"dispatch.write"}))
+
+    async def shift(name: str, hours: str) -> str:
+        spec = CalendarSpec("", name, timezone="UTC", weekly=(parse_hours(hours),) * 5 + ((), ()))
+        return (await sla.create_calendar(w.deps, platform, spec, [])).value.id
+
+    afternoons, mornings = (
+        await shift("下午班", "13:00-18:00"),
+        await shift("上午班", "08:00-12:00"),
+    )
+    for engineer_id, calendar_id in (("e1", afternoons), ("e3", mornings)):
+        await decisions.update_availability(w.deps, PROVIDER_ADMIN, engineer_id, available=True,
+                                            away_until=None, capacity=10,
+                                            shift_calendar_id=calendar_id)  # fmt: skip
+    seen = await decisions.get_availability(w.deps, PROVIDER_ADMIN, "e1")
+    assert (seen.shift_calendar_id, seen.on_shift) == (afternoons, False)  # Monday 09:00 UTC
+    await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.LEAST_LOADED))
+    _ticket(w, "t1")
+    morning = await _route(w, "t1")
+    assert morning is not None and morning.decision.engineer_id in ("e2", "e3")
+    assert {(x.subject_id, x.reason.name) for x in morning.decision.excluded} == {
+        ("e1", "OFF_SHIFT")
+    }
+    w.clock.now += timedelta(hours=5)  # 14:00: the afternoon shift, the morning one is over
+    _ticket(w, "t2")
+    afternoon = await _route(w, "t2")
+    assert afternoon is not None
+    assert {(x.subject_id, x.reason.name) for x in afternoon.decision.excluded} == {
+        ("e3", "OFF_SHIFT")
+    }
+    with pytest.raises(DomainError) as refused:
+        await decisions.update_availability(w.deps, PROVIDER_ADMIN, "e1", available=True,
+                                            away_until=None, capacity=10,
+                                            shift_calendar_id="no-such")  # fmt: skip
+    assert [v.field for v in refused.value.violations] == ["availability.shift_calendar_id"]
+
+
+async def test_dispatch_tells_tickets_whether_an_engineer_may_claim(w: World):
+    from services.dispatch.domain.routing import ClaimRefusal
+
+    await rules.create_rule(w.deps, ADMIN, draft=_rule(Strategy.POOL, claim_limit=1))
+    for ticket_id in ("old", "new"):
+        _ticket(w, ticket_id)
+        await _route(w, ticket_id)
+        seen = w.state.tickets[ticket_id]
+        w.state.tickets[ticket_id] = TicketState(seen.facts, seen.status, "prov", "", 2)
+        w.clock.now += timedelta(minutes=1)
+    assert (await decisions.check_claim(w.deps, ENGINEER, "new")).refusal is (
+        ClaimRefusal.NOT_OLDEST
+    )
+    allowed = await decisions.check_claim(w.deps, ENGINEER, "old")
+    assert (allowed.refusal, allowed.claim_limit) == (None, 1)
+    assert (await decisions.check_claim(w.deps, ENGINEER, "by-hand")).refusal is None
+    with pytest.raises(DomainError) as refused:
+        await decisions.check_claim(w.deps, PROVIDER_ADMIN, "old")
+    assert refused.value.code is ErrorCode.PERMISSION_DENIED

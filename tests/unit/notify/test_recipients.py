@@ -54,6 +54,7 @@ from tests.unit.notify.samples import (
         (K.SLA_BREACHED, SYSTEM, {}, (A.HANDLERS, A.PROVIDER_ADMINS)),
         (K.SLA_ESCALATED, SYSTEM, {"escalated_to": "provider_admin"}, (A.PROVIDER_ADMINS,)),
         (K.SLA_ESCALATED, SYSTEM, {"escalated_to": "platform_admin"}, (A.DISPATCHERS,)),
+        (K.DISPATCH_ESCALATED, SYSTEM, {}, (A.PROVIDER_ADMINS,)),
         # Nobody handles it yet: the platform's dispatchers hear of it.
         (K.SLA_WARNING, SYSTEM, {"provider_id": "", "engineer_id": ""}, (A.DISPATCHERS,)),
         (K.SLA_BREACHED, SYSTEM, {"provider_id": "", "engineer_id": ""}, (A.DISPATCHERS,)),

@@ -82,6 +82,33 @@ async def test_a_ticket_without_engineer_reaches_its_providers_admins(w):
     assert set(_inboxes(w)) == {"padmin"}
 
 
+async def test_a_ticket_dispatch_leaves_to_the_providers_admins_reaches_them_only(w):
+    from ticketing.dispatch.v1 import dispatch_pb2
+    from ticketing.events.v1 import dispatch_events_pb2, envelope_pb2
+
+    from servicekit.proto_values import timestamp
+    from services.notify.mapping import escalation_notice_of
+
+    decided = dispatch_events_pb2.AssignmentDecided(
+        decision=dispatch_pb2.DispatchDecision(
+            ticket_id="t1",
+            kind=dispatch_pb2.DECISION_KIND_ESCALATED_TO_ADMIN,
+            provider_id="prov",
+            engineer_id="eng",
+            explanation="eng did not start and every engineer was tried",
+        ),
+        ticket=dispatch_events_pb2.SlaTicket(number="T1", title="打印机", engineer_id="eng",
+                                             requester_user_id="req", provider_id="prov"),
+    )  # fmt: skip
+    envelope = envelope_pb2.EventEnvelope(occurred_time=timestamp(w.clock()))
+    escalation = escalation_notice_of(decided, envelope)
+    assert escalation is not None and escalation.kind is K.DISPATCH_ESCALATED
+    await _notify(w, escalation)
+    assert _inboxes(w) == {"padmin": ["工单 T1 待您指派"]}  # not the engineer, nor the requester
+    decided.decision.kind = dispatch_pb2.DECISION_KIND_ESCALATED
+    assert escalation_notice_of(decided, envelope) is None
+
+
 async def test_a_disabled_recipient_gets_nothing(w):
     w.state.people["eng"] = Person("eng", "engineer", "prov", "李工", active=False)
     await _notify(w, notice(K.ASSIGNED))

@@ -102,6 +102,32 @@ async def test_claim_from_the_pool_and_a_lost_race(w: World):
     assert hidden.value.code is ErrorCode.NOT_FOUND
 
 
+class _Refusing:
+    """Dispatch's answer, scripted: refuse every claim (or be away)."""
+
+    def __init__(self, code: ErrorCode):
+        self.code, self.asked = code, []
+
+    async def check(self, ticket_id: str) -> None:
+        self.asked.append(ticket_id)
+        raise DomainError("TICKET_NOT_CLAIMABLE", "no", self.code)
+
+
+async def test_dispatch_has_its_say_on_a_claim_and_a_refusal_changes_nothing(w: World):
+    ticket = await raise_ticket(w)
+    await lifecycle.assign(w.deps, PLATFORM, ticket.id, provider_id="prov", engineer_id="", note="")
+    for code in (ErrorCode.FAILED_PRECONDITION, ErrorCode.UNAVAILABLE):
+        w.deps.claims = refusing = _Refusing(code)
+        with pytest.raises(DomainError) as refused:
+            await lifecycle.claim(w.deps, ENGINEER, ticket.id)
+        assert refused.value.code is code and refusing.asked == [ticket.id]
+        stored = w.state.tickets[ticket.id]
+        assert (stored.engineer_id, stored.status) == ("", Status.PENDING_ASSIGNMENT)
+    with pytest.raises(DomainError) as hidden:  # the ticket's own rules come first
+        await lifecycle.claim(w.deps, OTHER_ENGINEER, ticket.id)
+    assert hidden.value.code is ErrorCode.NOT_FOUND and refusing.asked == [ticket.id]
+
+
 async def test_transfer_within_the_provider_only(w: World):
     ticket = await _assigned(w)
     moved = await lifecycle.transfer(
@@ -111,6 +137,46 @@ async def test_transfer_within_the_provider_only(w: World):
     with pytest.raises(DomainError) as refused:
         await lifecycle.transfer(w.deps, ENGINEER_2, ticket.id, engineer_id="eng3", reason="x")
     assert refused.value.reason == "TICKET_TRANSFER_OUTSIDE_PROVIDER"
+
+
+async def test_escalation_raises_the_priority_once_per_request(w: World):
+    from services.tickets.domain.catalog import Priority
+
+    ticket = await _assigned(w)
+    raised = await lifecycle.escalate(
+        w.deps,
+        PROVIDER_ADMIN,
+        ticket.id,
+        priority=Priority.HIGH,
+        reason="response target breached",
+        request_id="r1",
+    )
+    assert (raised.priority, raised.status) == (Priority.HIGH, Status.ASSIGNED)
+    again = await lifecycle.escalate(
+        w.deps,
+        PROVIDER_ADMIN,
+        ticket.id,
+        priority=Priority.HIGH,
+        reason="response target breached",
+        request_id="r1",
+    )
+    assert again.priority is Priority.HIGH  # the retry changed nothing more
+    assert event_names(w).count("TicketUpdated") == 1
+    assert actions(w, ticket.id)[-1] == "updated"
+    for who, priority, reason in (
+        (PLATFORM, Priority.NORMAL, "TICKET_INVALID"),  # not higher
+        (ENGINEER, Priority.URGENT, "PERMISSION_MISSING"),
+        (REQUESTER, Priority.URGENT, "PERMISSION_MISSING"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await lifecycle.escalate(w.deps, who, ticket.id, priority=priority, reason="",
+                                     request_id="")  # fmt: skip
+        assert refused.value.reason == reason, who
+    done = await _resolved(w)
+    with pytest.raises(DomainError) as closed:
+        await lifecycle.escalate(w.deps, PLATFORM, done.id, priority=Priority.URGENT, reason="",
+                                 request_id="")  # fmt: skip
+    assert closed.value.reason == "TICKET_INVALID_TRANSITION"
 
 
 async def test_start_resolve_confirm(w: World):

@@ -43,6 +43,7 @@ def _decision(row: Row[Any]) -> RecordedDecision:
             explanation=row.explanation,
             provider_rule_id=row.provider_rule_id,
             provider_rule_version=row.provider_rule_version,
+            priority=row.priority,
         ),
         created_at=row.created_at,
         attempts=row.attempts,
@@ -82,6 +83,7 @@ class DecisionRepository:
                 replaces_engineer_id=recorded.replaces,
                 provider_rule_id=d.provider_rule_id,
                 provider_rule_version=d.provider_rule_version,
+                priority=d.priority,
             )
         )
 
@@ -162,6 +164,22 @@ class DecisionRepository:
         )
         return result.rowcount or 0
 
+    async def redispatch_ticket(self, ticket_id: str, now: datetime) -> int:
+        holder = select(tickets.c.engineer_id).where(
+            tickets.c.id == ticket_id, tickets.c.status == "assigned"
+        )
+        result = await self._db.execute(
+            update(decisions)
+            .where(
+                decisions.c.ticket_id == ticket_id,
+                decisions.c.state == DecisionState.APPLIED.value,
+                decisions.c.engineer_id != "",
+                decisions.c.engineer_id == holder.scalar_subquery(),
+            )
+            .values(recheck_at=now)
+        )
+        return result.rowcount or 0
+
     async def recheck(self, decision_id: str, at: datetime | None) -> None:
         await self._db.execute(
             update(decisions).where(decisions.c.id == decision_id).values(recheck_at=at)
@@ -196,6 +214,30 @@ class TicketsSeenRepository:
             .limit(limit)
         )
         return [_state(r) for r in rows]
+
+    async def pool(self, provider_id: str, limit: int) -> list[tuple[str, str]]:
+        sent_by = (
+            select(decisions.c.rule_id)
+            .where(
+                decisions.c.ticket_id == tickets.c.id,
+                decisions.c.kind == DecisionKind.PROVIDER_CHOSEN.value,
+                decisions.c.provider_id == provider_id,
+            )
+            .order_by(decisions.c.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows = await self._db.execute(
+            select(tickets.c.id, func.coalesce(sent_by, ""))
+            .where(
+                tickets.c.status == "pending_assignment",
+                tickets.c.provider_id == provider_id,
+                tickets.c.engineer_id == "",
+            )
+            .order_by(tickets.c.raised_at, tickets.c.id)
+            .limit(limit)
+        )
+        return [(ticket_id, rule_id) for ticket_id, rule_id in rows]
 
     async def unrouted(self, limit: int) -> list[str]:
         routed = (

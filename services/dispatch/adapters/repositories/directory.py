@@ -59,6 +59,7 @@ def _engineer(row: Row[Any]) -> Engineer:
         capacity=row.capacity or UNLIMITED,
         open_tickets=row.open_tickets,
         last_assigned_seq=row.last_assigned_seq,
+        shift_calendar_id=row.shift_calendar_id,
     )
 
 
@@ -94,7 +95,13 @@ class DirectoryRepository:
         return _engineer(row) if row else None
 
     async def set_availability(
-        self, engineer_id: str, *, available: bool, away_until: datetime | None, capacity: int
+        self,
+        engineer_id: str,
+        *,
+        available: bool,
+        away_until: datetime | None,
+        capacity: int,
+        shift_calendar_id: str = "",
     ) -> None:
         if available:
             state, away_until = Availability.ON_DUTY, None
@@ -103,7 +110,12 @@ class DirectoryRepository:
         await self._db.execute(
             update(engineers)
             .where(engineers.c.id == engineer_id)
-            .values(availability=state.value, away_until=away_until, capacity=capacity)
+            .values(
+                availability=state.value,
+                away_until=away_until,
+                capacity=capacity,
+                shift_calendar_id=shift_calendar_id,
+            )
         )
 
     async def mark_assigned(self, engineer_id: str) -> None:

@@ -35,6 +35,7 @@ def definition(rule: Rule) -> dict[str, Any]:
         "then": rule.then.value,
         "claim_window_seconds": rule.claim_window.total_seconds(),
         "required_skills": sorted(rule.required_skills),
+        "claim_limit": rule.claim_limit,
         "escalate_after_seconds": rule.escalate_after.total_seconds()
         if rule.escalate_after
         else None,
@@ -74,6 +75,7 @@ def rule_of(row: Row[Any]) -> Rule:
         position=row.position,
         escalate_after=timedelta(seconds=escalate) if escalate is not None else None,
         stage=Stage(row.stage),
+        claim_limit=d.get("claim_limit", 0),
     )
 
 

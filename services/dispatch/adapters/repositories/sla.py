@@ -61,7 +61,8 @@ def policy_definition(spec: PolicySpec) -> dict[str, Any]:
     return {
         "warn_at": list(spec.warn_at),
         "escalations": [
-            {"offset_seconds": e.offset.total_seconds(), "role": e.role} for e in spec.escalations
+            {"offset_seconds": e.offset.total_seconds(), "role": e.role, "action": e.action.value}
+            for e in spec.escalations
         ],
         "pause_while_pending_approval": spec.pause_while_pending_approval,
     }
@@ -77,7 +78,9 @@ def policy_of(row: Row[Any]) -> PolicySpec:
         warn_at=tuple(d["warn_at"]),
         escalations=tuple(
             Escalation(
-                timedelta(seconds=e["offset_seconds"]), EscalationAction.NOTIFY_ROLE, e["role"]
+                timedelta(seconds=e["offset_seconds"]),
+                EscalationAction(e.get("action", EscalationAction.NOTIFY_ROLE.value)),
+                e["role"],
             )
             for e in d["escalations"]
         ),

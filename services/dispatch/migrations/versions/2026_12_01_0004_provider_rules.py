@@ -1,6 +1,7 @@
 """provider-owned rules: a rule's stage (the platform's PROVIDER rules choose the provider, a
-provider's own ENGINEER rules how its engineers get the ticket), and the platform rule each
-decision went through
+provider's own ENGINEER rules how its engineers get the ticket), the platform rule each
+decision went through, engineers' weekly shifts (a business calendar), and the priority an SLA
+escalation raises a ticket to
 
 Revision ID: 0004
 Revises: 0003
@@ -29,9 +30,15 @@ def upgrade() -> None:
     op.execute(
         "UPDATE decisions SET provider_rule_id = rule_id, provider_rule_version = rule_version"
     )
+    op.add_column(
+        "engineers", sa.Column("shift_calendar_id", sa.Text(), server_default="", nullable=False)
+    )
+    op.add_column("decisions", sa.Column("priority", sa.Text(), server_default="", nullable=False))
 
 
 def downgrade() -> None:
+    op.drop_column("decisions", "priority")
+    op.drop_column("engineers", "shift_calendar_id")
     op.drop_column("decisions", "provider_rule_version")
     op.drop_column("decisions", "provider_rule_id")
     op.drop_index("rules_of_provider", "rules")
