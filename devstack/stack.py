@@ -20,17 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from devstack.broker import TansuBroker
 from devstack.catalogue import ROOT, SERVICES, ServiceSpec
 from devstack.ports import free_port, reserve, wait_for_port
-from devstack.postgres import EmbeddedPostgres, database_url, ensure_database
+from devstack.postgres import EmbeddedPostgres, database_url, ensure_database, libpq_url
 from devstack.supervisor import Child
 from devstack.topics import create_declared_topics
 from servicekit.migrations import upgrade
 
 log = logging.getLogger("devstack")
 TOPIC_CHECK_SECONDS = 5.0  # how often the supervisor looks for a broker that lost its topics
+# After the broker lost its log, every relay sends again what it sent this recently: events
+# consumers had not read yet would otherwise be gone (an SLA alert, a decision); those they
+# had applied they skip by event id.
+RESEND_MINUTES = 15
 
 
 @dataclass
@@ -133,12 +138,28 @@ class Stack:
         self._next_topic_check = 0.0
 
     def resync(self) -> None:
-        """Every service re-publishes its state: consumers catch up from an empty broker."""
+        """Every service re-publishes its state, and every relay re-sends what it sent in the
+        last RESEND_MINUTES: consumers catch up from an empty broker. (Apache Kafka keeps its
+        log; this is for the dev broker's memory storage.)"""
         for spec in self.options.services:
+            self._resend_recent(spec)
             if spec.snapshot:
                 self._run_once(f"{spec.name}-snapshot", spec.snapshot, self._service_env(spec))
         self.resyncs += 1
         log.warning("broker was empty: topics created, every service re-published its state")
+
+    def _resend_recent(self, spec: ServiceSpec) -> None:
+        url = libpq_url(database_url(self.database_server_url, spec.name))
+        with psycopg.connect(url, autocommit=True) as connection:
+            if connection.execute("SELECT to_regclass('outbox')").fetchone() == (None,):
+                return  # a service that publishes nothing
+            resent = connection.execute(
+                "UPDATE outbox SET sent_at = NULL "
+                "WHERE sent_at > now() - make_interval(mins => %s)",
+                (RESEND_MINUTES,),
+            ).rowcount
+        if resent:
+            log.info("outbox events sent again", extra={"service": spec.name, "events": resent})
 
     def stop(self) -> None:
         for child in reversed(self.children):

@@ -16,11 +16,17 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
   kill or the database cut fell between the SMTP server's acceptance and the delivery's
   commit (at-least-once with a stable Message-ID; at most one repeat per send in flight per
   interruption; the count is printed);
-- every ticket's response target (a few seconds, round the clock) was warned twice and
-  breached once by dispatch's SLA timer (in the dispatcher, killed too) — each alert in
-  dispatch's outbox exactly once;
+- every ticket's response target (a few seconds, round the clock) was warned twice, breached
+  and escalated once by dispatch's SLA timer (in the dispatcher, killed too) — each alert in
+  dispatch's outbox exactly once; the escalation level raised each ticket's priority exactly
+  once (a decision the applier hands to tickets' EscalateTicket by its id), and notify made
+  one breach message per (ticket, recipient);
 - reporting's fact of every ticket is at the ticket's version and status (its recorder is
-  killed too; the ledger keeps each event once by its id);
+  killed too; the ledger keeps each event once by its id) and carries dispatch's verdict
+  (response target missed);
+- after the broker lost its log, relays re-send what they sent in the last minutes (the dev
+  broker keeps nothing; consumers skip what they applied by event id), so no event a consumer
+  had not read yet is lost;
 - 0 dead-lettered events, and every topic keeps its declared partition count;
 - while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
 - every killed process was restarted by the supervisor.
@@ -164,6 +170,8 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_one_receipt_each(fault_stack, outcome, enterprise["userId"])
     await _assert_receipts_emailed(fault_stack, outcome, enterprise["userId"])
     await _assert_sla_alerted_once(fault_stack, outcome)
+    await _assert_priority_raised_once(fault_stack, outcome)
+    await _assert_one_breach_message_each(fault_stack, outcome)
     await _assert_reported(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
@@ -270,6 +278,13 @@ async def _sla_service_type(client: httpx.AsyncClient, admin: dict[str, str]) ->
         "defaultServiceLevelId": level.json()["serviceLevelId"],
     })  # fmt: skip
     assert leaf.status_code == 200, leaf.text
+    policy = await client.post("/v1/sla-policies", headers=admin, json={
+        "displayName": f"演练升级-{uuid.uuid4().hex[:6]}",
+        "serviceLevelIds": [level.json()["serviceLevelId"]],
+        "escalations": [{"offset": "0s", "role": "provider_admin",
+                         "action": "SLA_ESCALATION_ACTION_RAISE_PRIORITY"}],
+    })  # fmt: skip
+    assert policy.status_code == 200, policy.text
     return leaf.json()["serviceTypeId"]
 
 
@@ -418,7 +433,7 @@ async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> 
             for r in fault_stack.query(
                 "dispatch",
                 "SELECT ticket_id, count(*), bool_and(state = 'applied') FROM decisions "
-                "GROUP BY ticket_id",
+                "WHERE kind <> 'priority_raised' GROUP BY ticket_id",
             )
         }
         assigned = dict(
@@ -520,7 +535,7 @@ async def _assert_sla_alerted_once(fault_stack: FaultStack, outcome: Outcome) ->
     """Every ticket's response target warned at 75 % and 90 % and breached, each alert once
     in dispatch's outbox (the timer was killed, its database cut, the broker restarted)."""
     expected = set(outcome.tickets.values())
-    wanted = {"SlaWarningRaised": 2, "SlaBreached": 1}
+    wanted = {"SlaWarningRaised": 2, "SlaBreached": 1, "SlaEscalated": 1}
     deadline = time.monotonic() + 120
     while True:
         counts: dict[str, dict[str, int]] = {}
@@ -538,6 +553,49 @@ async def _assert_sla_alerted_once(fault_stack: FaultStack, outcome: Outcome) ->
     repeated = {t: counts[t] for t in expected if any(counts[t].get(k) != n
                                                        for k, n in wanted.items())}  # fmt: skip
     assert repeated == {}, repeated
+
+
+async def _assert_priority_raised_once(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """The escalation level's action: each ticket's priority went from normal (2) to high (3)
+    exactly once — one `updated` history entry by svc-dispatch — though the applier that hands
+    the decision to tickets was killed, its database cut and tickets restarted meanwhile."""
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        raised = dict(
+            fault_stack.query(
+                "tickets",
+                "SELECT ticket_id, count(*) FROM ticket_history WHERE action = 'updated' "
+                "AND actor_id = 'svc-dispatch' AND changes ? 'priority' GROUP BY ticket_id",
+            )
+        )
+        if expected <= set(raised):
+            break
+        assert time.monotonic() < deadline, f"{len(expected - set(raised))} never raised"
+        await asyncio.sleep(1)
+    assert {t: raised[t] for t in expected if raised[t] != 1} == {}
+    priorities = dict(fault_stack.query("tickets", "SELECT id, priority FROM tickets"))
+    assert {t: priorities[t] for t in expected if priorities[t] != 3} == {}
+
+
+async def _assert_one_breach_message_each(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """Notify made one breach message per (ticket, recipient) — its notifier was killed and
+    the broker restarted, so the alert may have arrived more than once — and every ticket's
+    breach reached someone (its engineer and the provider's admins)."""
+    expected = set(outcome.tickets.values())
+    deadline = time.monotonic() + 120
+    while True:
+        rows = fault_stack.query(
+            "notify",
+            "SELECT ticket_id, user_id, count(*) FROM messages "
+            "WHERE event_type = 'ticketing.events.v1.SlaBreached' GROUP BY ticket_id, user_id",
+        )
+        told = {ticket_id for ticket_id, _, _ in rows}
+        if expected <= told:
+            break
+        assert time.monotonic() < deadline, f"{len(expected - told)} breaches told nobody"
+        await asyncio.sleep(1)
+    assert [r for r in rows if r[0] in expected and r[2] != 1] == []
 
 
 async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:
@@ -569,6 +627,18 @@ async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:
         "reporting", "SELECT event_id FROM ledger GROUP BY event_id HAVING count(*) > 1"
     )
     assert duplicates == []
+    # Dispatch's verdict reached reporting too: every response target was missed.
+    while True:
+        breached = {
+            row[0]
+            for row in fault_stack.query(
+                "reporting", "SELECT ticket_id FROM ticket_facts WHERE response_breached"
+            )
+        }
+        if expected <= breached:
+            break
+        assert time.monotonic() < deadline, f"{len(expected - breached)} verdicts missing"
+        await asyncio.sleep(1)
 
 
 async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:
