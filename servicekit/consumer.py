@@ -60,6 +60,9 @@ class ConsumerOptions:
     retry_backoff_seconds: float = 0.2
     max_backoff_seconds: float = 5.0
     poll_timeout_ms: int = 500
+    # How long the broker may hold a fetch that finds nothing new. aiokafka's 500 ms default
+    # is what an event waited on the dev broker (tansu answers a held fetch only at the end).
+    fetch_max_wait_ms: int = 50
     max_records: int = 200
     metadata_max_age_ms: int = 5_000
     batch: bool = False  # a partition's records of one poll in one transaction
@@ -96,6 +99,7 @@ class IdempotentConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             metadata_max_age_ms=self._options.metadata_max_age_ms,
+            fetch_max_wait_ms=self._options.fetch_max_wait_ms,
         )
         producer = create_producer(self._bootstrap, client_id=f"{self.name}-dlt")
         await self._until_started(consumer.start)

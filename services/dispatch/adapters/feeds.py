@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity
@@ -37,7 +38,12 @@ TICKET_EVENTS = (
 
 
 def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) -> EventRoutes:
-    """`decided` is set after a decision is taken (the applier in the same process wakes)."""
+    """`decided` is set once a decision is committed (the applier in the same process wakes;
+    woken before the commit, it would find nothing and sleep its interval)."""
+
+    def wake_after_commit(db: AsyncConnection) -> None:
+        if decided is not None:
+            sa_event.listen(db.sync_connection, "commit", lambda _: decided.set(), once=True)
 
     async def ticket_changed(db: AsyncConnection, event: object, envelope: Envelope) -> None:
         ticket = event.ticket  # type: ignore[attr-defined]
@@ -50,8 +56,8 @@ def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) 
             await sla.track(uow, sla_mapping.sla_facts(ticket), at)
             if not state.awaits_provider:
                 return
-            if await route(uow, state.facts.ticket_id, clock()) is not None and decided:
-                decided.set()
+            if await route(uow, state.facts.ticket_id, clock()) is not None:
+                wake_after_commit(db)
 
     def then_route_waiting(apply: Apply) -> Apply:
         """After a provider or designation event: tickets whose routing waited for it."""
@@ -59,8 +65,8 @@ def routes(clock: Callable[[], datetime], decided: asyncio.Event | None = None) 
         async def applied(db: AsyncConnection, event: Any, envelope: Envelope) -> None:
             await apply(db, event, envelope)
             async with DispatchUnitOfWork(None, joining=db) as uow:
-                if await route_waiting(uow, clock()) and decided:
-                    decided.set()
+                if await route_waiting(uow, clock()):
+                    wake_after_commit(db)
 
         return applied
 
