@@ -152,23 +152,26 @@ _SLA_TARGETS = {
 SlaAlert = sla_ev.SlaWarningRaised | sla_ev.SlaBreached | sla_ev.SlaEscalated
 
 
-def sla_notice_of(event: SlaAlert, envelope: envelope_pb2.EventEnvelope) -> TicketNotice:
-    """The notice for one of dispatch's SLA alerts (raised by its timer: no actor)."""
-    ticket = event.ticket
-    facts = TicketFacts(
-        ticket_id=event.ticket_id,
+def _dispatch_seen(ticket_id: str, ticket: sla_ev.SlaTicket, provider_id: str) -> TicketFacts:
+    """The ticket as dispatch's events carry it (as dispatch last saw it)."""
+    return TicketFacts(
+        ticket_id=ticket_id,
         number=ticket.number,
         title=ticket.title,
         status=tickets_pb2.TicketStatus.Name(ticket.status).removeprefix("TICKET_STATUS_").lower(),
         enterprise_id=ticket.enterprise_id,
         requester_id=ticket.requester_user_id,
-        provider_id=ticket.provider_id,
+        provider_id=provider_id,
         engineer_id=ticket.engineer_id,
         priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
     )
+
+
+def sla_notice_of(event: SlaAlert, envelope: envelope_pb2.EventEnvelope) -> TicketNotice:
+    """The notice for one of dispatch's SLA alerts (raised by its timer: no actor)."""
     return TicketNotice(
         _SLA_KINDS[type(event)],
-        ticket=facts,
+        ticket=_dispatch_seen(event.ticket_id, event.ticket, event.ticket.provider_id),
         actor=Actor(),
         occurred_at=datetime_of(envelope, "occurred_time") or datetime.now(UTC),
         sla_target=_SLA_TARGETS.get(event.target, ""),
@@ -186,21 +189,9 @@ def escalation_notice_of(
     decision = event.decision
     if decision.kind != dispatch_pb2.DECISION_KIND_ESCALATED_TO_ADMIN:
         return None
-    ticket = event.ticket
-    facts = TicketFacts(
-        ticket_id=decision.ticket_id,
-        number=ticket.number,
-        title=ticket.title,
-        status=tickets_pb2.TicketStatus.Name(ticket.status).removeprefix("TICKET_STATUS_").lower(),
-        enterprise_id=ticket.enterprise_id,
-        requester_id=ticket.requester_user_id,
-        provider_id=decision.provider_id,
-        engineer_id=ticket.engineer_id,
-        priority=catalog_pb2.Priority.Name(ticket.priority).removeprefix("PRIORITY_").lower(),
-    )
     return TicketNotice(
         NoticeKind.DISPATCH_ESCALATED,
-        ticket=facts,
+        ticket=_dispatch_seen(decision.ticket_id, event.ticket, decision.provider_id),
         actor=Actor(),
         occurred_at=datetime_of(envelope, "occurred_time") or datetime.now(UTC),
         text=decision.explanation,

@@ -233,17 +233,7 @@ def _demo_sla_and_a_breach_told(
     assert leaf.status_code == 200, leaf.text
     urgent = httpx.post(f"{base}/v1/tickets", headers=requester, timeout=10, json={
         "title": "秒级工单", "serviceTypeId": leaf.json()["serviceTypeId"]}).json()  # fmt: skip
-    provider_admin = _sign_in(base, "fastfix-admin")
-    deadline = time.monotonic() + 45
-    while time.monotonic() < deadline:
-        messages = httpx.get(f"{base}/v1/messages", headers=provider_admin, timeout=10).json()
-        titles = [m["title"] for m in messages.get("messages", [])
-                  if m.get("ticketId") == urgent["ticketId"]]  # fmt: skip
-        if any("已超时" in t for t in titles):
-            break
-        time.sleep(0.3)
-    else:
-        raise AssertionError(f"no breach notice: {titles}")
+    _wait_message(base, _sign_in(base, "fastfix-admin"), urgent["ticketId"], "已超时")
     # Reporting takes dispatch's verdict: the ticket was assigned within the 2 seconds, yet
     # nobody responded, so its response target counts as missed (reporting's recorder).
     deadline = time.monotonic() + 45
@@ -253,6 +243,20 @@ def _demo_sla_and_a_breach_told(
             return
         time.sleep(0.3)
     raise AssertionError(f"the breach never reached the SLA report: {report}")
+
+
+def _wait_message(base: str, headers: dict[str, str], ticket_id: str, wanted: str) -> None:
+    """Waits until the user's message centre has a message about the ticket whose title
+    says `wanted`."""
+    deadline, titles = time.monotonic() + 45, []
+    while time.monotonic() < deadline:
+        messages = httpx.get(f"{base}/v1/messages", headers=headers, timeout=10).json()
+        titles = [m["title"] for m in messages.get("messages", [])
+                  if m.get("ticketId") == ticket_id]  # fmt: skip
+        if any(wanted in t for t in titles):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"no {wanted!r} message about {ticket_id}: {titles}")
 
 
 def _unstarted_ticket_left_to_the_provider_admin_who_is_told(
@@ -284,17 +288,7 @@ def _unstarted_ticket_left_to_the_provider_admin_who_is_told(
                         json={"title": "无人处理的工单", "serviceTypeId": type_id})  # fmt: skip
     assert raised.status_code == 200, raised.text
     ticket = raised.json()
-    provider_admin = _sign_in(base, "fastfix-admin")
-    deadline, titles = time.monotonic() + 45, []
-    while time.monotonic() < deadline:
-        messages = httpx.get(f"{base}/v1/messages", headers=provider_admin, timeout=10).json()
-        titles = [m["title"] for m in messages.get("messages", [])
-                  if m.get("ticketId") == ticket["ticketId"]]  # fmt: skip
-        if any("待您指派" in t for t in titles):
-            break
-        time.sleep(0.3)
-    else:
-        raise AssertionError(f"the provider's admin was not told: {titles}")
+    _wait_message(base, _sign_in(base, "fastfix-admin"), ticket["ticketId"], "待您指派")
     decisions = httpx.get(f"{base}/v1/tickets/{ticket['ticketId']}/dispatch-decisions",
                           headers=admin, timeout=10).json()["dispatchDecisions"]  # fmt: skip
     assert decisions[-1]["kind"] == "DECISION_KIND_ESCALATED_TO_ADMIN", decisions

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc import aio
 from ticketing.identity.v1 import auth_pb2, auth_pb2_grpc
@@ -86,10 +88,7 @@ class GrpcTicketsApi:
             replaces_engineer_id=replaces_engineer_id,
         )
         try:
-            token = await self._token.get()
-            await self._tickets.AssignTicket(
-                request, metadata=(("authorization", f"Bearer {token}"),), timeout=5
-            )
+            await self._call(self._tickets.AssignTicket, request)
         except aio.AioRpcError as error:
             return self._outcome(error)
         return Applied(Outcome.APPLIED)
@@ -104,15 +103,16 @@ class GrpcTicketsApi:
             request_id=request_id,
         )
         try:
-            token = await self._token.get()
-            await self._tickets.EscalateTicket(
-                request, metadata=(("authorization", f"Bearer {token}"),), timeout=5
-            )
+            await self._call(self._tickets.EscalateTicket, request)
         except aio.AioRpcError as error:
             if reason_of(error) == "TICKET_INVALID":  # raised as high already, by someone
                 return Applied(Outcome.GAVE_WAY, "TICKET_INVALID")
             return self._outcome(error)
         return Applied(Outcome.APPLIED)
+
+    async def _call(self, method: Any, request: Message) -> None:
+        token = await self._token.get()
+        await method(request, metadata=(("authorization", f"Bearer {token}"),), timeout=5)
 
     def _outcome(self, error: aio.AioRpcError) -> Applied:
         reason = reason_of(error)
