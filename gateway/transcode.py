@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf import descriptor, json_format
 from google.protobuf.message import Message
 
@@ -41,18 +42,58 @@ def build_request(
     body: bytes,
 ) -> Message:
     request = message_class()
-    bound = _merge_body(request, route.body, body)
+    bound, given = _merge_body(request, route.body, body)
     for variable in route.variables:
         _set_scalar(request, variable.field_path, [path_params[variable.param]])
         bound.add(variable.field_path)
     if route.body != "*":
         _merge_query(request, query, bound)
+    _imply_update_mask(request, route, given, {v.field_path for v in route.variables})
     return request
 
 
-def _merge_body(request: Message, body_field: str, raw: bytes) -> set[str]:
+UPDATE_MASK = "update_mask"
+
+
+def _imply_update_mask(
+    request: Message, route: HttpRoute, given: list[str], path_bound: set[str]
+) -> None:
+    """AIP-134: a PATCH without `updateMask` changes the fields present in its body, and
+    nothing else. Output-only fields and the resource's name from the path are left out."""
+    mask_field: AnyDescriptor = request.DESCRIPTOR.fields_by_name.get(UPDATE_MASK)
+    if (
+        route.http_method != "PATCH"
+        or route.body in ("", "*")
+        or mask_field is None
+        or mask_field.message_type.full_name != "google.protobuf.FieldMask"
+        or getattr(request, UPDATE_MASK).paths
+    ):
+        return
+    resource: AnyDescriptor = request.DESCRIPTOR.fields_by_name[route.body].message_type
+    paths = []
+    for key in given:
+        field = resource.fields_by_name.get(key) or next(
+            f for f in resource.fields if f.json_name == key
+        )
+        if _output_only(field) or f"{route.body}.{field.name}" in path_bound:
+            continue
+        paths.append(field.name)
+    if not paths:
+        raise bad_request(
+            "updateMask", "is required when the body names no field to change (or give '*')"
+        )
+    getattr(request, UPDATE_MASK).paths.extend(paths)
+
+
+def _output_only(field: AnyDescriptor) -> bool:
+    behaviors = field.GetOptions().Extensions[field_behavior_pb2.field_behavior]
+    return field_behavior_pb2.OUTPUT_ONLY in behaviors
+
+
+def _merge_body(request: Message, body_field: str, raw: bytes) -> tuple[set[str], list[str]]:
+    """Merges the body into the request; the bound field paths and the body's keys."""
     if not body_field:
-        return set()
+        return set(), []
     document = _json_document(raw)
     target = request if body_field == "*" else getattr(request, body_field)
     prefix = "" if body_field == "*" else request.DESCRIPTOR.fields_by_name[body_field].json_name
@@ -64,7 +105,7 @@ def _merge_body(request: Message, body_field: str, raw: bytes) -> set[str]:
         field = _field_of(str(error))
         path = ".".join(p for p in (prefix, field) if p) or "body"
         raise bad_request(path, _describe(str(error))) from None
-    return {body_field} if body_field != "*" else set()
+    return ({body_field} if body_field != "*" else set()), list(document)
 
 
 MAX_JSON_DEPTH = 32

@@ -42,6 +42,32 @@ async def test_patch_binds_nested_path_fields_and_update_mask(gateway):
     assert body["echoed"]["update_mask"] == "display_name,count"
 
 
+async def test_patch_without_update_mask_changes_the_fields_in_the_body(gateway):
+    # AIP-134: the implied mask is the body's fields, less output-only ones and the path's id.
+    response = await gateway.patch(
+        "/v1/shelves/s3/things/t3",
+        json={"count": 5, "display_name": "x", "thingId": "t3", "echoed": {"a": "b"}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["echoed"]["update_mask"] == "count,display_name"
+
+
+async def test_patch_with_nothing_to_change_names_update_mask(gateway):
+    response = await gateway.patch("/v1/shelves/s3/things/t3", json={"echoed": {"a": "b"}})
+    assert response.status_code == 400
+    assert response.json()["details"][-1]["fieldViolations"][0]["field"] == "updateMask"
+    empty = await gateway.patch("/v1/shelves/s3/things/t3", content=b"")
+    assert empty.status_code == 400
+
+
+async def test_patch_with_a_star_mask_passes_it_on(gateway):
+    response = await gateway.patch(
+        "/v1/shelves/s3/things/t3", params={"updateMask": "*"}, json={"count": 1}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["echoed"]["update_mask"] == "*"
+
+
 async def test_delete_returns_empty_object(gateway, echo_servicer):
     response = await gateway.delete("/v1/shelves/s1/things/gone")
     assert response.status_code == 200

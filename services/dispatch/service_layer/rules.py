@@ -13,6 +13,7 @@ from datetime import timedelta
 from servicekit.auth.principal import Principal
 from servicekit.authz import require_permission
 from servicekit.errors import FieldViolation, invalid_argument, not_found, permission_denied
+from servicekit.field_mask import fields_to_update
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
 from services.dispatch.domain.routing import Rule, Stage, Strategy
@@ -87,15 +88,10 @@ async def list_rules(
 async def update_rule(deps: Deps, p: Principal, *, draft: Rule, fields: set[str]) -> StoredRule:
     """`fields`: the proto field names of the update mask (every editable one when empty)."""
     require_editor(p)
-    unknown = fields - EDITABLE
-    if unknown:
-        raise invalid_argument(
-            "UPDATE_MASK_INVALID",
-            [FieldViolation("update_mask", f"cannot update: {', '.join(sorted(unknown))}")],
-        )
+    fields = fields_to_update(fields, EDITABLE)
     async with deps.uow() as uow:
         current = (await _get(uow, draft.id, p)).rule
-        rule = _merge(current, draft, fields or EDITABLE)
+        rule = _merge(current, draft, fields)
         _require_owner(p, rule)
         await validate(uow, rule)
         stored = await uow.rules.save(replace(rule, version=current.version + 1), p.user_id)

@@ -10,6 +10,7 @@ from ticketing.notify.v1 import notify_pb2_grpc
 
 from servicekit.authz import require_caller
 from servicekit.errors import FieldViolation, invalid_argument
+from servicekit.field_mask import fields_to_update
 from servicekit.paging import cursor_of, invalid_page_token, key_of_token, key_token, page_limit
 from servicekit.rpc.interceptors import Context
 from services.notify import mapping
@@ -66,12 +67,7 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
     async def UpdateTemplate(
         self, request: pb.UpdateTemplateRequest, context: Context
     ) -> pb.Template:
-        paths = set(request.update_mask.paths) or {"title_template", "body_template"}
-        if unknown := paths - {"title_template", "body_template"}:
-            raise invalid_argument(
-                "UPDATE_MASK_INVALID",
-                [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
-            )
+        paths = fields_to_update(request.update_mask.paths, ("title_template", "body_template"))
         given = request.template
         updated = await templates.update_template(
             self._deps,
@@ -214,12 +210,7 @@ class NotificationServicer(notify_pb2_grpc.NotificationServiceServicer):
         self, request: pb.UpdateWebhookSubscriptionRequest, context: Context
     ) -> pb.WebhookSubscription:
         parts = ("url", "event_types", "active", "description")
-        paths = set(request.update_mask.paths) or set(parts)
-        if unknown := paths - set(parts):
-            raise invalid_argument(
-                "UPDATE_MASK_INVALID",
-                [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
-            )
+        paths = fields_to_update(request.update_mask.paths, parts)
         given = request.subscription
         draft = webhooks.Draft(
             url=given.url if "url" in paths else None,
@@ -295,12 +286,7 @@ def _delivery_page(found: list[Delivery], limit: int) -> pb.ListDeliveriesRespon
 
 
 def _change(given: pb.NotificationPreferences, mask: Sequence[str]) -> Change:
-    paths = set(mask) or set(mapping.PREFERENCE_PARTS)
-    if unknown := paths - set(mapping.PREFERENCE_PARTS):
-        raise invalid_argument(
-            "UPDATE_MASK_INVALID",
-            [FieldViolation("update_mask", f"cannot update {', '.join(sorted(unknown))}")],
-        )
+    paths = fields_to_update(mask, mapping.PREFERENCE_PARTS)
     try:
         return mapping.change_of(given, paths)
     except PreferenceError as error:

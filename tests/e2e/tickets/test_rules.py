@@ -264,3 +264,37 @@ async def test_tickets_are_raised_on_a_leaf_service_type_only(tickets):
         assert refused.status_code == 400, refused.text
         assert violations(refused.json()) == ["ticket.serviceTypeId"]
         assert "category" in refused.text
+
+
+async def test_patch_changes_only_the_fields_in_the_body(tickets):
+    """AIP-134: without updateMask, a PATCH changes what its body names and nothing else;
+    `*` replaces every editable field."""
+    type_id, _ = await catalogue(tickets, approvals=0)
+    ticket = await new_ticket(tickets, type_id, location="三楼 301")
+    headers = await tickets.as_user("acme-user")
+    path = f"/v1/tickets/{ticket['ticketId']}"
+    changed = await ok(
+        await tickets.client.patch(path, json={"title": "打印机卡纸"}, headers=headers)
+    )
+    assert (changed["title"], changed["description"], changed["location"]) == (
+        "打印机卡纸",
+        ticket["description"],
+        "三楼 301",
+    )
+    nothing = await tickets.client.patch(
+        path, json={"status": "TICKET_STATUS_CLOSED"}, headers=headers
+    )
+    assert (nothing.status_code, violations(nothing.json())) == (400, ["updateMask"])
+    replaced = await ok(
+        await tickets.client.patch(
+            path,
+            params={"updateMask": "*"},
+            json={
+                "title": "打印机卡纸",
+                "description": "纸盒卡住",
+                "customFields": ticket["customFields"],
+            },
+            headers=headers,
+        )
+    )
+    assert (replaced["description"], replaced["location"]) == ("纸盒卡住", "")
