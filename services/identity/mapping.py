@@ -198,6 +198,7 @@ def engineer_pb(user: User) -> users_pb2.Engineer:
         phone=user.phone,
         wechat_openid=user.wechat_openid,
         skills=user.skills,
+        employee_number=user.employee_number,
         state=_ACTIVE[user.state],
         stamps=stamps(user.created_at, user.updated_at, user.deleted_at),
     )
@@ -212,6 +213,7 @@ def engineer_draft(message: users_pb2.Engineer) -> tuple[User, str]:
         organization_id=message.provider_id,
         wechat_openid=message.wechat_openid,
         skills=list(dict.fromkeys(s.strip() for s in message.skills if s.strip())),
+        employee_number=message.employee_number,
     )
     return user, message.password
 

@@ -24,6 +24,7 @@ from services.tickets.domain.events import Comment, HistoryEntry
 from services.tickets.domain.knowledge import Article, ArticleState
 from services.tickets.domain.status import Status, StatusGroup
 from services.tickets.domain.tickets import Channel, Ticket
+from services.tickets.service_layer.names import NO_NAMES, Names
 
 
 def _enum_map(domain_enum, proto_enum, prefix: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -59,11 +60,30 @@ _KIND = {
 }
 
 
-def actor(user_id: str, kind: str, organization_id: str) -> common_pb2.Actor:
+def actor(
+    user_id: str, kind: str, organization_id: str, names: Names = NO_NAMES
+) -> common_pb2.Actor:
+    """Who acted; kind and organisation from the directory when the record lacks them."""
+    person = names.person(user_id)
     return common_pb2.Actor(
         user_id=user_id,
-        kind=_KIND.get(kind, common_pb2.PRINCIPAL_KIND_UNSPECIFIED),
-        organization_id=organization_id,
+        kind=_KIND.get(kind or (person.kind if person else ""), _NO_KIND),
+        organization_id=organization_id or (person.organization_id if person else ""),
+        display_name=person.display_name if person else "",
+    )
+
+
+_NO_KIND = common_pb2.PRINCIPAL_KIND_UNSPECIFIED
+
+
+def handler_pb(t: Ticket, names: Names) -> tickets_pb2.TicketHandler | None:
+    if not t.provider_id:
+        return None
+    engineer = names.person(t.engineer_id) if t.engineer_id else None
+    return tickets_pb2.TicketHandler(
+        provider_display_name=names.providers.get(t.provider_id, ""),
+        engineer_display_name=engineer.display_name if engineer else "",
+        engineer_number=engineer.number if engineer else "",
     )
 
 
@@ -170,7 +190,7 @@ def _target(t: Ticket, due: datetime | None) -> duration_pb2.Duration | None:
     return duration(due - t.created_at) if due and t.created_at else None
 
 
-def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
+def ticket_pb(t: Ticket, names: Names = NO_NAMES) -> tickets_pb2.Ticket:
     message = tickets_pb2.Ticket(
         ticket_id=t.id,
         number=t.number,
@@ -194,7 +214,7 @@ def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
         approvals=[
             tickets_pb2.Approval(
                 level=a.level,
-                approver=actor(a.approver_id, "", ""),
+                approver=actor(a.approver_id, "", "", names),
                 approved=a.approved,
                 comment=a.comment,
                 decide_time=timestamp(a.decided_at),
@@ -216,6 +236,7 @@ def ticket_pb(t: Ticket) -> tickets_pb2.Ticket:
         stamps=common_pb2.AuditStamps(
             create_time=timestamp(t.created_at), update_time=timestamp(t.updated_at)
         ),
+        handler=handler_pb(t, names),
     )
     message.custom_fields.update(t.custom_fields)
     if t.pending_approval_level and t.pending_approval_level <= len(t.approval_steps):
@@ -259,7 +280,7 @@ def struct_dict(value: struct_pb2.Struct) -> dict:  # type: ignore[type-arg]
     return json_format.MessageToDict(value)
 
 
-def comment_pb(c: Comment) -> tickets_pb2.Comment:
+def comment_pb(c: Comment, names: Names = NO_NAMES) -> tickets_pb2.Comment:
     return tickets_pb2.Comment(
         ticket_id=c.ticket_id,
         comment_id=c.id,
@@ -267,17 +288,17 @@ def comment_pb(c: Comment) -> tickets_pb2.Comment:
         visibility=tickets_pb2.COMMENT_VISIBILITY_INTERNAL
         if c.internal
         else tickets_pb2.COMMENT_VISIBILITY_PUBLIC,
-        author=actor(c.author_id, c.author_kind, c.author_organization_id),
+        author=actor(c.author_id, c.author_kind, c.author_organization_id, names),
         attachment_ids=c.attachment_ids or [],
         create_time=timestamp(c.created_at),
     )
 
 
-def history_pb(h: HistoryEntry) -> tickets_pb2.HistoryEntry:
+def history_pb(h: HistoryEntry, names: Names = NO_NAMES) -> tickets_pb2.HistoryEntry:
     return tickets_pb2.HistoryEntry(
         history_entry_id=str(h.id),
         action=h.action,
-        actor=actor(h.actor_id, h.actor_kind, h.actor_organization_id),
+        actor=actor(h.actor_id, h.actor_kind, h.actor_organization_id, names),
         from_status=STATUS[h.from_status],
         to_status=STATUS[h.to_status],
         changes=h.changes,
@@ -303,7 +324,7 @@ def required_priority(value: int) -> Priority:
     return found
 
 
-def attachment_pb(a: Attachment) -> tickets_pb2.Attachment:
+def attachment_pb(a: Attachment, names: Names = NO_NAMES) -> tickets_pb2.Attachment:
     return tickets_pb2.Attachment(
         ticket_id=a.ticket_id,
         attachment_id=a.id,
@@ -311,7 +332,7 @@ def attachment_pb(a: Attachment) -> tickets_pb2.Attachment:
         content_type=a.content_type,
         size_bytes=a.size_bytes,
         sha256=a.sha256,
-        uploader=actor(a.uploader_id, a.uploader_kind, a.uploader_organization_id),
+        uploader=actor(a.uploader_id, a.uploader_kind, a.uploader_organization_id, names),
         create_time=timestamp(a.created_at),
     )
 

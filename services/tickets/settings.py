@@ -31,6 +31,7 @@ class TicketsSettings(BaseServiceSettings):
         "ticketing.identity.user.v1",
         "ticketing.identity.engineer.v1",
         "ticketing.identity.enterprise.v1",
+        "ticketing.identity.provider.v1",
     )
 
     @model_validator(mode="after")

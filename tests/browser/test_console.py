@@ -119,6 +119,9 @@ async def test_admin_journey_enterprise_created_ticket_approved_and_assigned(
     await tab.page.click("[data-test=confirm-assign]")
     await status.filter(has_text="已分派").wait_for()
     await tab.page.locator("[data-action=assigned]").last.wait_for()
+    # 负责工程师: the provider, the engineer and his number (the demo's 李工 is E002).
+    handler = tab.page.locator("[data-test=ticket-handler]")
+    await handler.filter(has_text="快修网络服务 · 李工 (E002)").wait_for()
     # By hand, to the engineer chosen (a manual assignment wins over dispatch's).
     admin = await Api.sign_in(suite_url, "admin", ADMIN_PASSWORD)
     assigned = await admin.get(f"/v1/tickets/{ticket['ticketId']}")

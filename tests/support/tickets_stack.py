@@ -79,6 +79,16 @@ class TicketsStack:
             await asyncio.sleep(0.2)
         raise AssertionError(f"{person_id} never reached the tickets directory")
 
+    async def known_provider(self, provider_id: str, timeout: float = 30.0) -> None:
+        """Waits until identity's event naming a provider has reached tickets' directory."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.deps.engine.connect() as connection:
+                if await DirectoryRepository(connection).provider_names([provider_id]):
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"provider {provider_id} never reached the tickets directory")
+
     async def known_department(self, department_id: str, timeout: float = 30.0) -> None:
         """Waits until identity's event about a department has reached tickets' directory."""
         query = select(directory_departments.c.id).where(

@@ -35,7 +35,7 @@ def _ticket(**fields) -> Ticket:
         requester_id="u1",
         **fields,
     )
-    ticket.open(NOW, timedelta(hours=1), None)
+    ticket.open(REQUESTER, NOW, timedelta(hours=1), None)
     return ticket
 
 

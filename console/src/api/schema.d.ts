@@ -2612,7 +2612,10 @@ export interface components {
         };
         /** @description Who did something: copied into events and history so readers need no lookup. */
         "ticketing.common.v1.Actor": {
-            /** @description Display name at the time of the action. */
+            /**
+             * @description The user's display name as the service last heard it from identity (empty for the
+             *      system, or for a user the service has not heard of yet).
+             */
             displayName?: string;
             /**
              * @description The user's kind.
@@ -3174,6 +3177,11 @@ export interface components {
         "ticketing.identity.v1.Engineer": {
             /** @description Display name. */
             displayName?: string;
+            /**
+             * @description The engineer's number at the provider (工号, at most 32 characters); requesters see it
+             *      on the tickets he handles.
+             */
+            employeeNumber?: string;
             /** @description Server-assigned id; also the engineer's user id. */
             engineerId?: string;
             /** @description Initial password (never returned). */
@@ -4694,6 +4702,7 @@ export interface components {
              *      publicly.
              */
             firstResponseTime?: string;
+            handler?: components["schemas"]["ticketing.tickets.v1.TicketHandler"];
             /** @description Where the service is needed. */
             location?: string;
             /** @description Readable number, T<yyyymmdd>-<seq>, unique per day without gaps. */
@@ -4759,6 +4768,15 @@ export interface components {
             ticketId?: string;
             /** @description Short summary. */
             title?: string;
+        };
+        /** @description The provider and engineer handling a ticket, by name. */
+        "ticketing.tickets.v1.TicketHandler": {
+            /** @description The engineer's name; empty while the ticket waits in the provider's pool. */
+            engineerDisplayName?: string;
+            /** @description The engineer's number at the provider (工号); empty when none is recorded. */
+            engineerNumber?: string;
+            /** @description The provider's name. */
+            providerDisplayName?: string;
         };
         /** @description The caller's ticket counts. */
         "ticketing.tickets.v1.TicketStats": {

@@ -84,6 +84,7 @@ const en: typeof zh = {
     assignTo: "Assign to",
     provider: "Provider",
     engineer: "Engineer",
+    handler: "Handled by",
     createdFrom: "Created from",
     createdTo: "to",
     assignedToMe: "Assigned to me",
@@ -213,6 +214,7 @@ const en: typeof zh = {
     SECURITY_EVENT_KIND_SENSITIVE_READ: "Sensitive read",
   },
   engineers: {
+    number: "No.",
     skills: "Skills",
     wechat: "WeChat",
     bound: "Bound",

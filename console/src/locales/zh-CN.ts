@@ -82,6 +82,7 @@ export default {
     assignTo: "分派给",
     provider: "服务商",
     engineer: "工程师",
+    handler: "负责工程师",
     createdFrom: "创建起",
     createdTo: "创建止",
     assignedToMe: "分派给我",
@@ -211,6 +212,7 @@ export default {
     SECURITY_EVENT_KIND_SENSITIVE_READ: "敏感数据读取",
   },
   engineers: {
+    number: "工号",
     skills: "技能",
     wechat: "微信",
     bound: "已绑定",

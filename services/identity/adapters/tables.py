@@ -97,6 +97,7 @@ users = Table(
     Column("phone_authorized", Boolean, nullable=False, server_default="false"),
     Column("wechat_openid", Text),
     Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("employee_number", Text, nullable=False, server_default=""),
     Column("password_hash", Text, nullable=False, server_default=""),
     Column("state", Text, nullable=False),
     Column("failed_logins", Integer, nullable=False, server_default="0"),

@@ -44,6 +44,7 @@ class User(Lifecycle):
     phone_authorized: bool = False
     wechat_openid: str = ""
     skills: list[str] = field(default_factory=list)
+    employee_number: str = ""  # an engineer's number (工号), shown to requesters
     password_hash: str = ""
     state: UserState = UserState.ENABLED
     failed_logins: int = 0

@@ -42,6 +42,13 @@ class Checks:
         elif not _is_https_url(value):
             self.fail(field, "must be an https:// address")
 
+    def code(self, field: str, value: str, *, max_length: int) -> None:
+        """Empty, or a short printable code without spaces at its ends (e.g. 工号 E-0042)."""
+        if len(value) > max_length:
+            self.fail(field, f"must be at most {max_length} characters")
+        elif value and (not value.isprintable() or value != value.strip()):
+            self.fail(field, "must be printable, without leading or trailing spaces")
+
     def phone(self, field: str, value: str, *, required: bool = False) -> None:
         if not value:
             if required:

@@ -13,6 +13,7 @@ from servicekit.logs import configure_logging
 from services.identity.adapters.passwords import hash_password
 from services.identity.bootstrap import build_deps
 from services.identity.domain.departments import Department
+from services.identity.domain.events import Change, PersonChanged
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.people import User, UserKind
 from services.identity.service_layer import departments, organizations, people
@@ -92,6 +93,7 @@ async def seed(deps: Deps) -> bool:
             )
         )
         caller = Caller(principal=await principal_of(uow, admin))
+        await uow.emit(PersonChanged(Change.CREATED, admin))  # other services learn his name
         await uow.commit()
     enterprises = [await _organization(deps, caller, spec) for spec in ENTERPRISES]
     providers = [await _organization(deps, caller, spec) for spec in PROVIDERS]
@@ -145,6 +147,7 @@ async def _organization(deps: Deps, caller: Caller, spec: DemoOrg) -> Organizati
                 organization_id=org.id,
                 department_id=department_ids[-1] if department_ids else "",
                 skills=list(spec.skills),
+                employee_number=f"E{phone[-3:]}" if kind is UserKind.ENGINEER else "",
             ),
         )
     return org

@@ -64,7 +64,7 @@ ENGINEERS = PersonRules(
     "engineer",
     "engineer.read",
     "engineer.write",
-    frozenset({"display_name", "phone", "wechat_openid", "skills", "password"}),
+    frozenset({"display_name", "phone", "wechat_openid", "skills", "password", "employee_number"}),
 )
 SELF_EDITABLE = frozenset(
     {
@@ -314,6 +314,7 @@ async def _validate(
     checks.username("username", user.username)
     checks.phone("phone", user.phone, required=rules is ENGINEERS)
     checks.email("email", user.email)
+    checks.code("employee_number", user.employee_number, max_length=32)
     checks.password("password", password, required=False)
     if creating and rules is USERS and not (user.username or user.phone):
         checks.fail("username", "a username or a phone number is required")

@@ -22,6 +22,7 @@ def identity_routes() -> EventRoutes:
         .on(events.EngineerChanged, engineer_changed)
         .on(events.DepartmentChanged, department_changed)
         .on(events.DesignationChanged, designation_changed)
+        .on(events.ProviderChanged, provider_changed)
     )
 
 
@@ -47,6 +48,7 @@ async def engineer_changed(db: AsyncConnection, event: events.EngineerChanged, _
         department_id="",
         display_name=engineer.display_name,
         active=active_after(event.change, engineer.state, engineer.stamps),
+        number=engineer.employee_number,
     )
     await DirectoryRepository(db).upsert_person(person)
 
@@ -72,3 +74,9 @@ async def designation_changed(
         designation.provider_id,
         present=event.change != events.CHANGE_KIND_DELETED,
     )
+
+
+async def provider_changed(db: AsyncConnection, event: events.ProviderChanged, _: Envelope) -> None:
+    """Only the name: requesters see which provider handles their ticket."""
+    provider = event.provider
+    await DirectoryRepository(db).set_provider_name(provider.provider_id, provider.display_name)

@@ -238,6 +238,14 @@ directory_people = Table(
     text_column("department_id"),
     text_column("display_name"),
     Column("active", Boolean, nullable=False),
+    text_column("number"),
+)
+
+directory_providers = Table(
+    "directory_providers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    text_column("display_name"),
 )
 
 directory_departments = Table(

@@ -81,9 +81,14 @@ class Ticket:
     # --- creation -------------------------------------------------------------------------
 
     def open(
-        self, now: datetime, response: timedelta | None, resolution: timedelta | None
+        self,
+        actor: Principal,
+        now: datetime,
+        response: timedelta | None,
+        resolution: timedelta | None,
     ) -> ev.TicketEvent:
-        """First status: approval if the level has steps, else straight to assignment."""
+        """First status: approval if the level has steps, else straight to assignment. The
+        actor is who raised it (the requester, or staff on his behalf)."""
         self.created_at = now
         self.response_due_at = now + response if response else None
         self.resolution_due_at = now + resolution if resolution else None
@@ -91,7 +96,7 @@ class Ticket:
             self.status, self.pending_approval_level = Status.PENDING_APPROVAL, 1
         else:
             self.status = Status.PENDING_ASSIGNMENT
-        return ev.TicketCreated(None, self.status, self.status)
+        return ev.TicketCreated(actor, self.status, self.status)
 
     # --- approval ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from services.tickets import mapping
 from services.tickets.domain.tickets import Ticket
 from services.tickets.service_layer import attachments, catalog, knowledge, lifecycle, tickets
 from services.tickets.service_layer.deps import Deps
+from services.tickets.service_layer.names import names_for
 from services.tickets.service_layer.ports import TicketFilter
 
 
@@ -153,12 +154,12 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             request_id=request.request_id,
             fingerprint=fingerprint(request),
         )
-        return mapping.ticket_pb(ticket)
+        return await self._ticket(ticket)
 
     async def GetTicket(
         self, request: tickets_pb2.GetTicketRequest, context: Context
     ) -> tickets_pb2.Ticket:
-        return mapping.ticket_pb(
+        return await self._ticket(
             await tickets.get_ticket(self._deps, require_caller(), request.ticket_id)
         )
 
@@ -174,8 +175,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
+        names = await names_for(self._deps, tickets=page.items)
         return tickets_pb2.ListTicketsResponse(
-            tickets=[mapping.ticket_pb(t) for t in page.items],
+            tickets=[mapping.ticket_pb(t, names) for t in page.items],
             next_page_token=token,
             total_size=page.total,
             total_size_capped=page.capped,
@@ -192,7 +194,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             priority=mapping.requested_priority(request.ticket),
             mask=list(request.update_mask.paths),
         )
-        return mapping.ticket_pb(updated)
+        return await self._ticket(updated)
 
     async def ApproveTicket(
         self, request: tickets_pb2.ApproveTicketRequest, context: Context
@@ -218,7 +220,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             automatic=request.automatic,
             replaces_engineer_id=request.replaces_engineer_id,
         )
-        return mapping.ticket_pb(ticket)
+        return await self._ticket(ticket)
 
     async def EscalateTicket(
         self, request: tickets_pb2.EscalateTicketRequest, context: Context
@@ -231,7 +233,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             reason=request.reason,
             request_id=request.request_id,
         )
-        return mapping.ticket_pb(ticket)
+        return await self._ticket(ticket)
 
     async def ClaimTicket(
         self, request: tickets_pb2.ClaimTicketRequest, context: Context
@@ -248,7 +250,7 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             engineer_id=request.engineer_id,
             reason=request.reason,
         )
-        return mapping.ticket_pb(ticket)
+        return await self._ticket(ticket)
 
     async def StartTicket(
         self, request: tickets_pb2.StartTicketRequest, context: Context
@@ -303,7 +305,8 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             internal=request.comment.visibility == tickets_pb2.COMMENT_VISIBILITY_INTERNAL,
             attachment_ids=list(request.comment.attachment_ids),
         )
-        return mapping.comment_pb(comment)
+        names = await names_for(self._deps, comments=[comment])
+        return mapping.comment_pb(comment, names)
 
     async def ListComments(
         self, request: tickets_pb2.ListCommentsRequest, context: Context
@@ -311,8 +314,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         found, token = await lifecycle.list_comments(
             self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
         )
+        names = await names_for(self._deps, comments=found)
         return tickets_pb2.ListCommentsResponse(
-            comments=[mapping.comment_pb(c) for c in found], next_page_token=token
+            comments=[mapping.comment_pb(c, names) for c in found], next_page_token=token
         )
 
     async def CreateAttachment(
@@ -325,14 +329,16 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
             filename=request.filename,
             content=request.content,
         )
-        return mapping.attachment_pb(attachment)
+        names = await names_for(self._deps, attachments=[attachment])
+        return mapping.attachment_pb(attachment, names)
 
     async def ListAttachments(
         self, request: tickets_pb2.ListAttachmentsRequest, context: Context
     ) -> tickets_pb2.ListAttachmentsResponse:
         found = await attachments.list_attachments(self._deps, require_caller(), request.ticket_id)
+        names = await names_for(self._deps, attachments=found)
         return tickets_pb2.ListAttachmentsResponse(
-            attachments=[mapping.attachment_pb(a) for a in found]
+            attachments=[mapping.attachment_pb(a, names) for a in found]
         )
 
     async def GetAttachment(
@@ -359,8 +365,9 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         found, token = await lifecycle.list_history(
             self._deps, require_caller(), request.ticket_id, request.page_size, request.page_token
         )
+        names = await names_for(self._deps, history=found)
         return tickets_pb2.ListTicketHistoryResponse(
-            entries=[mapping.history_pb(h) for h in found], next_page_token=token
+            entries=[mapping.history_pb(h, names) for h in found], next_page_token=token
         )
 
     async def GetTicketStats(
@@ -376,7 +383,10 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
     async def _step(
         self, use_case: Callable[..., Awaitable[Ticket]], ticket_id: str, *args: object
     ) -> tickets_pb2.Ticket:
-        return mapping.ticket_pb(await use_case(self._deps, require_caller(), ticket_id, *args))
+        return await self._ticket(await use_case(self._deps, require_caller(), ticket_id, *args))
+
+    async def _ticket(self, ticket: Ticket) -> tickets_pb2.Ticket:
+        return mapping.ticket_pb(ticket, await names_for(self._deps, tickets=[ticket]))
 
 
 class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServiceServicer):

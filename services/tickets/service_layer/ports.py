@@ -5,7 +5,7 @@ concrete unit whose repositories are concrete classes satisfies the protocol str
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -59,6 +59,7 @@ class Person:
     department_id: str
     display_name: str
     active: bool
+    number: str = ""  # an engineer's number (工号)
 
 
 class Tickets(Protocol):
@@ -129,6 +130,10 @@ class Directory(Protocol):
         """The provider of an active engineer; "" when unknown or inactive."""
 
     async def is_designated(self, enterprise_id: str, provider_id: str) -> bool: ...
+
+    async def people(self, person_ids: Iterable[str]) -> dict[str, Person]: ...
+
+    async def provider_names(self, provider_ids: Iterable[str]) -> dict[str, str]: ...
 
     async def department_subtree(self, department_id: str) -> frozenset[str]: ...
 

@@ -100,7 +100,7 @@ async def create_ticket(
         draft.service_level_id, draft.priority = level.id, priority or level.priority
         draft.approval_steps = list(level.approval_steps)
         draft.auto_close_delay = level.auto_close_delay
-        event = draft.open(now, level.response_target, level.resolution_target)
+        event = draft.open(principal, now, level.response_target, level.resolution_target)
         draft.updated_at = now
         if not await uow.requests.remember(key, resource_id=draft.id):
             raise DomainError(

@@ -144,6 +144,12 @@ async def test_engineer_registers_signs_in_by_phone_and_is_disabled(identity):
         )
     )
     assert updated["skills"] == ["server"]
+    numbered = await ok(
+        await identity.client.patch(path, json={"employeeNumber": "E-0042"}, headers=headers)
+    )
+    assert (numbered["employeeNumber"], numbered["skills"]) == ("E-0042", ["server"])
+    bad = await identity.client.patch(path, json={"employeeNumber": " E\n42"}, headers=headers)
+    assert (bad.status_code, violations(bad.json())) == (400, ["engineer.employeeNumber"])
     listed = await ok(
         await identity.client.get(
             f"/v1/providers/{provider['providerId']}/engineers",

@@ -67,6 +67,8 @@ async def cast_of(tickets) -> Cast:
     )
     for person in (cast.wang, cast.li, cast.zhao):
         await tickets.known(person)
+    for provider_id in (provider, other):
+        await tickets.known_provider(provider_id)
     await tickets.designated(enterprise, provider)
     return cast
 

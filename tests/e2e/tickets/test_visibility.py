@@ -264,3 +264,56 @@ async def test_list_pages_are_signed_keyset_tokens(tickets):
             v["field"] for d in answer.json()["details"] for v in d.get("fieldViolations", [])
         ]
         assert fields == ["pageToken"]
+
+
+async def test_a_ticket_names_who_handles_it_and_who_acted(tickets):
+    """The requester sees the provider's name and the engineer's name and number (负责工程师),
+    never the engineer's contact details; authors, approvers and history actors carry names."""
+    cast = await cast_of(tickets)
+    type_id, _ = await catalogue(tickets, approvals=1)
+    ticket = await new_ticket(tickets, type_id)
+    path = f"/v1/tickets/{ticket['ticketId']}"
+    assert "handler" not in ticket or ticket["handler"] is None
+    await ok(
+        await tickets.client.post(
+            f"{path}:approve", json={}, headers=await tickets.as_user("acme-admin")
+        )
+    )
+    admin = await tickets.as_user("admin", "admin-demo-2026")
+    await ok(
+        await tickets.client.post(
+            f"{path}:assign",
+            json={"providerId": cast.provider_id, "engineerId": cast.wang},
+            headers=admin,
+        )
+    )
+    wang = await tickets.as_user("engineer-wang")
+    await ok(
+        await tickets.client.post(
+            f"{path}/comments",
+            json={"body": "马上到", "visibility": "COMMENT_VISIBILITY_PUBLIC"},
+            headers=wang,
+        )
+    )
+    requester = await tickets.as_user("acme-user")
+    seen = await tickets.client.get(path, headers=requester)
+    body = await ok(seen)
+    assert body["handler"] == {
+        "providerDisplayName": "快修网络服务",
+        "engineerDisplayName": "王工",
+        "engineerNumber": "E001",
+    }
+    assert "13900000001" not in seen.text
+    approver = body["approvals"][0]["approver"]
+    assert (approver["kind"], approver["organizationId"], bool(approver["displayName"])) == (
+        "PRINCIPAL_KIND_ENTERPRISE",
+        cast.enterprise_id,
+        True,
+    )
+    comments = await ok(await tickets.client.get(f"{path}/comments", headers=requester))
+    assert comments["comments"][0]["author"]["displayName"] == "王工"
+    history = await ok(await tickets.client.get(f"{path}/history", headers=requester))
+    actors = {e["action"]: e["actor"] for e in history["entries"]}
+    assert actors["created"]["displayName"] == "张伟"
+    assert actors["created"]["kind"] == "PRINCIPAL_KIND_ENTERPRISE"
+    assert actors["assigned"]["displayName"] == "平台管理员"

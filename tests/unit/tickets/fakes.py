@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -36,6 +36,7 @@ class TicketsState(BaseState):
     types: dict[str, ServiceType] = field(default_factory=dict)
     levels: dict[str, ServiceLevel] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
+    provider_names: dict[str, str] = field(default_factory=dict)
     departments: dict[str, tuple[str, str]] = field(default_factory=dict)  # id: (ent, parent)
     designations: set[tuple[str, str]] = field(default_factory=set)
     attachments: dict[str, Attachment] = field(default_factory=dict)
@@ -326,6 +327,13 @@ class FakeDirectory:
 
     async def is_designated(self, enterprise_id: str, provider_id: str) -> bool:
         return (enterprise_id, provider_id) in self._s.designations
+
+    async def people(self, person_ids: Iterable[str]) -> dict[str, Person]:
+        return {i: self._s.people[i] for i in person_ids if i in self._s.people}
+
+    async def provider_names(self, provider_ids: Iterable[str]) -> dict[str, str]:
+        names = self._s.provider_names
+        return {i: names[i] for i in provider_ids if i in names}
 
     async def department_subtree(self, department_id: str) -> frozenset[str]:
         found, stack = {department_id}, [department_id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,6 +13,7 @@ from services.tickets.adapters.tables import (
     directory_departments,
     directory_designations,
     directory_people,
+    directory_providers,
 )
 from services.tickets.service_layer.ports import Person
 
@@ -42,6 +45,28 @@ class DirectoryRepository:
             )
         )
         return found is not None
+
+    async def people(self, person_ids: Iterable[str]) -> dict[str, Person]:
+        wanted = sorted({i for i in person_ids if i})
+        if not wanted:
+            return {}
+        rows = await self._db.execute(
+            select(directory_people).where(directory_people.c.id.in_(wanted))
+        )
+        return {row.id: Person(**row._mapping) for row in rows}
+
+    async def provider_names(self, provider_ids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted({i for i in provider_ids if i})
+        if not wanted:
+            return {}
+        rows = await self._db.execute(
+            select(directory_providers).where(directory_providers.c.id.in_(wanted))
+        )
+        return {row.id: row.display_name for row in rows}
+
+    async def set_provider_name(self, provider_id: str, display_name: str) -> None:
+        values = {"id": provider_id, "display_name": display_name}
+        await self._db.execute(upsert(directory_providers, values, key=["id"]))
 
     async def upsert_person(self, person: Person) -> None:
         await self._db.execute(upsert(directory_people, person.__dict__, key=["id"]))
