@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import grpc
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
 
 from gateway.console import PREFIX as CONSOLE
 from gateway.console import add_console
@@ -39,6 +41,8 @@ from servicekit.context import new_request_id, request_id_var
 from servicekit.errors import DomainError
 
 log = logging.getLogger(__name__)
+DOCS_ASSETS = "/docs/assets"
+_SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -157,7 +161,16 @@ def _add_ops_routes(
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=settings.title)
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=settings.title,
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    # Swagger UI's own files, from a pinned package (fastapi-offline): /docs needs no CDN.
+    app.mount(DOCS_ASSETS, StaticFiles(directory=_SWAGGER_UI), name="docs-assets")
 
 
 class AccessLog:
@@ -213,9 +226,8 @@ _CONSOLE_POLICY = (
     b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _DOCS_POLICY = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    b"https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 
@@ -232,7 +244,7 @@ def _safety_headers(scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:
 
 
 def _policy(path: str) -> bytes:
-    if path == "/docs":
+    if path == "/docs" or path.startswith(DOCS_ASSETS + "/"):
         return _DOCS_POLICY
     if path == CONSOLE or path.startswith(CONSOLE + "/"):
         return _CONSOLE_POLICY

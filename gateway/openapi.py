@@ -3,13 +3,16 @@ following the proto3 JSON mapping."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf import descriptor
 from google.rpc import status_pb2
 
 from gateway.descriptors import comment_of
 from gateway.http_rules import HttpRoute
+from servicekit.rpc.names import is_public
 
 _F = descriptor.FieldDescriptor
 _SCALARS: dict[int, dict[str, Any]] = {
@@ -67,6 +70,22 @@ class SchemaBook:
             self.schemas[message.full_name] = self._message(message)
         return {"$ref": f"#/components/schemas/{message.full_name}"}
 
+    def variant(
+        self, message: descriptor.Descriptor, *, leave_out: set[str], partial: bool
+    ) -> dict[str, Any]:
+        """The message's schema as a request body: without the fields the path binds (JSON
+        names in `leave_out`), and with nothing required for a partial update (AIP-134)."""
+        reference = self.ref(message)
+        if not leave_out and not partial:
+            return reference
+        schema = dict(self.schemas[message.full_name])
+        schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in leave_out}
+        required = [] if partial else [r for r in schema.get("required", []) if r not in leave_out]
+        schema.pop("required", None)
+        if required:
+            schema["required"] = required
+        return schema
+
     def field(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value = field.message_type.fields_by_name["value"]
@@ -85,24 +104,40 @@ class SchemaBook:
 
     def _message(self, message: descriptor.Descriptor) -> dict[str, Any]:
         properties = {}
+        required = []
         for field in message.fields:
             schema = self.field(field)
+            behaviours = _behaviours(field)
             if doc := comment_of(field):
                 schema = {**schema, "description": doc} if "$ref" not in schema else schema
+            if field_behavior_pb2.OUTPUT_ONLY in behaviours:
+                schema = {**schema, "readOnly": True}
+            if field_behavior_pb2.INPUT_ONLY in behaviours:
+                schema = {**schema, "writeOnly": True}
+            if field_behavior_pb2.REQUIRED in behaviours:
+                required.append(field.json_name)
             properties[field.json_name] = schema
         result: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            result["required"] = required
         if doc := comment_of(message):
             result["description"] = doc
         return result
+
+
+def _behaviours(field: descriptor.FieldDescriptor) -> Any:
+    return field.GetOptions().Extensions[field_behavior_pb2.field_behavior]
 
 
 def build_openapi(routes: list[HttpRoute], *, title: str, version: str) -> dict[str, Any]:
     book = SchemaBook()
     paths: dict[str, dict[str, Any]] = {}
     status_ref = book.ref(status_pb2.Status.DESCRIPTOR)
+    operation_ids = _operation_ids(routes)
     for route in routes:
-        path = route.template.replace("=*}", "}")
-        paths.setdefault(path, {})[route.http_method.lower()] = _operation(route, book, status_ref)
+        path = _document_path(route)
+        operation = _operation(route, book, status_ref, operation_ids[route.grpc_path])
+        paths.setdefault(path, {})[route.http_method.lower()] = operation
     for path, operations in _fixed_paths().items():
         paths.setdefault(path, {}).update(operations)
     return {
@@ -119,11 +154,44 @@ def build_openapi(routes: list[HttpRoute], *, title: str, version: str) -> dict[
     }
 
 
-def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -> dict[str, Any]:
+_VARIABLE = re.compile(r"\{([a-zA-Z_][\w.]*)(?:=[^}]*)?\}")
+
+
+def _param_names(route: HttpRoute) -> dict[str, str]:
+    """Path parameters by a plain name (`{ticket.ticket_id}` → `ticket_id`): generators do
+    not accept dots there. The last part, or the whole path joined by `_` if two collide."""
+    last = {v.field_path: v.field_path.rsplit(".", 1)[-1] for v in route.variables}
+    if len(set(last.values())) == len(last):
+        return last
+    return {path: path.replace(".", "_") for path in last}
+
+
+def _document_path(route: HttpRoute) -> str:
+    names = _param_names(route)
+    return _VARIABLE.sub(lambda m: "{" + names[m.group(1)] + "}", route.template)
+
+
+def _operation_ids(routes: list[HttpRoute]) -> dict[str, str]:
+    """`getTicket`, `listTickets`: the method's name in lowerCamelCase, unless two services
+    share it (then `ticketService_getTicket`)."""
+    names = [r.method.name for r in routes]
+    ids = {}
+    for route in routes:
+        name = route.method.name[0].lower() + route.method.name[1:]
+        if names.count(route.method.name) > 1:
+            service = route.method.containing_service.name
+            name = f"{service[0].lower()}{service[1:]}_{name}"
+        ids[route.grpc_path] = name
+    return ids
+
+
+def _operation(
+    route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any], operation_id: str
+) -> dict[str, Any]:
     method = route.method
     doc = comment_of(method)
     operation: dict[str, Any] = {
-        "operationId": f"{method.containing_service.name}_{method.name}",
+        "operationId": operation_id,
         "tags": [method.containing_service.name],
         "summary": doc.splitlines()[0] if doc else method.name,
         "description": doc,
@@ -136,6 +204,17 @@ def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -
             },
         },
     }
+    if is_public(method):
+        operation["security"] = []
+    if media := _media_download(route):
+        operation["parameters"].append(media)
+        operation["responses"]["200"]["content"]["application/octet-stream"] = {
+            "schema": {"type": "string", "format": "binary"}
+        }
+        operation["responses"]["200"]["description"] = (
+            "The JSON message; with `alt=media`, the file's bytes themselves (its type as "
+            "Content-Type, its name in Content-Disposition)."
+        )
     if method.server_streaming and method.output_type.full_name == "google.api.HttpBody":
         ok = operation["responses"]["200"]
         ok["description"] = "A file, streamed (its type and name in the response headers)."
@@ -150,16 +229,41 @@ def _operation(route: HttpRoute, book: SchemaBook, status_ref: dict[str, Any]) -
         )
         ok["content"] = {"text/event-stream": {"schema": _response_schema(route, book)}}
     if route.body:
-        body_schema = (
-            book.ref(method.input_type)
-            if route.body == "*"
-            else book.field(method.input_type.fields_by_name[route.body])
-        )
+        body_schema = _body_schema(route, book)
         content = _json(body_schema)
         if route.body == "*" and (form := _multipart_schema(route)):
             content["multipart/form-data"] = {"schema": form}
         operation["requestBody"] = {"required": True, "content": content}
     return operation
+
+
+def _body_schema(route: HttpRoute, book: SchemaBook) -> dict[str, Any]:
+    bound = [v.field_path.split(".") for v in route.variables]
+    if route.body == "*":
+        top = {route.method.input_type.fields_by_name[p[0]].json_name for p in bound}
+        return book.variant(route.method.input_type, leave_out=top, partial=False)
+    field = route.method.input_type.fields_by_name[route.body]
+    if field.message_type is None or field.is_repeated:
+        return book.field(field)
+    inner = {
+        field.message_type.fields_by_name[p[1]].json_name
+        for p in bound
+        if len(p) == 2 and p[0] == route.body
+    }
+    return book.variant(field.message_type, leave_out=inner, partial=route.http_method == "PATCH")
+
+
+def _media_download(route: HttpRoute) -> dict[str, Any] | None:
+    """GETs whose reply has `content` bytes also answer `?alt=media` (gateway/media.py)."""
+    content = route.method.output_type.fields_by_name.get("content")
+    if route.http_method != "GET" or content is None or content.type != _F.TYPE_BYTES:
+        return None
+    return {
+        "name": "alt",
+        "in": "query",
+        "description": "`media`: answer with the file's bytes instead of JSON.",
+        "schema": {"type": "string", "enum": ["json", "media"]},
+    }
 
 
 def _response_schema(route: HttpRoute, book: SchemaBook) -> dict[str, Any]:
@@ -172,10 +276,11 @@ def _response_schema(route: HttpRoute, book: SchemaBook) -> dict[str, Any]:
 def _parameters(route: HttpRoute, book: SchemaBook) -> list[dict[str, Any]]:
     params = []
     bound = {v.field_path for v in route.variables}
+    names = _param_names(route)
     for variable in route.variables:
         params.append(
             {
-                "name": variable.field_path,
+                "name": names[variable.field_path],
                 "in": "path",
                 "required": True,
                 "schema": {"type": "string"},

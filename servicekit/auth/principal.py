@@ -16,6 +16,7 @@ class Principal:
     permissions: frozenset[str] = field(default_factory=frozenset)
     data_scope: str = "self"
     token_id: str = ""
+    session_id: str = ""  # the sign-in session (refresh token family) the token belongs to
     department_id: str = ""
 
     def has(self, permission: str) -> bool:

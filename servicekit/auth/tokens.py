@@ -16,6 +16,7 @@ import httpx
 import jwt
 
 from servicekit.auth.principal import Principal
+from servicekit.auth.revocations import RevocationFeed, Revocations
 from servicekit.errors import unauthenticated
 from servicekit.transient import TransientError
 
@@ -84,7 +85,8 @@ def keys_from_jwks(document: Mapping[str, Any]) -> dict[str, Any]:
 class TokenVerifier:
     """Checks signature, expiry, issuer and audience, and turns the claims into a Principal.
     A verified token is remembered until it expires (a client sends the same token on every
-    call; the signature check is the costly part)."""
+    call; the signature check is the costly part). A token identity has revoked since
+    (`revocations`, fed by its events) is refused on every call, cached or not."""
 
     def __init__(
         self,
@@ -94,25 +96,30 @@ class TokenVerifier:
         audience: str,
         leeway: float = 5.0,
         cache_size: int = 10_000,
+        revocations: Revocations | None = None,
     ):
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
         self._cache_size = cache_size
-        self._verified: dict[str, tuple[float, Principal]] = {}
+        self._verified: dict[str, _Verified] = {}
+        self.revocations = revocations or Revocations()
+        # What keeps `revocations` current; the gRPC server runs it while it serves.
+        self.feed: RevocationFeed | None = None
 
     async def verify(self, token: str) -> Principal:
-        cached = self._verified.get(token)
-        if cached is not None and cached[0] > time.time():
-            return cached[1]
-        principal, expires = await self._verify(token)
-        if len(self._verified) >= self._cache_size:
-            self._verified.clear()
-        self._verified[token] = (expires, principal)
-        return principal
+        found = self._verified.get(token)
+        if found is None or found.expires <= time.time():
+            found = await self._verify(token)
+            if len(self._verified) >= self._cache_size:
+                self._verified.clear()
+            self._verified[token] = found
+        if self.revocations.revoked(found.principal, found.issued_at):
+            raise unauthenticated("TOKEN_REVOKED", "access token was revoked; sign in again")
+        return found.principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _verify(self, token: str) -> _Verified:
         try:
             kid = jwt.get_unverified_header(token).get("kid", "")
         except jwt.PyJWTError as exc:
@@ -134,7 +141,14 @@ class TokenVerifier:
             raise unauthenticated("TOKEN_EXPIRED", "access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise unauthenticated("TOKEN_INVALID", f"access token is invalid: {exc}") from exc
-        return principal_from_claims(claims), float(claims["exp"])
+        return _Verified(principal_from_claims(claims), float(claims["exp"]), float(claims["iat"]))
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    expires: float
+    issued_at: float
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
@@ -147,6 +161,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         data_scope=str(claims.get("scope", "self")),
         token_id=str(claims.get("jti", "")),
         department_id=str(claims.get("dept", "")),
+        session_id=str(claims.get("sid", "")),
     )
 
 
@@ -161,4 +176,5 @@ def claims_for(principal: Principal) -> dict[str, Any]:
         "scope": principal.data_scope,
         "jti": principal.token_id,
         "dept": principal.department_id,
+        "sid": principal.session_id,
     }

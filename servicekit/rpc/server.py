@@ -15,6 +15,7 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from servicekit.auth.revocations import RevocationFeed
 from servicekit.auth.tokens import JwksKeySource, KeySource, StaticKeySource, TokenVerifier
 from servicekit.health import LIVENESS, Check, stop_on_signals, watch
 from servicekit.metrics import start_metrics_server
@@ -47,8 +48,14 @@ class GrpcServer:
     port: int
     health: health.aio.HealthServicer
     service_names: list[str] = field(default_factory=list)
+    revocation_feed: RevocationFeed | None = None
+    _feed_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _feed_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if self.revocation_feed is not None and self._feed_task is None:
+            self._feed_stop = asyncio.Event()
+            self._feed_task = asyncio.create_task(self.revocation_feed.run(self._feed_stop))
         await self.server.start()
         for name in ["", LIVENESS, *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -57,14 +64,25 @@ class GrpcServer:
         for name in ["", *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace)
+        if self._feed_task is not None:
+            self._feed_stop.set()
+            try:
+                await asyncio.wait_for(self._feed_task, 5.0)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("revocation feed did not stop in time")
+            self._feed_task = None
 
 
 def token_verifier(settings: BaseServiceSettings, keys: KeySource | None = None) -> TokenVerifier:
     """Checks tokens against `keys` (default: the JWKS at settings.jwks_url) with the
-    settings' issuer and audience."""
+    settings' issuer and audience, refusing those identity has revoked since (read from its
+    events when the settings name a broker)."""
     if keys is None:
         keys = JwksKeySource(settings.jwks_url) if settings.jwks_url else StaticKeySource({})
-    return TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    verifier = TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    if settings.kafka_bootstrap:
+        verifier.feed = RevocationFeed(settings.kafka_bootstrap, verifier.revocations)
+    return verifier
 
 
 def create_server(
@@ -104,7 +122,13 @@ def create_server(
     port = server.add_insecure_port(listen)
     if port == 0:
         raise OSError(f"could not bind gRPC server to {listen}")
-    return GrpcServer(server=server, port=port, health=health_servicer, service_names=names)
+    return GrpcServer(
+        server=server,
+        port=port,
+        health=health_servicer,
+        service_names=names,
+        revocation_feed=verifier.feed,
+    )
 
 
 async def serve(

@@ -8,22 +8,22 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.identity.v1 import (
     access_pb2_grpc,
+    auth_pb2,
     auth_pb2_grpc,
     organizations_pb2_grpc,
     security_log_pb2_grpc,
     users_pb2_grpc,
 )
 
-from servicekit.auth.tokens import TokenVerifier
 from servicekit.db import create_engine
-from servicekit.rpc.names import service_names
-from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server
+from servicekit.rpc.names import public_methods, service_names
+from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
 from services.identity.adapters.passwords import Argon2Hasher
 from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.adapters.wechat import WechatClient
 from services.identity.entrypoints.access_servicer import AccessServicer, SecurityLogServicer
-from services.identity.entrypoints.auth_servicer import PUBLIC, AuthServicer
+from services.identity.entrypoints.auth_servicer import AuthServicer
 from services.identity.entrypoints.organizations_servicer import OrganizationServicer
 from services.identity.entrypoints.users_servicer import UserServicer
 from services.identity.service_layer.deps import Deps
@@ -66,15 +66,13 @@ def build_deps(settings: IdentitySettings) -> Runtime:
 
 
 def build_server(deps: Deps, *, listen: str) -> GrpcServer:
-    verifier = TokenVerifier(
-        deps.keys, issuer=deps.settings.jwt_issuer, audience=deps.settings.jwt_audience
-    )
+    verifier = token_verifier(deps.settings, deps.keys)
     bindings = [
         ServiceBinding(
             auth_pb2_grpc.add_AuthServiceServicer_to_server,
             AuthServicer(deps),
             f"{PACKAGE}.AuthService",
-            [f"/{PACKAGE}.AuthService/{name}" for name in PUBLIC],
+            public_methods(auth_pb2.DESCRIPTOR.services_by_name["AuthService"]),
         ),
         ServiceBinding(
             organizations_pb2_grpc.add_OrganizationServiceServicer_to_server,

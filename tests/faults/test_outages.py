@@ -28,6 +28,8 @@ by the client with the same requestId after a 503 (as a mini-program does). Afte
   broker keeps nothing; consumers skip what they applied by event id), so no event a consumer
   had not read yet is lost;
 - 0 dead-lettered events, and every topic keeps its declared partition count;
+- token revocation still reaches tickets (its process killed, the broker paused and restarted
+  empty meanwhile): a fault user disabled afterwards is refused by tickets within seconds;
 - while the database was cut off: only 503s with Retry-After, /readyz not ready, ready after;
 - every killed process was restarted by the supervisor.
 
@@ -175,9 +177,27 @@ async def test_nothing_is_lost_or_duplicated_through_kills_pauses_and_outages(fa
     await _assert_reported(fault_stack, outcome)
     await _assert_topics_complete(fault_stack, outcome)
     _assert_no_dead_letters(fault_stack)
+    await _assert_revocation_reaches_tickets(fault_stack, outcome)
     for name in KILLED:
         assert fault_stack.stack.child(name).restarts >= ROUNDS, name
     assert fault_stack.stack.resyncs >= ROUNDS + 1  # at start, and after each broker restart
+
+
+async def _assert_revocation_reaches_tickets(fault_stack: FaultStack, outcome: Outcome) -> None:
+    """Tickets' revocation feed came back after its kills and the broker's: a fault user's
+    token stops working in tickets within seconds of disabling him."""
+    async with httpx.AsyncClient(base_url=fault_stack.base, timeout=15) as client:
+        admin = await _sign_in(client, "admin", "admin-demo-2026")
+        user_id = next(iter(outcome.users.values()))
+        user = (await client.get(f"/v1/users/{user_id}", headers=admin)).json()
+        token = await _sign_in(client, user["username"], "demo-2026")
+        assert (await client.get("/v1/tickets", headers=token)).status_code == 200
+        disabled = await client.post(f"/v1/users/{user_id}:disable", json={}, headers=admin)
+        assert disabled.status_code == 200, disabled.text
+        deadline = time.monotonic() + 15
+        while (await client.get("/v1/tickets", headers=token)).status_code != 401:
+            assert time.monotonic() < deadline, "tickets still accepts a disabled user's token"
+            await asyncio.sleep(0.2)
 
 
 # --- load -------------------------------------------------------------------------------------

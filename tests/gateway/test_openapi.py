@@ -23,10 +23,17 @@ async def test_openapi_describes_routes_with_proto_comments(gateway):
     assert thing["properties"]["colour"]["enum"][1] == "COLOUR_RED"
 
 
-async def test_docs_page_is_served(gateway):
+async def test_docs_page_is_served_with_its_own_assets(gateway):
+    """/docs works offline: Swagger UI's files come from a pinned package, not a CDN."""
     response = await gateway.get("/docs")
     assert response.status_code == 200
     assert "/openapi.json" in response.text
+    assert "cdn" not in response.text and "https://" not in response.text
+    assert "https:" not in response.headers["content-security-policy"]
+    script = await gateway.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert len(script.content) > 100_000
 
 
 async def test_healthz_and_readyz(gateway):

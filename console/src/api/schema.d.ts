@@ -15,7 +15,7 @@ export interface paths {
          * The JSON Web Key Set with the public keys of every live signing key (by `kid`).
          * @description The JSON Web Key Set with the public keys of every live signing key (by `kid`).
          */
-        get: operations["AuthService_GetJwks"];
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -69,37 +69,17 @@ export interface paths {
          * Lists or searches articles (Chinese and English text).
          * @description Lists or searches articles (Chinese and English text).
          */
-        get: operations["KnowledgeService_ListArticles"];
+        get: operations["listArticles"];
         put?: never;
         /**
          * Creates an article (draft by default).
          * @description Creates an article (draft by default).
          */
-        post: operations["KnowledgeService_CreateArticle"];
+        post: operations["createArticle"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/articles/{article.article_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates an article, including publishing it.
-         * @description Updates an article, including publishing it.
-         */
-        patch: operations["KnowledgeService_UpdateArticle"];
         trace?: never;
     };
     "/v1/articles/{article_id}": {
@@ -113,17 +93,21 @@ export interface paths {
          * Gets an article; requesters see published articles only.
          * @description Gets an article; requesters see published articles only.
          */
-        get: operations["KnowledgeService_GetArticle"];
+        get: operations["getArticle"];
         put?: never;
         post?: never;
         /**
          * Deletes an article.
          * @description Deletes an article.
          */
-        delete: operations["KnowledgeService_DeleteArticle"];
+        delete: operations["deleteArticle"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates an article, including publishing it.
+         * @description Updates an article, including publishing it.
+         */
+        patch: operations["updateArticle"];
         trace?: never;
     };
     "/v1/articles/{article_id}:feedback": {
@@ -139,7 +123,7 @@ export interface paths {
          * Records whether an article helped.
          * @description Records whether an article helped.
          */
-        post: operations["KnowledgeService_SubmitArticleFeedback"];
+        post: operations["submitArticleFeedback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -157,7 +141,7 @@ export interface paths {
          * Suggests published articles for a ticket title being typed.
          * @description Suggests published articles for a ticket title being typed.
          */
-        get: operations["KnowledgeService_SuggestArticles"];
+        get: operations["suggestArticles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -180,7 +164,7 @@ export interface paths {
          * @description Binds the WeChat account of a `binding_token` (from WechatLogin) to the registered user
          *      whose phone number WeChat confirms for `phone_code` (from getPhoneNumber), then signs in.
          */
-        post: operations["AuthService_BindWechatPhone"];
+        post: operations["bindWechatPhone"];
         delete?: never;
         options?: never;
         head?: never;
@@ -199,9 +183,10 @@ export interface paths {
         /**
          * Signs in with a username or phone number and a password (argon2id-hashed at rest).
          * @description Signs in with a username or phone number and a password (argon2id-hashed at rest).
-         *      Repeated failures lock the account for a while; every attempt is security-logged.
+         *      Repeated failures slow further attempts down (never a lock); every attempt is
+         *      security-logged.
          */
-        post: operations["AuthService_Login"];
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,7 +206,7 @@ export interface paths {
          * Signs out: revokes the refresh-token family of the session.
          * @description Signs out: revokes the refresh-token family of the session.
          */
-        post: operations["AuthService_Logout"];
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,7 +227,7 @@ export interface paths {
          * @description Exchanges a refresh token for a new pair. Refresh tokens rotate; presenting a used one
          *      revokes its whole family and is security-logged.
          */
-        post: operations["AuthService_Refresh"];
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -262,7 +247,7 @@ export interface paths {
          * Signs in from the WeChat mini-program: the client's `code` is exchanged for an openid.
          * @description Signs in from the WeChat mini-program: the client's `code` is exchanged for an openid.
          */
-        post: operations["AuthService_WechatLogin"];
+        post: operations["wechatLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -280,33 +265,13 @@ export interface paths {
          * The business calendars.
          * @description The business calendars.
          */
-        get: operations["DispatchService_ListBusinessCalendars"];
+        get: operations["listBusinessCalendars"];
         put?: never;
         /**
          * Creates a business calendar (platform admins).
          * @description Creates a business calendar (platform admins).
          */
-        post: operations["DispatchService_CreateBusinessCalendar"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/business-calendars/{business_calendar.business_calendar_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Replaces a business calendar; open tickets' deadlines are recomputed.
-         * @description Replaces a business calendar; open tickets' deadlines are recomputed.
-         */
-        put: operations["DispatchService_UpdateBusinessCalendar"];
-        post?: never;
+        post: operations["createBusinessCalendar"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,8 +289,12 @@ export interface paths {
          * A business calendar.
          * @description A business calendar.
          */
-        get: operations["DispatchService_GetBusinessCalendar"];
-        put?: never;
+        get: operations["getBusinessCalendar"];
+        /**
+         * Replaces a business calendar; open tickets' deadlines are recomputed.
+         * @description Replaces a business calendar; open tickets' deadlines are recomputed.
+         */
+        put: operations["updateBusinessCalendar"];
         post?: never;
         delete?: never;
         options?: never;
@@ -344,37 +313,17 @@ export interface paths {
          * Lists dispatch rules in evaluation order.
          * @description Lists dispatch rules in evaluation order.
          */
-        get: operations["DispatchService_ListDispatchRules"];
+        get: operations["listDispatchRules"];
         put?: never;
         /**
          * Creates a dispatch rule.
          * @description Creates a dispatch rule.
          */
-        post: operations["DispatchService_CreateDispatchRule"];
+        post: operations["createDispatchRule"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/dispatch-rules/{dispatch_rule.dispatch_rule_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates a dispatch rule.
-         * @description Updates a dispatch rule.
-         */
-        patch: operations["DispatchService_UpdateDispatchRule"];
         trace?: never;
     };
     "/v1/dispatch-rules/{dispatch_rule_id}": {
@@ -388,17 +337,21 @@ export interface paths {
          * Gets a dispatch rule.
          * @description Gets a dispatch rule.
          */
-        get: operations["DispatchService_GetDispatchRule"];
+        get: operations["getDispatchRule"];
         put?: never;
         post?: never;
         /**
          * Deletes a dispatch rule.
          * @description Deletes a dispatch rule.
          */
-        delete: operations["DispatchService_DeleteDispatchRule"];
+        delete: operations["deleteDispatchRule"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates a dispatch rule.
+         * @description Updates a dispatch rule.
+         */
+        patch: operations["updateDispatchRule"];
         trace?: never;
     };
     "/v1/dispatch-rules:dryRun": {
@@ -415,27 +368,7 @@ export interface paths {
          * @description Evaluates a draft rule set against the tickets raised in a past period: per ticket,
          *      today's decision beside the draft's. Nothing is stored or assigned (dispatch.write).
          */
-        post: operations["DispatchService_DryRunDispatchRules"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/engineers/{availability.engineer_id}/availability": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Sets an engineer's availability (the engineer, or their provider admin).
-         * @description Sets an engineer's availability (the engineer, or their provider admin).
-         */
-        put: operations["DispatchService_UpdateEngineerAvailability"];
-        post?: never;
+        post: operations["dryRunDispatchRules"];
         delete?: never;
         options?: never;
         head?: never;
@@ -453,8 +386,12 @@ export interface paths {
          * An engineer's availability and current load.
          * @description An engineer's availability and current load.
          */
-        get: operations["DispatchService_GetEngineerAvailability"];
-        put?: never;
+        get: operations["getEngineerAvailability"];
+        /**
+         * Sets an engineer's availability (the engineer, or their provider admin).
+         * @description Sets an engineer's availability (the engineer, or their provider admin).
+         */
+        put: operations["updateEngineerAvailability"];
         post?: never;
         delete?: never;
         options?: never;
@@ -473,57 +410,17 @@ export interface paths {
          * Lists enterprises visible to the caller, filtered and paged.
          * @description Lists enterprises visible to the caller, filtered and paged.
          */
-        get: operations["OrganizationService_ListEnterprises"];
+        get: operations["listEnterprises"];
         put?: never;
         /**
          * Creates an enterprise. Platform admins only.
          * @description Creates an enterprise. Platform admins only.
          */
-        post: operations["OrganizationService_CreateEnterprise"];
+        post: operations["createEnterprise"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/enterprises/{department.enterprise_id}/departments/{department.department_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Renames or moves a department; a move under its own subtree is refused.
-         * @description Renames or moves a department; a move under its own subtree is refused.
-         */
-        patch: operations["OrganizationService_UpdateDepartment"];
-        trace?: never;
-    };
-    "/v1/enterprises/{enterprise.enterprise_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates the fields named in `update_mask`.
-         * @description Updates the fields named in `update_mask`.
-         */
-        patch: operations["OrganizationService_UpdateEnterprise"];
         trace?: never;
     };
     "/v1/enterprises/{enterprise_id}": {
@@ -537,17 +434,21 @@ export interface paths {
          * Gets an enterprise visible to the caller.
          * @description Gets an enterprise visible to the caller.
          */
-        get: operations["OrganizationService_GetEnterprise"];
+        get: operations["getEnterprise"];
         put?: never;
         post?: never;
         /**
          * Soft-deletes an enterprise: hidden from lists, kept in the database, restorable.
          * @description Soft-deletes an enterprise: hidden from lists, kept in the database, restorable.
          */
-        delete: operations["OrganizationService_DeleteEnterprise"];
+        delete: operations["deleteEnterprise"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates the fields named in `update_mask`.
+         * @description Updates the fields named in `update_mask`.
+         */
+        patch: operations["updateEnterprise"];
         trace?: never;
     };
     "/v1/enterprises/{enterprise_id}/departments": {
@@ -561,13 +462,13 @@ export interface paths {
          * Lists an enterprise's departments (the whole tree, parents before children).
          * @description Lists an enterprise's departments (the whole tree, parents before children).
          */
-        get: operations["OrganizationService_ListDepartments"];
+        get: operations["listDepartments"];
         put?: never;
         /**
          * Creates a department in an enterprise's tree.
          * @description Creates a department in an enterprise's tree.
          */
-        post: operations["OrganizationService_CreateDepartment"];
+        post: operations["createDepartment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,17 +486,21 @@ export interface paths {
          * Gets a department.
          * @description Gets a department.
          */
-        get: operations["OrganizationService_GetDepartment"];
+        get: operations["getDepartment"];
         put?: never;
         post?: never;
         /**
          * Deletes a department; refused while it has users or children.
          * @description Deletes a department; refused while it has users or children.
          */
-        delete: operations["OrganizationService_DeleteDepartment"];
+        delete: operations["deleteDepartment"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Renames or moves a department; a move under its own subtree is refused.
+         * @description Renames or moves a department; a move under its own subtree is refused.
+         */
+        patch: operations["updateDepartment"];
         trace?: never;
     };
     "/v1/enterprises/{enterprise_id}/designations": {
@@ -609,13 +514,13 @@ export interface paths {
          * Lists the providers designated to an enterprise.
          * @description Lists the providers designated to an enterprise.
          */
-        get: operations["OrganizationService_ListDesignations"];
+        get: operations["listDesignations"];
         put?: never;
         /**
          * Designates a provider to an enterprise.
          * @description Designates a provider to an enterprise.
          */
-        post: operations["OrganizationService_CreateDesignation"];
+        post: operations["createDesignation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -636,7 +541,7 @@ export interface paths {
          * Removes a designation.
          * @description Removes a designation.
          */
-        delete: operations["OrganizationService_DeleteDesignation"];
+        delete: operations["deleteDesignation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -655,7 +560,7 @@ export interface paths {
          * Disables an enterprise: its users can no longer sign in.
          * @description Disables an enterprise: its users can no longer sign in.
          */
-        post: operations["OrganizationService_DisableEnterprise"];
+        post: operations["disableEnterprise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -675,7 +580,7 @@ export interface paths {
          * Enables a disabled enterprise.
          * @description Enables a disabled enterprise.
          */
-        post: operations["OrganizationService_EnableEnterprise"];
+        post: operations["enableEnterprise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -695,7 +600,7 @@ export interface paths {
          * Restores a soft-deleted enterprise.
          * @description Restores a soft-deleted enterprise.
          */
-        post: operations["OrganizationService_UndeleteEnterprise"];
+        post: operations["undeleteEnterprise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -713,7 +618,7 @@ export interface paths {
          * Lists the caller's messages, newest first.
          * @description Lists the caller's messages, newest first.
          */
-        get: operations["NotificationService_ListMessages"];
+        get: operations["listMessages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -735,7 +640,7 @@ export interface paths {
          * Marks one message read.
          * @description Marks one message read.
          */
-        post: operations["NotificationService_MarkMessageRead"];
+        post: operations["markMessageRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -755,7 +660,7 @@ export interface paths {
          * Marks all the caller's messages read.
          * @description Marks all the caller's messages read.
          */
-        post: operations["NotificationService_MarkAllMessagesRead"];
+        post: operations["markAllMessagesRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -776,7 +681,7 @@ export interface paths {
          *      reconnects with Last-Event-ID receives what it missed, once, right after the first
          *      event, which is always the unread count. Without it, only what is new.
          */
-        get: operations["NotificationService_StreamMessages"];
+        get: operations["streamMessages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -796,7 +701,7 @@ export interface paths {
          * The caller's unread messages, in all and per category (the badge).
          * @description The caller's unread messages, in all and per category (the badge).
          */
-        get: operations["NotificationService_GetUnreadCount"];
+        get: operations["getUnreadCount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -817,7 +722,7 @@ export interface paths {
          * @description The delivery log: notices sent or on their way over email, SMS and WeChat, newest first
          *      (platform staff holding notification.delivery.read).
          */
-        get: operations["NotificationService_ListDeliveries"];
+        get: operations["listDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -837,7 +742,7 @@ export interface paths {
          * One delivery with every attempt.
          * @description One delivery with every attempt.
          */
-        get: operations["NotificationService_GetDelivery"];
+        get: operations["getDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -859,7 +764,7 @@ export interface paths {
          * Sends a failed or dead delivery again now (one more attempt); a sent one is left as it is.
          * @description Sends a failed or dead delivery again now (one more attempt); a sent one is left as it is.
          */
-        post: operations["NotificationService_RetryDelivery"];
+        post: operations["retryDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -878,7 +783,7 @@ export interface paths {
          * @description The caller's own notification preferences: only what he set (the rest is inherited
          *      from his organisation's defaults and the built-in ones).
          */
-        get: operations["NotificationService_GetNotificationPreferences"];
+        get: operations["getNotificationPreferences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -891,7 +796,7 @@ export interface paths {
          *      again), service_types (absent: inherit again; present and empty: every type); empty: all
          *      three.
          */
-        patch: operations["NotificationService_UpdateNotificationPreferences"];
+        patch: operations["updateNotificationPreferences"];
         trace?: never;
     };
     "/v1/notification-preferences:effective": {
@@ -906,7 +811,7 @@ export interface paths {
          * @description What applies to the caller, every answer with the layer that gave it (built-in,
          *      organisation, user): the explanation of why a notice did or did not reach him.
          */
-        get: operations["NotificationService_GetEffectiveNotificationPreferences"];
+        get: operations["getEffectiveNotificationPreferences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -927,7 +832,7 @@ export interface paths {
          * @description Lists the message templates, as they are in effect (platform staff with
          *      notification.template.write).
          */
-        get: operations["NotificationService_ListTemplates"];
+        get: operations["listTemplates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -936,7 +841,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/notification-templates/{template.template_id}": {
+    "/v1/notification-templates/{template_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -954,7 +859,7 @@ export interface paths {
          * @description Changes a template's title or body; refused (400, naming the field) if it does not parse
          *      or reads a variable no notice provides.
          */
-        patch: operations["NotificationService_UpdateTemplate"];
+        patch: operations["updateTemplate"];
         trace?: never;
     };
     "/v1/notification-templates/{template_id}:reset": {
@@ -970,7 +875,7 @@ export interface paths {
          * Puts a template back to the built-in text.
          * @description Puts a template back to the built-in text.
          */
-        post: operations["NotificationService_ResetTemplate"];
+        post: operations["resetTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -990,7 +895,7 @@ export interface paths {
          * Renders a title and body (saved or not) against a sample event of its kind.
          * @description Renders a title and body (saved or not) against a sample event of its kind.
          */
-        post: operations["NotificationService_PreviewTemplate"];
+        post: operations["previewTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1009,7 +914,7 @@ export interface paths {
          * @description An organisation's defaults for its users (its admins holding user.write, or platform
          *      staff holding it).
          */
-        get: operations["NotificationService_GetOrganizationNotificationPreferences"];
+        get: operations["getOrganizationNotificationPreferences"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1019,7 +924,7 @@ export interface paths {
          * Changes an organisation's defaults (update_mask as for a user's own).
          * @description Changes an organisation's defaults (update_mask as for a user's own).
          */
-        patch: operations["NotificationService_UpdateOrganizationNotificationPreferences"];
+        patch: operations["updateOrganizationNotificationPreferences"];
         trace?: never;
     };
     "/v1/permissions": {
@@ -1033,7 +938,7 @@ export interface paths {
          * Lists the permission catalogue as a flat list ordered as a tree (parents first).
          * @description Lists the permission catalogue as a flat list ordered as a tree (parents first).
          */
-        get: operations["AccessService_ListPermissions"];
+        get: operations["listPermissions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1042,7 +947,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/permissions/{permission.code}": {
+    "/v1/permissions/{code}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1059,7 +964,7 @@ export interface paths {
          * Enables or disables a permission (disabled codes are dropped from every token).
          * @description Enables or disables a permission (disabled codes are dropped from every token).
          */
-        patch: operations["AccessService_UpdatePermission"];
+        patch: operations["updatePermission"];
         trace?: never;
     };
     "/v1/providers": {
@@ -1073,57 +978,17 @@ export interface paths {
          * Lists providers visible to the caller.
          * @description Lists providers visible to the caller.
          */
-        get: operations["OrganizationService_ListProviders"];
+        get: operations["listProviders"];
         put?: never;
         /**
          * Creates a service provider. Platform admins only.
          * @description Creates a service provider. Platform admins only.
          */
-        post: operations["OrganizationService_CreateProvider"];
+        post: operations["createProvider"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/providers/{engineer.provider_id}/engineers/{engineer.engineer_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates an engineer (name, phone, skills, WeChat binding).
-         * @description Updates an engineer (name, phone, skills, WeChat binding).
-         */
-        patch: operations["UserService_UpdateEngineer"];
-        trace?: never;
-    };
-    "/v1/providers/{provider.provider_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates the fields named in `update_mask`.
-         * @description Updates the fields named in `update_mask`.
-         */
-        patch: operations["OrganizationService_UpdateProvider"];
         trace?: never;
     };
     "/v1/providers/{provider_id}": {
@@ -1137,17 +1002,21 @@ export interface paths {
          * Gets a provider visible to the caller.
          * @description Gets a provider visible to the caller.
          */
-        get: operations["OrganizationService_GetProvider"];
+        get: operations["getProvider"];
         put?: never;
         post?: never;
         /**
          * Soft-deletes a provider.
          * @description Soft-deletes a provider.
          */
-        delete: operations["OrganizationService_DeleteProvider"];
+        delete: operations["deleteProvider"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates the fields named in `update_mask`.
+         * @description Updates the fields named in `update_mask`.
+         */
+        patch: operations["updateProvider"];
         trace?: never;
     };
     "/v1/providers/{provider_id}/engineers": {
@@ -1161,13 +1030,13 @@ export interface paths {
          * Lists a provider's engineers.
          * @description Lists a provider's engineers.
          */
-        get: operations["UserService_ListEngineers"];
+        get: operations["listEngineers"];
         put?: never;
         /**
          * Registers an engineer under a provider (a user of kind engineer plus engineer details).
          * @description Registers an engineer under a provider (a user of kind engineer plus engineer details).
          */
-        post: operations["UserService_CreateEngineer"];
+        post: operations["createEngineer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1185,13 +1054,17 @@ export interface paths {
          * Gets an engineer.
          * @description Gets an engineer.
          */
-        get: operations["UserService_GetEngineer"];
+        get: operations["getEngineer"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates an engineer (name, phone, skills, WeChat binding).
+         * @description Updates an engineer (name, phone, skills, WeChat binding).
+         */
+        patch: operations["updateEngineer"];
         trace?: never;
     };
     "/v1/providers/{provider_id}/engineers/{engineer_id}:disable": {
@@ -1207,7 +1080,7 @@ export interface paths {
          * Disables an engineer.
          * @description Disables an engineer.
          */
-        post: operations["UserService_DisableEngineer"];
+        post: operations["disableEngineer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1227,7 +1100,7 @@ export interface paths {
          * Enables an engineer.
          * @description Enables an engineer.
          */
-        post: operations["UserService_EnableEngineer"];
+        post: operations["enableEngineer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1247,7 +1120,7 @@ export interface paths {
          * Disables a provider: its admins and engineers can no longer sign in.
          * @description Disables a provider: its admins and engineers can no longer sign in.
          */
-        post: operations["OrganizationService_DisableProvider"];
+        post: operations["disableProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1267,7 +1140,7 @@ export interface paths {
          * Enables a disabled provider.
          * @description Enables a disabled provider.
          */
-        post: operations["OrganizationService_EnableProvider"];
+        post: operations["enableProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1287,7 +1160,7 @@ export interface paths {
          * Restores a soft-deleted provider.
          * @description Restores a soft-deleted provider.
          */
-        post: operations["OrganizationService_UndeleteProvider"];
+        post: operations["undeleteProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1307,7 +1180,7 @@ export interface paths {
          *      percentile, shortest and longest; overall and per provider, enterprise, engineer or
          *      service type.
          */
-        get: operations["ReportingService_GetTicketDurations"];
+        get: operations["getTicketDurations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1327,7 +1200,7 @@ export interface paths {
          * Rating distribution and average satisfaction, their trend, and the latest comments.
          * @description Rating distribution and average satisfaction, their trend, and the latest comments.
          */
-        get: operations["ReportingService_GetSatisfaction"];
+        get: operations["getSatisfaction"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1349,7 +1222,7 @@ export interface paths {
          *      closed, cancelled or rejected, or resolved and not yet closed — with its key times and
          *      people, most recently finished first. The time range applies to the finish time here.
          */
-        get: operations["ReportingService_ListServiceLog"];
+        get: operations["listServiceLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1369,7 +1242,7 @@ export interface paths {
          * Share of tickets that met their response and resolution targets.
          * @description Share of tickets that met their response and resolution targets.
          */
-        get: operations["ReportingService_GetSlaCompliance"];
+        get: operations["getSlaCompliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1390,7 +1263,7 @@ export interface paths {
          * @description Top 10 service types, enterprises, providers or engineers by ticket count, average
          *      service duration or average satisfaction.
          */
-        get: operations["ReportingService_GetTopTen"];
+        get: operations["getTopTen"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1410,7 +1283,7 @@ export interface paths {
          * Ticket counts over time, grouped as asked.
          * @description Ticket counts over time, grouped as asked.
          */
-        get: operations["ReportingService_GetTicketVolume"];
+        get: operations["getTicketVolume"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1431,7 +1304,7 @@ export interface paths {
          * @description Engineers' workload: tickets open at the end of the range, tickets handled in it (and per
          *      day), their average resolution time; most open first.
          */
-        get: operations["ReportingService_GetWorkload"];
+        get: operations["getWorkload"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1454,7 +1327,7 @@ export interface paths {
          *      file). The file begins with the report's name and the filters it was cut with. Rows are
          *      the same as the report's answer, or as the service log read page by page.
          */
-        get: operations["ReportingService_ExportReport"];
+        get: operations["exportReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1474,37 +1347,17 @@ export interface paths {
          * Lists roles visible to the caller.
          * @description Lists roles visible to the caller.
          */
-        get: operations["AccessService_ListRoles"];
+        get: operations["listRoles"];
         put?: never;
         /**
          * Creates a role in the caller's organisation (or platform-wide for platform admins).
          * @description Creates a role in the caller's organisation (or platform-wide for platform admins).
          */
-        post: operations["AccessService_CreateRole"];
+        post: operations["createRole"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/roles/{role.role_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates a role's name, permission codes or data scope; security-logged.
-         * @description Updates a role's name, permission codes or data scope; security-logged.
-         */
-        patch: operations["AccessService_UpdateRole"];
         trace?: never;
     };
     "/v1/roles/{role_id}": {
@@ -1518,17 +1371,21 @@ export interface paths {
          * Gets a role.
          * @description Gets a role.
          */
-        get: operations["AccessService_GetRole"];
+        get: operations["getRole"];
         put?: never;
         post?: never;
         /**
          * Deletes a role; refused for built-in roles and roles still held by users.
          * @description Deletes a role; refused for built-in roles and roles still held by users.
          */
-        delete: operations["AccessService_DeleteRole"];
+        delete: operations["deleteRole"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates a role's name, permission codes or data scope; security-logged.
+         * @description Updates a role's name, permission codes or data scope; security-logged.
+         */
+        patch: operations["updateRole"];
         trace?: never;
     };
     "/v1/security-logs": {
@@ -1542,7 +1399,7 @@ export interface paths {
          * Searches the security log, newest first.
          * @description Searches the security log, newest first.
          */
-        get: operations["SecurityLogService_ListSecurityLogs"];
+        get: operations["listSecurityLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1562,37 +1419,17 @@ export interface paths {
          * Lists service levels.
          * @description Lists service levels.
          */
-        get: operations["CatalogService_ListServiceLevels"];
+        get: operations["listServiceLevels"];
         put?: never;
         /**
          * Creates a service level.
          * @description Creates a service level.
          */
-        post: operations["CatalogService_CreateServiceLevel"];
+        post: operations["createServiceLevel"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/service-levels/{service_level.service_level_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates a service level; open tickets keep the targets they were created with.
-         * @description Updates a service level; open tickets keep the targets they were created with.
-         */
-        patch: operations["CatalogService_UpdateServiceLevel"];
         trace?: never;
     };
     "/v1/service-levels/{service_level_id}": {
@@ -1606,17 +1443,21 @@ export interface paths {
          * Gets a service level.
          * @description Gets a service level.
          */
-        get: operations["CatalogService_GetServiceLevel"];
+        get: operations["getServiceLevel"];
         put?: never;
         post?: never;
         /**
          * Deletes a service level; refused while service types or open tickets use it.
          * @description Deletes a service level; refused while service types or open tickets use it.
          */
-        delete: operations["CatalogService_DeleteServiceLevel"];
+        delete: operations["deleteServiceLevel"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates a service level; open tickets keep the targets they were created with.
+         * @description Updates a service level; open tickets keep the targets they were created with.
+         */
+        patch: operations["updateServiceLevel"];
         trace?: never;
     };
     "/v1/service-types": {
@@ -1630,37 +1471,17 @@ export interface paths {
          * Lists service types as a flat list ordered as a tree.
          * @description Lists service types as a flat list ordered as a tree.
          */
-        get: operations["CatalogService_ListServiceTypes"];
+        get: operations["listServiceTypes"];
         put?: never;
         /**
          * Creates a service type under a parent (or at the top).
          * @description Creates a service type under a parent (or at the top).
          */
-        post: operations["CatalogService_CreateServiceType"];
+        post: operations["createServiceType"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/service-types/{service_type.service_type_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates a service type (name, order, enabled, form, parent).
-         * @description Updates a service type (name, order, enabled, form, parent).
-         */
-        patch: operations["CatalogService_UpdateServiceType"];
         trace?: never;
     };
     "/v1/service-types/{service_type_id}": {
@@ -1674,17 +1495,21 @@ export interface paths {
          * Gets a service type with its form.
          * @description Gets a service type with its form.
          */
-        get: operations["CatalogService_GetServiceType"];
+        get: operations["getServiceType"];
         put?: never;
         post?: never;
         /**
          * Deletes a service type; refused while it has children or open tickets.
          * @description Deletes a service type; refused while it has children or open tickets.
          */
-        delete: operations["CatalogService_DeleteServiceType"];
+        delete: operations["deleteServiceType"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates a service type (name, order, enabled, form, parent).
+         * @description Updates a service type (name, order, enabled, form, parent).
+         */
+        patch: operations["updateServiceType"];
         trace?: never;
     };
     "/v1/sla-policies": {
@@ -1698,33 +1523,13 @@ export interface paths {
          * The SLA policies.
          * @description The SLA policies.
          */
-        get: operations["DispatchService_ListSlaPolicies"];
+        get: operations["listSlaPolicies"];
         put?: never;
         /**
          * Creates an SLA policy (platform admins).
          * @description Creates an SLA policy (platform admins).
          */
-        post: operations["DispatchService_CreateSlaPolicy"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/sla-policies/{sla_policy.sla_policy_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Replaces an SLA policy; open tickets' deadlines are recomputed.
-         * @description Replaces an SLA policy; open tickets' deadlines are recomputed.
-         */
-        put: operations["DispatchService_UpdateSlaPolicy"];
-        post?: never;
+        post: operations["createSlaPolicy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1742,8 +1547,12 @@ export interface paths {
          * An SLA policy.
          * @description An SLA policy.
          */
-        get: operations["DispatchService_GetSlaPolicy"];
-        put?: never;
+        get: operations["getSlaPolicy"];
+        /**
+         * Replaces an SLA policy; open tickets' deadlines are recomputed.
+         * @description Replaces an SLA policy; open tickets' deadlines are recomputed.
+         */
+        put: operations["updateSlaPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1762,38 +1571,18 @@ export interface paths {
          * Lists tickets visible to the caller, filtered, sorted and paged.
          * @description Lists tickets visible to the caller, filtered, sorted and paged.
          */
-        get: operations["TicketService_ListTickets"];
+        get: operations["listTickets"];
         put?: never;
         /**
          * Creates a ticket (mini-program, web, or staff on a customer's behalf). Idempotent by
          * @description Creates a ticket (mini-program, web, or staff on a customer's behalf). Idempotent by
          *      request_id; custom fields are validated against the service type's form.
          */
-        post: operations["TicketService_CreateTicket"];
+        post: operations["createTicket"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/tickets/{ticket.ticket_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Edits a ticket's title, description, contact or custom fields before it is assigned.
-         * @description Edits a ticket's title, description, contact or custom fields before it is assigned.
-         */
-        patch: operations["TicketService_UpdateTicket"];
         trace?: never;
     };
     "/v1/tickets/{ticket_id}": {
@@ -1807,13 +1596,17 @@ export interface paths {
          * Gets a ticket visible to the caller.
          * @description Gets a ticket visible to the caller.
          */
-        get: operations["TicketService_GetTicket"];
+        get: operations["getTicket"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edits a ticket's title, description, contact or custom fields before it is assigned.
+         * @description Edits a ticket's title, description, contact or custom fields before it is assigned.
+         */
+        patch: operations["updateTicket"];
         trace?: never;
     };
     "/v1/tickets/{ticket_id}/attachments": {
@@ -1827,13 +1620,13 @@ export interface paths {
          * Lists a ticket's attachments (metadata only).
          * @description Lists a ticket's attachments (metadata only).
          */
-        get: operations["TicketService_ListAttachments"];
+        get: operations["listAttachments"];
         put?: never;
         /**
          * Uploads an attachment (JSON with base64 content here; the gateway also accepts multipart).
          * @description Uploads an attachment (JSON with base64 content here; the gateway also accepts multipart).
          */
-        post: operations["TicketService_CreateAttachment"];
+        post: operations["createAttachment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1851,14 +1644,14 @@ export interface paths {
          * Downloads an attachment with its content; same permissions as the ticket.
          * @description Downloads an attachment with its content; same permissions as the ticket.
          */
-        get: operations["TicketService_GetAttachment"];
+        get: operations["getAttachment"];
         put?: never;
         post?: never;
         /**
          * Removes an attachment (its uploader, before the ticket is closed).
          * @description Removes an attachment (its uploader, before the ticket is closed).
          */
-        delete: operations["TicketService_DeleteAttachment"];
+        delete: operations["deleteAttachment"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1875,13 +1668,13 @@ export interface paths {
          * Lists a ticket's comments; internal notes are left out for requesters.
          * @description Lists a ticket's comments; internal notes are left out for requesters.
          */
-        get: operations["TicketService_ListComments"];
+        get: operations["listComments"];
         put?: never;
         /**
          * Adds a public reply or an internal note.
          * @description Adds a public reply or an internal note.
          */
-        post: operations["TicketService_CreateComment"];
+        post: operations["createComment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1899,7 +1692,7 @@ export interface paths {
          * The dispatch decisions taken for a ticket, oldest first.
          * @description The dispatch decisions taken for a ticket, oldest first.
          */
-        get: operations["DispatchService_ListDispatchDecisions"];
+        get: operations["listDispatchDecisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1919,7 +1712,7 @@ export interface paths {
          * The ticket's append-only history (历史记录), oldest first.
          * @description The ticket's append-only history (历史记录), oldest first.
          */
-        get: operations["TicketService_ListTicketHistory"];
+        get: operations["listTicketHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1939,7 +1732,7 @@ export interface paths {
          * A ticket's SLA targets: due times, business time used and left, pauses, state.
          * @description A ticket's SLA targets: due times, business time used and left, pauses, state.
          */
-        get: operations["DispatchService_GetTicketSla"];
+        get: operations["getTicketSla"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1961,7 +1754,7 @@ export interface paths {
          * Approves the ticket at its current approval level.
          * @description Approves the ticket at its current approval level.
          */
-        post: operations["TicketService_ApproveTicket"];
+        post: operations["approveTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1982,7 +1775,7 @@ export interface paths {
          * @description Assigns the ticket to a provider (platform) or to an engineer of the caller's provider
          *      (provider admin).
          */
-        post: operations["TicketService_AssignTicket"];
+        post: operations["assignTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2002,7 +1795,7 @@ export interface paths {
          * Cancels the ticket with a reason; allowed before it is resolved.
          * @description Cancels the ticket with a reason; allowed before it is resolved.
          */
-        post: operations["TicketService_CancelTicket"];
+        post: operations["cancelTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2022,7 +1815,7 @@ export interface paths {
          * An engineer takes an unassigned ticket from their provider's pool.
          * @description An engineer takes an unassigned ticket from their provider's pool.
          */
-        post: operations["TicketService_ClaimTicket"];
+        post: operations["claimTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2042,7 +1835,7 @@ export interface paths {
          * The requester confirms the resolution; the ticket closes.
          * @description The requester confirms the resolution; the ticket closes.
          */
-        post: operations["TicketService_ConfirmTicket"];
+        post: operations["confirmTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2063,7 +1856,7 @@ export interface paths {
          * @description Raises an open ticket's priority (an SLA escalation): platform staff and the ticket's
          *      provider's admins holding ticket.assign, and dispatch's service account.
          */
-        post: operations["TicketService_EscalateTicket"];
+        post: operations["escalateTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2083,7 +1876,7 @@ export interface paths {
          * The requester rates the service (1–5) once, after resolution.
          * @description The requester rates the service (1–5) once, after resolution.
          */
-        post: operations["TicketService_RateTicket"];
+        post: operations["rateTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2103,7 +1896,7 @@ export interface paths {
          * Rejects the ticket at its current approval level; it ends as rejected.
          * @description Rejects the ticket at its current approval level; it ends as rejected.
          */
-        post: operations["TicketService_RejectTicket"];
+        post: operations["rejectTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2123,7 +1916,7 @@ export interface paths {
          * The requester rejects the resolution; the ticket goes back to the engineer.
          * @description The requester rejects the resolution; the ticket goes back to the engineer.
          */
-        post: operations["TicketService_ReopenTicket"];
+        post: operations["reopenTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2143,7 +1936,7 @@ export interface paths {
          * The assigned engineer resolves the ticket; the auto-close countdown starts.
          * @description The assigned engineer resolves the ticket; the auto-close countdown starts.
          */
-        post: operations["TicketService_ResolveTicket"];
+        post: operations["resolveTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2163,7 +1956,7 @@ export interface paths {
          * The assigned engineer takes a ticket waiting on the customer back into work.
          * @description The assigned engineer takes a ticket waiting on the customer back into work.
          */
-        post: operations["TicketService_ResumeTicket"];
+        post: operations["resumeTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2183,7 +1976,7 @@ export interface paths {
          * The assigned engineer starts work.
          * @description The assigned engineer starts work.
          */
-        post: operations["TicketService_StartTicket"];
+        post: operations["startTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2203,7 +1996,7 @@ export interface paths {
          * Hands the ticket to another engineer of the same provider.
          * @description Hands the ticket to another engineer of the same provider.
          */
-        post: operations["TicketService_TransferTicket"];
+        post: operations["transferTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2224,7 +2017,7 @@ export interface paths {
          * @description The assigned engineer asks the requester something and waits for the answer: the SLA
          *      clocks pause until the requester replies publicly or the engineer resumes it.
          */
-        post: operations["TicketService_WaitOnCustomer"];
+        post: operations["waitOnCustomer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2242,7 +2035,7 @@ export interface paths {
          * Counts of the caller's tickets by status group and by month (个人中心 statistics).
          * @description Counts of the caller's tickets by status group and by month (个人中心 statistics).
          */
-        get: operations["TicketService_GetTicketStats"];
+        get: operations["getTicketStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2262,13 +2055,13 @@ export interface paths {
          * Lists users visible to the caller.
          * @description Lists users visible to the caller.
          */
-        get: operations["UserService_ListUsers"];
+        get: operations["listUsers"];
         put?: never;
         /**
          * Creates a user in an organisation the caller administers.
          * @description Creates a user in an organisation the caller administers.
          */
-        post: operations["UserService_CreateUser"];
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2286,7 +2079,7 @@ export interface paths {
          * The signed-in user's profile.
          * @description The signed-in user's profile.
          */
-        get: operations["UserService_GetMe"];
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2297,27 +2090,7 @@ export interface paths {
          * @description Updates the signed-in user's own profile (nickname, avatar, phone and the mini-program's
          *      authorisation flags).
          */
-        patch: operations["UserService_UpdateMe"];
-        trace?: never;
-    };
-    "/v1/users/{user.user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Updates a user, including department and roles.
-         * @description Updates a user, including department and roles.
-         */
-        patch: operations["UserService_UpdateUser"];
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/v1/users/{user_id}": {
@@ -2331,17 +2104,21 @@ export interface paths {
          * Gets a user visible to the caller.
          * @description Gets a user visible to the caller.
          */
-        get: operations["UserService_GetUser"];
+        get: operations["getUser"];
         put?: never;
         post?: never;
         /**
          * Soft-deletes a user.
          * @description Soft-deletes a user.
          */
-        delete: operations["UserService_DeleteUser"];
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Updates a user, including department and roles.
+         * @description Updates a user, including department and roles.
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/users/{user_id}:disable": {
@@ -2357,7 +2134,7 @@ export interface paths {
          * Disables a user: sign-in and refresh are refused from then on.
          * @description Disables a user: sign-in and refresh are refused from then on.
          */
-        post: operations["UserService_DisableUser"];
+        post: operations["disableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2377,7 +2154,7 @@ export interface paths {
          * Enables a disabled user.
          * @description Enables a disabled user.
          */
-        post: operations["UserService_EnableUser"];
+        post: operations["enableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2397,7 +2174,7 @@ export interface paths {
          * Restores a soft-deleted user.
          * @description Restores a soft-deleted user.
          */
-        post: operations["UserService_UndeleteUser"];
+        post: operations["undeleteUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2415,38 +2192,18 @@ export interface paths {
          * The organisation's subscriptions (platform staff: name the organisation).
          * @description The organisation's subscriptions (platform staff: name the organisation).
          */
-        get: operations["NotificationService_ListWebhookSubscriptions"];
+        get: operations["listWebhookSubscriptions"];
         put?: never;
         /**
          * Subscribes a URL of the organisation's own system to kinds of ticket events (its admins
          * @description Subscribes a URL of the organisation's own system to kinds of ticket events (its admins
          *      holding integration.webhook.write). The answer carries the signing secret, this once.
          */
-        post: operations["NotificationService_CreateWebhookSubscription"];
+        post: operations["createWebhookSubscription"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
-        trace?: never;
-    };
-    "/v1/webhook-subscriptions/{subscription.subscription_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Changes url, event_types, active or description (update_mask; empty: all given).
-         * @description Changes url, event_types, active or description (update_mask; empty: all given).
-         */
-        patch: operations["NotificationService_UpdateWebhookSubscription"];
         trace?: never;
     };
     "/v1/webhook-subscriptions/{subscription_id}": {
@@ -2460,17 +2217,21 @@ export interface paths {
          * One subscription (without its secret).
          * @description One subscription (without its secret).
          */
-        get: operations["NotificationService_GetWebhookSubscription"];
+        get: operations["getWebhookSubscription"];
         put?: never;
         post?: never;
         /**
          * Removes a subscription; its pending deliveries are not sent.
          * @description Removes a subscription; its pending deliveries are not sent.
          */
-        delete: operations["NotificationService_DeleteWebhookSubscription"];
+        delete: operations["deleteWebhookSubscription"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Changes url, event_types, active or description (update_mask; empty: all given).
+         * @description Changes url, event_types, active or description (update_mask; empty: all given).
+         */
+        patch: operations["updateWebhookSubscription"];
         trace?: never;
     };
     "/v1/webhook-subscriptions/{subscription_id}/deliveries": {
@@ -2484,7 +2245,7 @@ export interface paths {
          * The subscription's deliveries, newest first, with their attempts' outcome.
          * @description The subscription's deliveries, newest first, with their attempts' outcome.
          */
-        get: operations["NotificationService_ListWebhookDeliveries"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2506,7 +2267,7 @@ export interface paths {
          * Sends one of the subscription's deliveries again now, whatever its state.
          * @description Sends one of the subscription's deliveries again now, whatever its state.
          */
-        post: operations["NotificationService_RedeliverWebhook"];
+        post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2526,7 +2287,7 @@ export interface paths {
          * A new signing secret (in the answer, this once); the old one also signs for `overlap`.
          * @description A new signing secret (in the answer, this once); the old one also signs for `overlap`.
          */
-        post: operations["NotificationService_RotateWebhookSecret"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2653,14 +2414,14 @@ export interface components {
             /** @description Round the clock (24×7): hours and holidays are ignored. */
             alwaysOpen?: boolean;
             /** @description Server-assigned id. */
-            businessCalendarId?: string;
+            readonly businessCalendarId?: string;
             /**
              * Format: int32
              * @description After an update: how many open targets' deadlines moved.
              */
-            deadlinesMoved?: number;
+            readonly deadlinesMoved?: number;
             /** @description Name. */
-            displayName?: string;
+            displayName: string;
             /** @description More closed days, "YYYY-MM-DD". */
             extraHolidays?: string[];
             /** @description More working days, "YYYY-MM-DD". */
@@ -2672,14 +2433,14 @@ export interface components {
             holidayCountry?: string;
             /** @description Hours on make-up and extra working days (default: Monday's). */
             makeupHours?: components["schemas"]["ticketing.dispatch.v1.HoursInterval"][];
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /** @description IANA time zone of the hours (default Asia/Shanghai). */
             timeZone?: string;
             /**
              * Format: int32
              * @description Every edit makes a new version.
              */
-            version?: number;
+            readonly version?: number;
             /** @description Hours per weekday; a weekday not listed is closed. */
             weeklyHours?: components["schemas"]["ticketing.dispatch.v1.BusinessHours"][];
         };
@@ -2691,12 +2452,12 @@ export interface components {
              * Format: int32
              * @description ISO weekday, 1 = Monday … 7 = Sunday.
              */
-            weekday?: number;
+            weekday: number;
         };
         /** @description Matches a form field's value (custom_fields of the ticket). */
         "ticketing.dispatch.v1.CustomFieldCondition": {
             /** @description The form field's key. */
-            key?: string;
+            key: string;
             /** @description Accepted values (the ticket's value, as text, must be one of them). */
             values?: string[];
         };
@@ -2799,9 +2560,9 @@ export interface components {
             /** @description Matches tickets whose form values are among these (all must hold). */
             customFields?: components["schemas"]["ticketing.dispatch.v1.CustomFieldCondition"][];
             /** @description Server-assigned id. */
-            dispatchRuleId?: string;
+            readonly dispatchRuleId?: string;
             /** @description Name. */
-            displayName?: string;
+            displayName: string;
             /** @description Disabled rules are skipped. */
             enabled?: boolean;
             /** @description Matches tickets of these enterprises (empty: any). */
@@ -2816,7 +2577,7 @@ export interface components {
              */
             priority?: number;
             /** @description Provider to dispatch to; must be designated to the ticket's enterprise. */
-            providerId?: string;
+            providerId: string;
             /** @description Engineers must have all these skills. */
             requiredSkills?: string[];
             /** @description Matches tickets at these service levels (empty: any). */
@@ -2828,7 +2589,7 @@ export interface components {
              * @enum {string}
              */
             stage?: "RULE_STAGE_UNSPECIFIED" | "RULE_STAGE_PROVIDER" | "RULE_STAGE_ENGINEER";
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description How to pick the engineer.
              * @enum {string}
@@ -2845,17 +2606,17 @@ export interface components {
              * Format: int32
              * @description Every edit makes a new version; decisions record the version they used.
              */
-            version?: number;
+            readonly version?: number;
         };
         /** @description Request for DryRunDispatchRules. */
         "ticketing.dispatch.v1.DryRunDispatchRulesRequest": {
             /** @description The draft rule set, evaluated in `priority` order like stored rules (ids optional). */
-            draftRules?: components["schemas"]["ticketing.dispatch.v1.DispatchRule"][];
+            draftRules: components["schemas"]["ticketing.dispatch.v1.DispatchRule"][];
             /**
              * Format: date-time
              * @description ...until this time (exclusive).
              */
-            endTime?: string;
+            endTime: string;
             /**
              * Format: int32
              * @description At most this many tickets, oldest first (default 100, at most 1,000).
@@ -2865,7 +2626,7 @@ export interface components {
              * Format: date-time
              * @description Tickets raised from this time...
              */
-            startTime?: string;
+            startTime: string;
         };
         /** @description Response of DryRunDispatchRules. */
         "ticketing.dispatch.v1.DryRunDispatchRulesResponse": {
@@ -2908,28 +2669,28 @@ export interface components {
              */
             maxOpenTickets?: number;
             /** @description Whether the shift calendar is open now. */
-            onShift?: boolean;
+            readonly onShift?: boolean;
             /**
              * Format: int32
              * @description Open tickets assigned now.
              */
-            openTickets?: number;
+            readonly openTickets?: number;
             /** @description Provider of the engineer. */
-            providerId?: string;
+            readonly providerId?: string;
             /**
              * @description Weekly shifts: a business calendar (its hours, holidays and make-up working days); outside
              *      them the engineer is not chosen. Empty: always on shift.
              */
             shiftCalendarId?: string;
             /** @description Skills, copied from identity for matching. */
-            skills?: string[];
+            readonly skills?: string[];
         };
         /** @description A period of the day, wall-clock time in the calendar's zone. */
         "ticketing.dispatch.v1.HoursInterval": {
             /** @description End, "HH:MM" (exclusive; "24:00" is midnight at the end of the day). */
-            end?: string;
+            end: string;
             /** @description Start, "HH:MM" (inclusive). */
-            start?: string;
+            start: string;
         };
         /** @description Response of ListBusinessCalendars. */
         "ticketing.dispatch.v1.ListBusinessCalendarsResponse": {
@@ -2980,7 +2741,7 @@ export interface components {
             /** @description Business time from the deadline: negative before it, positive after. */
             offset?: string;
             /** @description Who is told: "provider_admin" (the ticket's provider's admins) or "platform_admin". */
-            role?: string;
+            role: string;
         };
         /**
          * @description How the targets of some service levels are measured. The targets themselves come from the
@@ -2994,9 +2755,9 @@ export interface components {
              * Format: int32
              * @description After an update: how many open targets' deadlines moved.
              */
-            deadlinesMoved?: number;
+            readonly deadlinesMoved?: number;
             /** @description Name. */
-            displayName?: string;
+            displayName: string;
             /** @description Escalation levels, in any order. */
             escalations?: components["schemas"]["ticketing.dispatch.v1.SlaEscalation"][];
             /** @description Time pending approval does not count. */
@@ -3004,13 +2765,13 @@ export interface components {
             /** @description Service levels measured by this policy (a level belongs to at most one policy). */
             serviceLevelIds?: string[];
             /** @description Server-assigned id. */
-            slaPolicyId?: string;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly slaPolicyId?: string;
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * Format: int32
              * @description Every edit makes a new version.
              */
-            version?: number;
+            readonly version?: number;
             /** @description Warnings at these fractions of a target, each in (0, 1) (default 0.75 and 0.9). */
             warningFractions?: number[];
         };
@@ -3088,16 +2849,16 @@ export interface components {
         /** @description Request for BindWechatPhone. */
         "ticketing.identity.v1.BindWechatPhoneRequest": {
             /** @description The binding token WechatLogin returned. */
-            bindingToken?: string;
+            bindingToken: string;
             /** @description The code from the mini-program's getPhoneNumber button. */
-            phoneCode?: string;
+            phoneCode: string;
         };
         /** @description A department in an enterprise's tree. */
         "ticketing.identity.v1.Department": {
             /** @description Server-assigned id. */
-            departmentId?: string;
+            readonly departmentId?: string;
             /** @description Name, unique among siblings. */
-            displayName?: string;
+            displayName: string;
             /** @description Enterprise the department belongs to. */
             enterpriseId?: string;
             /** @description Parent department; empty for a top-level department. */
@@ -3107,7 +2868,7 @@ export interface components {
              * @description Order among siblings.
              */
             sortOrder?: number;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
         };
         /** @description A provider designated to serve an enterprise (指定服务商). */
         "ticketing.identity.v1.Designation": {
@@ -3115,32 +2876,32 @@ export interface components {
              * Format: date-time
              * @description When the designation was made.
              */
-            createTime?: string;
+            readonly createTime?: string;
             /** @description The enterprise. */
             enterpriseId?: string;
             /** @description Provider name, for display. */
-            providerDisplayName?: string;
+            readonly providerDisplayName?: string;
             /** @description The provider. */
-            providerId?: string;
+            providerId: string;
         };
         /** @description Request for DisableEngineer. */
         "ticketing.identity.v1.DisableEngineerRequest": {
             /** @description The engineer. */
-            engineerId?: string;
+            engineerId: string;
             /** @description The provider. */
-            providerId?: string;
+            providerId: string;
         };
         /** @description Request for DisableEnterprise. */
         "ticketing.identity.v1.DisableEnterpriseRequest": {
             /** @description The enterprise's id. */
-            enterpriseId?: string;
+            enterpriseId: string;
             /** @description Why, for the security log. */
             reason?: string;
         };
         /** @description Request for DisableProvider. */
         "ticketing.identity.v1.DisableProviderRequest": {
             /** @description The provider's id. */
-            providerId?: string;
+            providerId: string;
             /** @description Why, for the security log. */
             reason?: string;
         };
@@ -3149,55 +2910,55 @@ export interface components {
             /** @description Why, for the security log. */
             reason?: string;
             /** @description The user's id. */
-            userId?: string;
+            userId: string;
         };
         /** @description Request for EnableEngineer. */
         "ticketing.identity.v1.EnableEngineerRequest": {
             /** @description The engineer. */
-            engineerId?: string;
+            engineerId: string;
             /** @description The provider. */
-            providerId?: string;
+            providerId: string;
         };
         /** @description Request for EnableEnterprise. */
         "ticketing.identity.v1.EnableEnterpriseRequest": {
             /** @description The enterprise's id. */
-            enterpriseId?: string;
+            enterpriseId: string;
         };
         /** @description Request for EnableProvider. */
         "ticketing.identity.v1.EnableProviderRequest": {
             /** @description The provider's id. */
-            providerId?: string;
+            providerId: string;
         };
         /** @description Request for EnableUser. */
         "ticketing.identity.v1.EnableUserRequest": {
             /** @description The user's id. */
-            userId?: string;
+            userId: string;
         };
         /** @description An engineer (工程师) of a provider. */
         "ticketing.identity.v1.Engineer": {
             /** @description Display name. */
-            displayName?: string;
+            displayName: string;
             /**
              * @description The engineer's number at the provider (工号, at most 32 characters); requesters see it
              *      on the tickets he handles.
              */
             employeeNumber?: string;
             /** @description Server-assigned id; also the engineer's user id. */
-            engineerId?: string;
+            readonly engineerId?: string;
             /** @description Initial password (never returned). */
             password?: string;
             /** @description Mobile phone, unique on the platform; also a sign-in name. */
-            phone?: string;
+            phone: string;
             /** @description Provider the engineer works for. */
             providerId?: string;
             /** @description Skill tags used by dispatch rules, e.g. "network", "printer". */
             skills?: string[];
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Enabled or disabled.
              * @enum {string}
              */
-            state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
             /** @description WeChat openid bound to this engineer (set by WeChat sign-in and phone binding). */
             wechatOpenid?: string;
         };
@@ -3210,19 +2971,19 @@ export interface components {
             /** @description Contact phone. */
             contactPhone?: string;
             /** @description Name, unique among live enterprises. */
-            displayName?: string;
+            displayName: string;
             /** @description Server-assigned id. */
-            enterpriseId?: string;
+            readonly enterpriseId?: string;
             /** @description Industry (行业). */
             industry?: string;
             /** @description Logo image URL. */
             logoUrl?: string;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Enabled or disabled.
              * @enum {string}
              */
-            state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
         };
         /** @description One public key (RFC 7517 / RFC 8037). */
         "ticketing.identity.v1.JsonWebKey": {
@@ -3325,14 +3086,14 @@ export interface components {
         /** @description Request for Login. */
         "ticketing.identity.v1.LoginRequest": {
             /** @description Username or phone number. */
-            login?: string;
+            login: string;
             /** @description Password. */
-            password?: string;
+            password: string;
         };
         /** @description Request for Logout. */
         "ticketing.identity.v1.LogoutRequest": {
             /** @description The refresh token of the session to end. */
-            refreshToken?: string;
+            refreshToken: string;
         };
         /** @description One entry of the permission catalogue. */
         "ticketing.identity.v1.Permission": {
@@ -3364,34 +3125,34 @@ export interface components {
             /** @description Contact phone. */
             contactPhone?: string;
             /** @description Name, unique among live providers. */
-            displayName?: string;
+            displayName: string;
             /** @description Server-assigned id. */
-            providerId?: string;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly providerId?: string;
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Enabled or disabled.
              * @enum {string}
              */
-            state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
             /** @description Service areas or specialities, free text tags. */
             tags?: string[];
         };
         /** @description Request for Refresh. */
         "ticketing.identity.v1.RefreshRequest": {
             /** @description The refresh token of the current pair. */
-            refreshToken?: string;
+            refreshToken: string;
         };
         /** @description A role: a named set of permission codes plus a data scope. */
         "ticketing.identity.v1.Role": {
             /** @description Built-in roles cannot be deleted. */
-            builtIn?: boolean;
+            readonly builtIn?: boolean;
             /**
              * @description How much data the holder sees.
              * @enum {string}
              */
             dataScope?: "DATA_SCOPE_UNSPECIFIED" | "DATA_SCOPE_SELF" | "DATA_SCOPE_DEPARTMENT" | "DATA_SCOPE_ORGANIZATION" | "DATA_SCOPE_ALL";
             /** @description Name, unique within the organisation. */
-            displayName?: string;
+            displayName: string;
             /**
              * @description Kind of users the role is for.
              * @enum {string}
@@ -3402,12 +3163,12 @@ export interface components {
             /** @description Permission codes granted. */
             permissionCodes?: string[];
             /** @description Server-assigned id. */
-            roleId?: string;
+            readonly roleId?: string;
             /**
              * Format: date-time
              * @description Creation and update times.
              */
-            updateTime?: string;
+            readonly updateTime?: string;
         };
         /** @description One security-log entry. */
         "ticketing.identity.v1.SecurityLog": {
@@ -3471,17 +3232,17 @@ export interface components {
         /** @description Request for UndeleteEnterprise. */
         "ticketing.identity.v1.UndeleteEnterpriseRequest": {
             /** @description The enterprise's id. */
-            enterpriseId?: string;
+            enterpriseId: string;
         };
         /** @description Request for UndeleteProvider. */
         "ticketing.identity.v1.UndeleteProviderRequest": {
             /** @description The provider's id. */
-            providerId?: string;
+            providerId: string;
         };
         /** @description Request for UndeleteUser. */
         "ticketing.identity.v1.UndeleteUserRequest": {
             /** @description The user's id. */
-            userId?: string;
+            userId: string;
         };
         /** @description A person who signs in. */
         "ticketing.identity.v1.User": {
@@ -3492,7 +3253,7 @@ export interface components {
             /** @description Department (enterprise users only). */
             departmentId?: string;
             /** @description Display name. */
-            displayName?: string;
+            displayName: string;
             /** @description Email address. */
             email?: string;
             /**
@@ -3504,7 +3265,7 @@ export interface components {
              * Format: date-time
              * @description Last successful sign-in.
              */
-            lastLoginTime?: string;
+            readonly lastLoginTime?: string;
             /** @description WeChat nickname (昵称). */
             nickname?: string;
             /** @description Whether the user authorised the mini-program to use their nickname. */
@@ -3514,28 +3275,28 @@ export interface components {
             /** @description Set only on create or by an admin: the initial password (never returned). */
             password?: string;
             /** @description Effective permission codes (union of the roles'). */
-            permissions?: string[];
+            readonly permissions?: string[];
             /** @description Mobile phone, unique on the platform (E.164 or 11-digit mainland number). */
             phone?: string;
             /** @description Whether the user authorised the mini-program to use their phone number. */
             phoneAuthorized?: boolean;
             /** @description Ids of the roles the user holds. */
             roleIds?: string[];
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Enabled or disabled.
              * @enum {string}
              */
-            state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
             /** @description Server-assigned id. */
-            userId?: string;
+            readonly userId?: string;
             /** @description Sign-in name, unique on the platform. */
             username?: string;
         };
         /** @description Request for WechatLogin. */
         "ticketing.identity.v1.WechatLoginRequest": {
             /** @description The code from wx.login() in the mini-program. */
-            code?: string;
+            code: string;
         };
         /** @description A channel on or off for a topic. */
         "ticketing.notify.v1.ChannelSwitch": {
@@ -3543,7 +3304,7 @@ export interface components {
              * @description The channel.
              * @enum {string}
              */
-            channel?: "DELIVERY_CHANNEL_UNSPECIFIED" | "DELIVERY_CHANNEL_IN_APP" | "DELIVERY_CHANNEL_EMAIL" | "DELIVERY_CHANNEL_SMS" | "DELIVERY_CHANNEL_WECHAT" | "DELIVERY_CHANNEL_WEBHOOK";
+            channel: "DELIVERY_CHANNEL_UNSPECIFIED" | "DELIVERY_CHANNEL_IN_APP" | "DELIVERY_CHANNEL_EMAIL" | "DELIVERY_CHANNEL_SMS" | "DELIVERY_CHANNEL_WECHAT" | "DELIVERY_CHANNEL_WEBHOOK";
             /**
              * @description On, off, or inherit.
              * @enum {string}
@@ -3553,7 +3314,7 @@ export interface components {
              * @description The topic.
              * @enum {string}
              */
-            topic?: "NOTIFICATION_TOPIC_UNSPECIFIED" | "NOTIFICATION_TOPIC_SUBMISSION" | "NOTIFICATION_TOPIC_APPROVAL" | "NOTIFICATION_TOPIC_ASSIGNMENT" | "NOTIFICATION_TOPIC_CONVERSATION" | "NOTIFICATION_TOPIC_OUTCOME" | "NOTIFICATION_TOPIC_SLA" | "NOTIFICATION_TOPIC_SYSTEM";
+            topic: "NOTIFICATION_TOPIC_UNSPECIFIED" | "NOTIFICATION_TOPIC_SUBMISSION" | "NOTIFICATION_TOPIC_APPROVAL" | "NOTIFICATION_TOPIC_ASSIGNMENT" | "NOTIFICATION_TOPIC_CONVERSATION" | "NOTIFICATION_TOPIC_OUTCOME" | "NOTIFICATION_TOPIC_SLA" | "NOTIFICATION_TOPIC_SYSTEM";
         };
         /** @description Response of DeleteWebhookSubscription. */
         "ticketing.notify.v1.DeleteWebhookSubscriptionResponse": Record<string, never>;
@@ -3714,7 +3475,7 @@ export interface components {
         /** @description Request for MarkMessageRead. */
         "ticketing.notify.v1.MarkMessageReadRequest": {
             /** @description The message. */
-            messageId?: string;
+            messageId: string;
         };
         /** @description An entry in a user's message centre. */
         "ticketing.notify.v1.Message": {
@@ -3757,9 +3518,9 @@ export interface components {
              * @description The layer.
              * @enum {string}
              */
-            layer?: "PREFERENCE_LAYER_UNSPECIFIED" | "PREFERENCE_LAYER_BUILT_IN" | "PREFERENCE_LAYER_ORGANIZATION" | "PREFERENCE_LAYER_USER";
+            readonly layer?: "PREFERENCE_LAYER_UNSPECIFIED" | "PREFERENCE_LAYER_BUILT_IN" | "PREFERENCE_LAYER_ORGANIZATION" | "PREFERENCE_LAYER_USER";
             /** @description The user or organisation it belongs to. */
-            ownerId?: string;
+            readonly ownerId?: string;
             quietHours?: components["schemas"]["ticketing.notify.v1.QuietHours"];
             serviceTypes?: components["schemas"]["ticketing.notify.v1.ServiceTypeFilter"];
             /** @description Channel switches per topic that this layer sets. */
@@ -3768,18 +3529,18 @@ export interface components {
              * Format: date-time
              * @description When it last changed.
              */
-            updateTime?: string;
+            readonly updateTime?: string;
         };
         /** @description Request for PreviewTemplate. */
         "ticketing.notify.v1.PreviewTemplateRequest": {
             /** @description Body template to render. */
-            bodyTemplate?: string;
+            bodyTemplate: string;
             /** @description The event kind to take a sample event of. */
-            eventKind?: string;
+            eventKind: string;
             /** @description Locale ("zh-CN" if empty). */
             locale?: string;
             /** @description Title template to render. */
-            titleTemplate?: string;
+            titleTemplate: string;
         };
         /** @description Response of PreviewTemplate. */
         "ticketing.notify.v1.PreviewTemplateResponse": {
@@ -3807,26 +3568,26 @@ export interface components {
         /** @description Request for RedeliverWebhook. */
         "ticketing.notify.v1.RedeliverWebhookRequest": {
             /** @description The delivery. */
-            deliveryId?: string;
+            deliveryId: string;
             /** @description The subscription. */
-            subscriptionId?: string;
+            subscriptionId: string;
         };
         /** @description Request for ResetTemplate. */
         "ticketing.notify.v1.ResetTemplateRequest": {
             /** @description The template. */
-            templateId?: string;
+            templateId: string;
         };
         /** @description Request for RetryDelivery. */
         "ticketing.notify.v1.RetryDeliveryRequest": {
             /** @description The delivery. */
-            deliveryId?: string;
+            deliveryId: string;
         };
         /** @description Request for RotateWebhookSecret. */
         "ticketing.notify.v1.RotateWebhookSecretRequest": {
             /** @description How long the old secret also signs (default 24 hours, at most 7 days; 0: not at all). */
             overlap?: string;
             /** @description The subscription. */
-            subscriptionId?: string;
+            subscriptionId: string;
         };
         /** @description The service types someone follows: a type covers its whole subtree; empty: every type. */
         "ticketing.notify.v1.ServiceTypeFilter": {
@@ -3852,28 +3613,28 @@ export interface components {
              * @description Channel it is for.
              * @enum {string}
              */
-            channel?: "DELIVERY_CHANNEL_UNSPECIFIED" | "DELIVERY_CHANNEL_IN_APP" | "DELIVERY_CHANNEL_EMAIL" | "DELIVERY_CHANNEL_SMS" | "DELIVERY_CHANNEL_WECHAT" | "DELIVERY_CHANNEL_WEBHOOK";
+            readonly channel?: "DELIVERY_CHANNEL_UNSPECIFIED" | "DELIVERY_CHANNEL_IN_APP" | "DELIVERY_CHANNEL_EMAIL" | "DELIVERY_CHANNEL_SMS" | "DELIVERY_CHANNEL_WECHAT" | "DELIVERY_CHANNEL_WEBHOOK";
             /** @description Whether it differs from the built-in text. */
-            customized?: boolean;
+            readonly customized?: boolean;
             /**
              * @description The kind of ticket event: created, approved, rejected, assigned, claimed, transferred,
              *      started, public_reply, internal_note, waiting_on_customer, resolved, reopened, closed,
              *      cancelled, rated.
              */
-            eventKind?: string;
+            readonly eventKind?: string;
             /** @description Locale, "zh-CN" (the default) or "en". */
-            locale?: string;
+            readonly locale?: string;
             /** @description "<event kind>.<channel>.<locale>", e.g. "resolved.in_app.zh-CN". */
-            templateId?: string;
+            readonly templateId?: string;
             /** @description Title template. */
             titleTemplate?: string;
             /**
              * Format: date-time
              * @description When it was last changed (customized ones).
              */
-            updateTime?: string;
+            readonly updateTime?: string;
             /** @description The variables a template may read. */
-            variables?: string[];
+            readonly variables?: string[];
         };
         /** @description Unread messages of the caller. */
         "ticketing.notify.v1.UnreadCount": {
@@ -3901,7 +3662,7 @@ export interface components {
              * Format: date-time
              * @description When it was made.
              */
-            createTime?: string;
+            readonly createTime?: string;
             /** @description A note for the admins. */
             description?: string;
             /** @description Kinds of events, e.g. "ticket.created", "ticket.resolved" (ticket.<event kind>). */
@@ -3912,16 +3673,16 @@ export interface components {
              * Format: date-time
              * @description Until when the previous secret also signs (after a rotation).
              */
-            previousSecretExpireTime?: string;
+            readonly previousSecretExpireTime?: string;
             /** @description The signing secret: only in the answer of create and rotateSecret. */
-            secret?: string;
+            readonly secret?: string;
             /** @description Server-assigned id. */
-            subscriptionId?: string;
+            readonly subscriptionId?: string;
             /**
              * Format: date-time
              * @description When it last changed.
              */
-            updateTime?: string;
+            readonly updateTime?: string;
             /** @description Where events are POSTed: http(s), a host resolving to public addresses only. */
             url?: string;
         };
@@ -4239,7 +4000,7 @@ export interface components {
              */
             level?: number;
             /** @description Permission code a user needs to approve at this level, e.g. "ticket.approve.l1". */
-            permissionCode?: string;
+            permissionCode: string;
             /**
              * @description Who approves: the requester's enterprise, or the platform.
              * @enum {string}
@@ -4251,12 +4012,12 @@ export interface components {
             /** @description Optional comment. */
             comment?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description A knowledge-base article. */
         "ticketing.tickets.v1.Article": {
             /** @description Server-assigned id. */
-            articleId?: string;
+            readonly articleId?: string;
             /** @description Body (Markdown). */
             body?: string;
             /** @description Category. */
@@ -4265,15 +4026,15 @@ export interface components {
              * Format: int32
              * @description Times readers said it helped.
              */
-            helpfulCount?: number;
+            readonly helpfulCount?: number;
             /**
              * Format: int32
              * @description Times readers said it did not help.
              */
-            notHelpfulCount?: number;
+            readonly notHelpfulCount?: number;
             /** @description Service types the article is about. */
             serviceTypeIds?: string[];
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Draft or published.
              * @enum {string}
@@ -4282,7 +4043,7 @@ export interface components {
             /** @description Tags. */
             tags?: string[];
             /** @description Title. */
-            title?: string;
+            title: string;
         };
         /** @description Request for AssignTicket. */
         "ticketing.tickets.v1.AssignTicketRequest": {
@@ -4306,7 +4067,7 @@ export interface components {
             /** @description Idempotency key (AIP-155): a retried assignment with the same key changes nothing more. */
             requestId?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Metadata of an uploaded file. */
         "ticketing.tickets.v1.Attachment": {
@@ -4344,31 +4105,31 @@ export interface components {
         /** @description Request for CancelTicket. */
         "ticketing.tickets.v1.CancelTicketRequest": {
             /** @description Why. */
-            reason?: string;
+            reason: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for ClaimTicket. */
         "ticketing.tickets.v1.ClaimTicketRequest": {
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description A public reply or internal note. */
         "ticketing.tickets.v1.Comment": {
             /** @description Attachments uploaded with it. */
             attachmentIds?: string[];
-            author?: components["schemas"]["ticketing.common.v1.Actor"];
+            readonly author?: components["schemas"]["ticketing.common.v1.Actor"];
             /** @description Text. */
-            body?: string;
+            body: string;
             /** @description Server-assigned id. */
-            commentId?: string;
+            readonly commentId?: string;
             /**
              * Format: date-time
              * @description When it was written.
              */
-            createTime?: string;
+            readonly createTime?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            readonly ticketId?: string;
             /**
              * @description Public or internal.
              * @enum {string}
@@ -4378,7 +4139,7 @@ export interface components {
         /** @description Request for ConfirmTicket. */
         "ticketing.tickets.v1.ConfirmTicketRequest": {
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for CreateAttachment. */
         "ticketing.tickets.v1.CreateAttachmentRequest": {
@@ -4386,13 +4147,13 @@ export interface components {
              * Format: byte
              * @description The file's bytes.
              */
-            content?: string;
+            content: string;
             /** @description Declared MIME type (checked against the content). */
             contentType?: string;
             /** @description Original file name (sanitised by the server). */
-            filename?: string;
+            filename: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for EscalateTicket. */
         "ticketing.tickets.v1.EscalateTicketRequest": {
@@ -4400,22 +4161,22 @@ export interface components {
              * @description The new priority: higher than the ticket's.
              * @enum {string}
              */
-            priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+            priority: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
             /** @description Why (kept in the history). */
             reason?: string;
             /** @description Idempotency key (AIP-155): a retried escalation with the same key changes nothing more. */
             requestId?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description One custom field of a service type's form. */
         "ticketing.tickets.v1.FormField": {
             /** @description Help text. */
             helpText?: string;
             /** @description Key in the ticket's custom_fields, lower_snake_case. */
-            key?: string;
+            key: string;
             /** @description Label shown to the requester. */
-            label?: string;
+            label: string;
             /**
              * Format: double
              * @description Maximum (number value, or text length).
@@ -4436,7 +4197,7 @@ export interface components {
              * @description Field type.
              * @enum {string}
              */
-            type?: "FORM_FIELD_TYPE_UNSPECIFIED" | "FORM_FIELD_TYPE_TEXT" | "FORM_FIELD_TYPE_LONG_TEXT" | "FORM_FIELD_TYPE_NUMBER" | "FORM_FIELD_TYPE_SINGLE_SELECT" | "FORM_FIELD_TYPE_MULTI_SELECT" | "FORM_FIELD_TYPE_DATE" | "FORM_FIELD_TYPE_PHONE";
+            type: "FORM_FIELD_TYPE_UNSPECIFIED" | "FORM_FIELD_TYPE_TEXT" | "FORM_FIELD_TYPE_LONG_TEXT" | "FORM_FIELD_TYPE_NUMBER" | "FORM_FIELD_TYPE_SINGLE_SELECT" | "FORM_FIELD_TYPE_MULTI_SELECT" | "FORM_FIELD_TYPE_DATE" | "FORM_FIELD_TYPE_PHONE";
         };
         /** @description One entry of a ticket's history. */
         "ticketing.tickets.v1.HistoryEntry": {
@@ -4540,9 +4301,9 @@ export interface components {
              * Format: int32
              * @description Score from 1 to 5.
              */
-            score?: number;
+            score: number;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description The requester's rating (评分 / 反馈). */
         "ticketing.tickets.v1.Rating": {
@@ -4562,32 +4323,32 @@ export interface components {
         /** @description Request for RejectTicket. */
         "ticketing.tickets.v1.RejectTicketRequest": {
             /** @description Why. */
-            reason?: string;
+            reason: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for ReopenTicket. */
         "ticketing.tickets.v1.ReopenTicketRequest": {
             /** @description Why the resolution is not accepted. */
-            reason?: string;
+            reason: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for ResolveTicket. */
         "ticketing.tickets.v1.ResolveTicketRequest": {
             /** @description Attachments of the resolution. */
             attachmentIds?: string[];
             /** @description What was done. */
-            resolution?: string;
+            resolution: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for ResumeTicket. */
         "ticketing.tickets.v1.ResumeTicketRequest": {
             /** @description Optional note for the history. */
             note?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description A service level (服务级别). */
         "ticketing.tickets.v1.ServiceLevel": {
@@ -4596,7 +4357,7 @@ export interface components {
             /** @description A resolved ticket closes itself after this delay unless the requester acts. */
             autoCloseDelay?: string;
             /** @description Name, unique. */
-            displayName?: string;
+            displayName: string;
             /**
              * @description Priority of tickets at this level.
              * @enum {string}
@@ -4607,8 +4368,8 @@ export interface components {
             /** @description Target time from creation to first response. */
             responseTarget?: string;
             /** @description Server-assigned id. */
-            serviceLevelId?: string;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly serviceLevelId?: string;
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
         };
         /** @description A service type (服务类型) in the three-level catalogue. */
         "ticketing.tickets.v1.ServiceType": {
@@ -4619,18 +4380,18 @@ export interface components {
             /** @description Disabled types are not offered for new tickets (new types are enabled). */
             disabled?: boolean;
             /** @description Name, unique among siblings. */
-            displayName?: string;
+            displayName: string;
             /** @description Custom fields asked on tickets of this type. */
             formFields?: components["schemas"]["ticketing.tickets.v1.FormField"][];
             /**
              * Format: int32
              * @description 1, 2 or 3.
              */
-            level?: number;
+            readonly level?: number;
             /** @description Parent type; empty at level 1. */
             parentServiceTypeId?: string;
             /** @description Server-assigned id. */
-            serviceTypeId?: string;
+            readonly serviceTypeId?: string;
             /** @description Skill tags dispatch uses to pick engineers. */
             skills?: string[];
             /**
@@ -4638,17 +4399,17 @@ export interface components {
              * @description Order among siblings.
              */
             sortOrder?: number;
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
         };
         /** @description Request for StartTicket. */
         "ticketing.tickets.v1.StartTicketRequest": {
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for SubmitArticleFeedback. */
         "ticketing.tickets.v1.SubmitArticleFeedbackRequest": {
             /** @description The article. */
-            articleId?: string;
+            articleId: string;
             /** @description Whether it helped. */
             helpful?: boolean;
         };
@@ -4660,16 +4421,16 @@ export interface components {
         /** @description A service request. */
         "ticketing.tickets.v1.Ticket": {
             /** @description Approval decisions so far. */
-            approvals?: components["schemas"]["ticketing.tickets.v1.Approval"][];
+            readonly approvals?: components["schemas"]["ticketing.tickets.v1.Approval"][];
             /** @description Ids of attachments uploaded with the ticket. */
             attachmentIds?: string[];
             /**
              * Format: date-time
              * @description When it will close itself if resolved and untouched (for the countdown).
              */
-            autoCloseTime?: string;
+            readonly autoCloseTime?: string;
             /** @description Why it was cancelled or rejected. */
-            cancelReason?: string;
+            readonly cancelReason?: string;
             /**
              * @description Where it was raised.
              * @enum {string}
@@ -4679,13 +4440,13 @@ export interface components {
              * Format: date-time
              * @description When it was closed.
              */
-            closeTime?: string;
+            readonly closeTime?: string;
             /** @description Contact person for this ticket. */
             contactName?: string;
             /** @description Contact phone for this ticket. */
             contactPhone?: string;
             /** @description Who entered it, when staff created it on the requester's behalf. */
-            createdByUserId?: string;
+            readonly createdByUserId?: string;
             /** @description Values of the service type's form fields, by key. */
             customFields?: {
                 [key: string]: unknown;
@@ -4693,7 +4454,7 @@ export interface components {
             /** @description Full description. */
             description?: string;
             /** @description Engineer handling it. */
-            engineerId?: string;
+            readonly engineerId?: string;
             /** @description Requester's enterprise. */
             enterpriseId?: string;
             /**
@@ -4701,73 +4462,73 @@ export interface components {
              * @description The first response: the engineer started, or someone other than the requester replied
              *      publicly.
              */
-            firstResponseTime?: string;
-            handler?: components["schemas"]["ticketing.tickets.v1.TicketHandler"];
+            readonly firstResponseTime?: string;
+            readonly handler?: components["schemas"]["ticketing.tickets.v1.TicketHandler"];
             /** @description Where the service is needed. */
             location?: string;
             /** @description Readable number, T<yyyymmdd>-<seq>, unique per day without gaps. */
-            number?: string;
+            readonly number?: string;
             /**
              * Format: int32
              * @description Approval level the ticket waits for (0 when none).
              */
-            pendingApprovalLevel?: number;
-            pendingApprovalStep?: components["schemas"]["ticketing.tickets.v1.ApprovalStep"];
+            readonly pendingApprovalLevel?: number;
+            readonly pendingApprovalStep?: components["schemas"]["ticketing.tickets.v1.ApprovalStep"];
             /**
              * @description Priority; defaults to the service level's.
              * @enum {string}
              */
             priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
             /** @description Provider handling it. */
-            providerId?: string;
-            rating?: components["schemas"]["ticketing.tickets.v1.Rating"];
+            readonly providerId?: string;
+            readonly rating?: components["schemas"]["ticketing.tickets.v1.Rating"];
             /** @description The requester. */
             requesterUserId?: string;
             /** @description The engineer's resolution text. */
-            resolution?: string;
+            readonly resolution?: string;
             /**
              * Format: date-time
              * @description Resolution deadline from the service level.
              */
-            resolutionDueTime?: string;
+            readonly resolutionDueTime?: string;
             /** @description The service level's resolution target when the ticket was raised (empty: none). */
-            resolutionTarget?: string;
+            readonly resolutionTarget?: string;
             /**
              * Format: date-time
              * @description When it was resolved.
              */
-            resolveTime?: string;
+            readonly resolveTime?: string;
             /**
              * Format: date-time
              * @description Response deadline from the service level.
              */
-            responseDueTime?: string;
+            readonly responseDueTime?: string;
             /** @description The service level's response target when the ticket was raised (empty: none). */
-            responseTarget?: string;
+            readonly responseTarget?: string;
             /** @description Service level; defaults to the service type's. */
             serviceLevelId?: string;
             /** @description Service type (level 2 or 3 of the catalogue). */
-            serviceTypeId?: string;
+            serviceTypeId: string;
             /**
              * @description The service type and its ancestors, root first, ending with service_type_id (as the
              *      catalogue was when the ticket was raised), so rules and reports can match a category.
              */
-            serviceTypePath?: string[];
-            stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+            readonly serviceTypePath?: string[];
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
             /**
              * @description Lifecycle status.
              * @enum {string}
              */
-            status?: "TICKET_STATUS_UNSPECIFIED" | "TICKET_STATUS_PENDING_APPROVAL" | "TICKET_STATUS_PENDING_ASSIGNMENT" | "TICKET_STATUS_ASSIGNED" | "TICKET_STATUS_IN_PROGRESS" | "TICKET_STATUS_RESOLVED" | "TICKET_STATUS_CLOSED" | "TICKET_STATUS_REJECTED" | "TICKET_STATUS_CANCELLED" | "TICKET_STATUS_WAITING_ON_CUSTOMER";
+            readonly status?: "TICKET_STATUS_UNSPECIFIED" | "TICKET_STATUS_PENDING_APPROVAL" | "TICKET_STATUS_PENDING_ASSIGNMENT" | "TICKET_STATUS_ASSIGNED" | "TICKET_STATUS_IN_PROGRESS" | "TICKET_STATUS_RESOLVED" | "TICKET_STATUS_CLOSED" | "TICKET_STATUS_REJECTED" | "TICKET_STATUS_CANCELLED" | "TICKET_STATUS_WAITING_ON_CUSTOMER";
             /**
              * @description Status group for user views.
              * @enum {string}
              */
-            statusGroup?: "STATUS_GROUP_UNSPECIFIED" | "STATUS_GROUP_PENDING" | "STATUS_GROUP_IN_PROGRESS" | "STATUS_GROUP_DONE" | "STATUS_GROUP_CANCELLED";
+            readonly statusGroup?: "STATUS_GROUP_UNSPECIFIED" | "STATUS_GROUP_PENDING" | "STATUS_GROUP_IN_PROGRESS" | "STATUS_GROUP_DONE" | "STATUS_GROUP_CANCELLED";
             /** @description Server-assigned id. */
-            ticketId?: string;
+            readonly ticketId?: string;
             /** @description Short summary. */
-            title?: string;
+            title: string;
         };
         /** @description The provider and engineer handling a ticket, by name. */
         "ticketing.tickets.v1.TicketHandler": {
@@ -4795,18 +4556,18 @@ export interface components {
         /** @description Request for TransferTicket. */
         "ticketing.tickets.v1.TransferTicketRequest": {
             /** @description Engineer of the same provider to hand it to. */
-            engineerId?: string;
+            engineerId: string;
             /** @description Why. */
             reason?: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
         /** @description Request for WaitOnCustomer. */
         "ticketing.tickets.v1.WaitOnCustomerRequest": {
             /** @description What the requester is asked (recorded in the history and sent to the requester). */
-            reason?: string;
+            reason: string;
             /** @description The ticket. */
-            ticketId?: string;
+            ticketId: string;
         };
     };
     responses: never;
@@ -4817,7 +4578,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    AuthService_GetJwks: {
+    getJwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -4896,7 +4657,7 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_ListArticles: {
+    listArticles: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 20, at most 100). */
@@ -4938,7 +4699,7 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_CreateArticle: {
+    createArticle: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -4974,45 +4735,7 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_UpdateArticle: {
-        parameters: {
-            query?: {
-                /** @description Fields to update. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "article.article_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.Article"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.tickets.v1.Article"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    KnowledgeService_GetArticle: {
+    getArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -5043,7 +4766,7 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_DeleteArticle: {
+    deleteArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -5074,9 +4797,12 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_SubmitArticleFeedback: {
+    updateArticle: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Fields to update. */
+                updateMask?: string;
+            };
             header?: never;
             path: {
                 article_id: string;
@@ -5085,7 +4811,34 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.SubmitArticleFeedbackRequest"];
+                "application/json": {
+                    /** @description Body (Markdown). */
+                    body?: string;
+                    /** @description Category. */
+                    category?: string;
+                    /**
+                     * Format: int32
+                     * @description Times readers said it helped.
+                     */
+                    readonly helpfulCount?: number;
+                    /**
+                     * Format: int32
+                     * @description Times readers said it did not help.
+                     */
+                    readonly notHelpfulCount?: number;
+                    /** @description Service types the article is about. */
+                    serviceTypeIds?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Draft or published.
+                     * @enum {string}
+                     */
+                    state?: "ARTICLE_STATE_UNSPECIFIED" | "ARTICLE_STATE_DRAFT" | "ARTICLE_STATE_PUBLISHED";
+                    /** @description Tags. */
+                    tags?: string[];
+                    /** @description Title. */
+                    title?: string;
+                };
             };
         };
         responses: {
@@ -5109,7 +4862,45 @@ export interface operations {
             };
         };
     };
-    KnowledgeService_SuggestArticles: {
+    submitArticleFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Whether it helped. */
+                    helpful?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.Article"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    suggestArticles: {
         parameters: {
             query?: {
                 /** @description The text typed so far. */
@@ -5145,7 +4936,7 @@ export interface operations {
             };
         };
     };
-    AuthService_BindWechatPhone: {
+    bindWechatPhone: {
         parameters: {
             query?: never;
             header?: never;
@@ -5178,7 +4969,7 @@ export interface operations {
             };
         };
     };
-    AuthService_Login: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
@@ -5211,7 +5002,7 @@ export interface operations {
             };
         };
     };
-    AuthService_Logout: {
+    logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -5244,7 +5035,7 @@ export interface operations {
             };
         };
     };
-    AuthService_Refresh: {
+    refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -5277,7 +5068,7 @@ export interface operations {
             };
         };
     };
-    AuthService_WechatLogin: {
+    wechatLogin: {
         parameters: {
             query?: never;
             header?: never;
@@ -5310,7 +5101,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_ListBusinessCalendars: {
+    listBusinessCalendars: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 100, at most 500). */
@@ -5344,7 +5135,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_CreateBusinessCalendar: {
+    createBusinessCalendar: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -5380,42 +5171,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_UpdateBusinessCalendar: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                "business_calendar.business_calendar_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.dispatch.v1.BusinessCalendar"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.dispatch.v1.BusinessCalendar"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    DispatchService_GetBusinessCalendar: {
+    getBusinessCalendar: {
         parameters: {
             query?: never;
             header?: never;
@@ -5446,7 +5202,73 @@ export interface operations {
             };
         };
     };
-    DispatchService_ListDispatchRules: {
+    updateBusinessCalendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                business_calendar_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Round the clock (24×7): hours and holidays are ignored. */
+                    alwaysOpen?: boolean;
+                    /**
+                     * Format: int32
+                     * @description After an update: how many open targets' deadlines moved.
+                     */
+                    readonly deadlinesMoved?: number;
+                    /** @description Name. */
+                    displayName: string;
+                    /** @description More closed days, "YYYY-MM-DD". */
+                    extraHolidays?: string[];
+                    /** @description More working days, "YYYY-MM-DD". */
+                    extraWorkdays?: string[];
+                    /**
+                     * @description "CN": closed on China's public holidays and open on the make-up working days (调休)
+                     *      the State Council announces; empty: no official calendar.
+                     */
+                    holidayCountry?: string;
+                    /** @description Hours on make-up and extra working days (default: Monday's). */
+                    makeupHours?: components["schemas"]["ticketing.dispatch.v1.HoursInterval"][];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /** @description IANA time zone of the hours (default Asia/Shanghai). */
+                    timeZone?: string;
+                    /**
+                     * Format: int32
+                     * @description Every edit makes a new version.
+                     */
+                    readonly version?: number;
+                    /** @description Hours per weekday; a weekday not listed is closed. */
+                    weeklyHours?: components["schemas"]["ticketing.dispatch.v1.BusinessHours"][];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.dispatch.v1.BusinessCalendar"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listDispatchRules: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 100, at most 500). */
@@ -5486,7 +5308,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_CreateDispatchRule: {
+    createDispatchRule: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -5522,45 +5344,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_UpdateDispatchRule: {
-        parameters: {
-            query?: {
-                /** @description Fields to update. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "dispatch_rule.dispatch_rule_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.dispatch.v1.DispatchRule"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.dispatch.v1.DispatchRule"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    DispatchService_GetDispatchRule: {
+    getDispatchRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -5591,7 +5375,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_DeleteDispatchRule: {
+    deleteDispatchRule: {
         parameters: {
             query?: never;
             header?: never;
@@ -5622,7 +5406,104 @@ export interface operations {
             };
         };
     };
-    DispatchService_DryRunDispatchRules: {
+    updateDispatchRule: {
+        parameters: {
+            query?: {
+                /** @description Fields to update. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                dispatch_rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Matches tickets raised through these channels (empty: any). */
+                    channels?: ("CHANNEL_UNSPECIFIED" | "CHANNEL_MINI_PROGRAM" | "CHANNEL_WEB" | "CHANNEL_STAFF" | "CHANNEL_API")[];
+                    /**
+                     * Format: int32
+                     * @description Tickets this rule leaves in the pool: an engineer may claim only among the oldest this many
+                     *      of them (the rule's queue) that match his skills (against cherry-picking; 0: any of them).
+                     */
+                    claimLimit?: number;
+                    /** @description CLAIM_WINDOW: how long the ticket waits in the pool (default 15 minutes). */
+                    claimWindow?: string;
+                    /** @description Matches tickets whose form values are among these (all must hold). */
+                    customFields?: components["schemas"]["ticketing.dispatch.v1.CustomFieldCondition"][];
+                    /** @description Name. */
+                    displayName?: string;
+                    /** @description Disabled rules are skipped. */
+                    enabled?: boolean;
+                    /** @description Matches tickets of these enterprises (empty: any). */
+                    enterpriseIds?: string[];
+                    /** @description Re-dispatch when no engineer starts work within this time (empty: never). */
+                    escalateAfter?: string;
+                    /** @description Matches tickets of these priorities (empty: any). */
+                    priorities?: ("PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT")[];
+                    /**
+                     * Format: int32
+                     * @description Lower numbers are evaluated first; the first match wins.
+                     */
+                    priority?: number;
+                    /** @description Provider to dispatch to; must be designated to the ticket's enterprise. */
+                    providerId?: string;
+                    /** @description Engineers must have all these skills. */
+                    requiredSkills?: string[];
+                    /** @description Matches tickets at these service levels (empty: any). */
+                    serviceLevelIds?: string[];
+                    /** @description Matches tickets of these service types or their descendants (empty: any). */
+                    serviceTypeIds?: string[];
+                    /**
+                     * @description The platform's (PROVIDER) or the provider's own (ENGINEER); fixed at creation.
+                     * @enum {string}
+                     */
+                    stage?: "RULE_STAGE_UNSPECIFIED" | "RULE_STAGE_PROVIDER" | "RULE_STAGE_ENGINEER";
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description How to pick the engineer.
+                     * @enum {string}
+                     */
+                    strategy?: "ASSIGNMENT_STRATEGY_UNSPECIFIED" | "ASSIGNMENT_STRATEGY_POOL" | "ASSIGNMENT_STRATEGY_LEAST_LOADED" | "ASSIGNMENT_STRATEGY_ROUND_ROBIN" | "ASSIGNMENT_STRATEGY_CLAIM_WINDOW";
+                    /**
+                     * @description CLAIM_WINDOW: the strategy that chooses when the window passes (LEAST_LOADED or
+                     *      ROUND_ROBIN; default LEAST_LOADED).
+                     * @enum {string}
+                     */
+                    thenStrategy?: "ASSIGNMENT_STRATEGY_UNSPECIFIED" | "ASSIGNMENT_STRATEGY_POOL" | "ASSIGNMENT_STRATEGY_LEAST_LOADED" | "ASSIGNMENT_STRATEGY_ROUND_ROBIN" | "ASSIGNMENT_STRATEGY_CLAIM_WINDOW";
+                    timeWindow?: components["schemas"]["ticketing.dispatch.v1.TimeWindow"];
+                    /**
+                     * Format: int32
+                     * @description Every edit makes a new version; decisions record the version they used.
+                     */
+                    readonly version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.dispatch.v1.DispatchRule"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    dryRunDispatchRules: {
         parameters: {
             query?: never;
             header?: never;
@@ -5655,42 +5536,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_UpdateEngineerAvailability: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                "availability.engineer_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.dispatch.v1.EngineerAvailability"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.dispatch.v1.EngineerAvailability"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    DispatchService_GetEngineerAvailability: {
+    getEngineerAvailability: {
         parameters: {
             query?: never;
             header?: never;
@@ -5721,7 +5567,71 @@ export interface operations {
             };
         };
     };
-    OrganizationService_ListEnterprises: {
+    updateEngineerAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                engineer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Whether the engineer takes new tickets now. */
+                    available?: boolean;
+                    /**
+                     * Format: date-time
+                     * @description Until when the engineer is away, if set.
+                     */
+                    awayUntil?: string;
+                    /**
+                     * Format: int32
+                     * @description Maximum open tickets at once (0: no limit).
+                     */
+                    maxOpenTickets?: number;
+                    /** @description Whether the shift calendar is open now. */
+                    readonly onShift?: boolean;
+                    /**
+                     * Format: int32
+                     * @description Open tickets assigned now.
+                     */
+                    readonly openTickets?: number;
+                    /** @description Provider of the engineer. */
+                    readonly providerId?: string;
+                    /**
+                     * @description Weekly shifts: a business calendar (its hours, holidays and make-up working days); outside
+                     *      them the engineer is not chosen. Empty: always on shift.
+                     */
+                    shiftCalendarId?: string;
+                    /** @description Skills, copied from identity for matching. */
+                    readonly skills?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.dispatch.v1.EngineerAvailability"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listEnterprises: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -5763,7 +5673,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_CreateEnterprise: {
+    createEnterprise: {
         parameters: {
             query?: {
                 /** @description Idempotency key: a retried create with the same id returns the first result. */
@@ -5799,24 +5709,16 @@ export interface operations {
             };
         };
     };
-    OrganizationService_UpdateDepartment: {
+    getEnterprise: {
         parameters: {
-            query?: {
-                /** @description Fields to update: display_name, parent_department_id, sort_order. */
-                updateMask?: string;
-            };
+            query?: never;
             header?: never;
             path: {
-                "department.enterprise_id": string;
-                "department.department_id": string;
+                enterprise_id: string;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Department"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -5824,7 +5726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Department"];
+                    "application/json": components["schemas"]["ticketing.identity.v1.Enterprise"];
                 };
             };
             /** @description An error (google.rpc.Status) */
@@ -5838,7 +5740,38 @@ export interface operations {
             };
         };
     };
-    OrganizationService_UpdateEnterprise: {
+    deleteEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.Enterprise"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    updateEnterprise: {
         parameters: {
             query?: {
                 /** @description Fields to update; empty means every writable field. */
@@ -5846,13 +5779,32 @@ export interface operations {
             };
             header?: never;
             path: {
-                "enterprise.enterprise_id": string;
+                enterprise_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Enterprise"];
+                "application/json": {
+                    /** @description Postal address. */
+                    address?: string;
+                    /** @description Contact person. */
+                    contactName?: string;
+                    /** @description Contact phone. */
+                    contactPhone?: string;
+                    /** @description Name, unique among live enterprises. */
+                    displayName?: string;
+                    /** @description Industry (行业). */
+                    industry?: string;
+                    /** @description Logo image URL. */
+                    logoUrl?: string;
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Enabled or disabled.
+                     * @enum {string}
+                     */
+                    readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                };
             };
         };
         responses: {
@@ -5876,69 +5828,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_GetEnterprise: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                enterprise_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Enterprise"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    OrganizationService_DeleteEnterprise: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                enterprise_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Enterprise"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    OrganizationService_ListDepartments: {
+    listDepartments: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 200, at most 1000). */
@@ -5974,7 +5864,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_CreateDepartment: {
+    createDepartment: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -6012,7 +5902,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_GetDepartment: {
+    getDepartment: {
         parameters: {
             query?: never;
             header?: never;
@@ -6044,7 +5934,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_DeleteDepartment: {
+    deleteDepartment: {
         parameters: {
             query?: never;
             header?: never;
@@ -6076,7 +5966,57 @@ export interface operations {
             };
         };
     };
-    OrganizationService_ListDesignations: {
+    updateDepartment: {
+        parameters: {
+            query?: {
+                /** @description Fields to update: display_name, parent_department_id, sort_order. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                enterprise_id: string;
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Name, unique among siblings. */
+                    displayName?: string;
+                    /** @description Parent department; empty for a top-level department. */
+                    parentDepartmentId?: string;
+                    /**
+                     * Format: int32
+                     * @description Order among siblings.
+                     */
+                    sortOrder?: number;
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.Department"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listDesignations: {
         parameters: {
             query?: never;
             header?: never;
@@ -6107,7 +6047,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_CreateDesignation: {
+    createDesignation: {
         parameters: {
             query?: never;
             header?: never;
@@ -6142,7 +6082,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_DeleteDesignation: {
+    deleteDesignation: {
         parameters: {
             query?: never;
             header?: never;
@@ -6174,7 +6114,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_DisableEnterprise: {
+    disableEnterprise: {
         parameters: {
             query?: never;
             header?: never;
@@ -6185,7 +6125,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.DisableEnterpriseRequest"];
+                "application/json": {
+                    /** @description Why, for the security log. */
+                    reason?: string;
+                };
             };
         };
         responses: {
@@ -6209,7 +6152,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_EnableEnterprise: {
+    enableEnterprise: {
         parameters: {
             query?: never;
             header?: never;
@@ -6220,7 +6163,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.EnableEnterpriseRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -6244,7 +6187,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_UndeleteEnterprise: {
+    undeleteEnterprise: {
         parameters: {
             query?: never;
             header?: never;
@@ -6255,7 +6198,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.UndeleteEnterpriseRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -6279,7 +6222,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_ListMessages: {
+    listMessages: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 20, at most 100). */
@@ -6317,7 +6260,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_MarkMessageRead: {
+    markMessageRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -6328,7 +6271,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.MarkMessageReadRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -6352,7 +6295,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_MarkAllMessagesRead: {
+    markAllMessagesRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -6385,7 +6328,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_StreamMessages: {
+    streamMessages: {
         parameters: {
             query?: never;
             header?: never;
@@ -6414,7 +6357,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_GetUnreadCount: {
+    getUnreadCount: {
         parameters: {
             query?: never;
             header?: never;
@@ -6443,7 +6386,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_ListDeliveries: {
+    listDeliveries: {
         parameters: {
             query?: {
                 /** @description Only this recipient's. */
@@ -6485,7 +6428,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_GetDelivery: {
+    getDelivery: {
         parameters: {
             query?: never;
             header?: never;
@@ -6516,7 +6459,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_RetryDelivery: {
+    retryDelivery: {
         parameters: {
             query?: never;
             header?: never;
@@ -6527,7 +6470,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.RetryDeliveryRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -6551,7 +6494,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_GetNotificationPreferences: {
+    getNotificationPreferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6580,7 +6523,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_UpdateNotificationPreferences: {
+    updateNotificationPreferences: {
         parameters: {
             query?: {
                 /** @description Fields to update: switches, quiet_hours, service_types; empty: all three. */
@@ -6592,7 +6535,24 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.NotificationPreferences"];
+                "application/json": {
+                    /**
+                     * @description The layer.
+                     * @enum {string}
+                     */
+                    readonly layer?: "PREFERENCE_LAYER_UNSPECIFIED" | "PREFERENCE_LAYER_BUILT_IN" | "PREFERENCE_LAYER_ORGANIZATION" | "PREFERENCE_LAYER_USER";
+                    /** @description The user or organisation it belongs to. */
+                    readonly ownerId?: string;
+                    quietHours?: components["schemas"]["ticketing.notify.v1.QuietHours"];
+                    serviceTypes?: components["schemas"]["ticketing.notify.v1.ServiceTypeFilter"];
+                    /** @description Channel switches per topic that this layer sets. */
+                    switches?: components["schemas"]["ticketing.notify.v1.ChannelSwitch"][];
+                    /**
+                     * Format: date-time
+                     * @description When it last changed.
+                     */
+                    readonly updateTime?: string;
+                };
             };
         };
         responses: {
@@ -6616,7 +6576,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_GetEffectiveNotificationPreferences: {
+    getEffectiveNotificationPreferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6645,7 +6605,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_ListTemplates: {
+    listTemplates: {
         parameters: {
             query?: {
                 /** @description Only templates of this event kind. */
@@ -6679,7 +6639,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_UpdateTemplate: {
+    updateTemplate: {
         parameters: {
             query?: {
                 /** @description Fields to update (title_template, body_template); empty: both. */
@@ -6687,13 +6647,40 @@ export interface operations {
             };
             header?: never;
             path: {
-                "template.template_id": string;
+                template_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.Template"];
+                "application/json": {
+                    /** @description Body template. */
+                    bodyTemplate?: string;
+                    /**
+                     * @description Channel it is for.
+                     * @enum {string}
+                     */
+                    readonly channel?: "DELIVERY_CHANNEL_UNSPECIFIED" | "DELIVERY_CHANNEL_IN_APP" | "DELIVERY_CHANNEL_EMAIL" | "DELIVERY_CHANNEL_SMS" | "DELIVERY_CHANNEL_WECHAT" | "DELIVERY_CHANNEL_WEBHOOK";
+                    /** @description Whether it differs from the built-in text. */
+                    readonly customized?: boolean;
+                    /**
+                     * @description The kind of ticket event: created, approved, rejected, assigned, claimed, transferred,
+                     *      started, public_reply, internal_note, waiting_on_customer, resolved, reopened, closed,
+                     *      cancelled, rated.
+                     */
+                    readonly eventKind?: string;
+                    /** @description Locale, "zh-CN" (the default) or "en". */
+                    readonly locale?: string;
+                    /** @description Title template. */
+                    titleTemplate?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it was last changed (customized ones).
+                     */
+                    readonly updateTime?: string;
+                    /** @description The variables a template may read. */
+                    readonly variables?: string[];
+                };
             };
         };
         responses: {
@@ -6717,7 +6704,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_ResetTemplate: {
+    resetTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6728,7 +6715,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.ResetTemplateRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -6752,7 +6739,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_PreviewTemplate: {
+    previewTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6785,7 +6772,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_GetOrganizationNotificationPreferences: {
+    getOrganizationNotificationPreferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -6816,7 +6803,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_UpdateOrganizationNotificationPreferences: {
+    updateOrganizationNotificationPreferences: {
         parameters: {
             query?: {
                 /** @description Fields to update: switches, quiet_hours, service_types; empty: all three. */
@@ -6830,7 +6817,24 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.NotificationPreferences"];
+                "application/json": {
+                    /**
+                     * @description The layer.
+                     * @enum {string}
+                     */
+                    readonly layer?: "PREFERENCE_LAYER_UNSPECIFIED" | "PREFERENCE_LAYER_BUILT_IN" | "PREFERENCE_LAYER_ORGANIZATION" | "PREFERENCE_LAYER_USER";
+                    /** @description The user or organisation it belongs to. */
+                    readonly ownerId?: string;
+                    quietHours?: components["schemas"]["ticketing.notify.v1.QuietHours"];
+                    serviceTypes?: components["schemas"]["ticketing.notify.v1.ServiceTypeFilter"];
+                    /** @description Channel switches per topic that this layer sets. */
+                    switches?: components["schemas"]["ticketing.notify.v1.ChannelSwitch"][];
+                    /**
+                     * Format: date-time
+                     * @description When it last changed.
+                     */
+                    readonly updateTime?: string;
+                };
             };
         };
         responses: {
@@ -6854,7 +6858,7 @@ export interface operations {
             };
         };
     };
-    AccessService_ListPermissions: {
+    listPermissions: {
         parameters: {
             query?: {
                 /** @description Include disabled permissions. */
@@ -6886,7 +6890,7 @@ export interface operations {
             };
         };
     };
-    AccessService_UpdatePermission: {
+    updatePermission: {
         parameters: {
             query?: {
                 /** @description Fields to update: display_name, enabled, sort_order. */
@@ -6894,13 +6898,30 @@ export interface operations {
             };
             header?: never;
             path: {
-                "permission.code": string;
+                code: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Permission"];
+                "application/json": {
+                    /** @description Human-readable name. */
+                    displayName?: string;
+                    /** @description Disabled permissions grant nothing. */
+                    enabled?: boolean;
+                    /**
+                     * @description Menu or button.
+                     * @enum {string}
+                     */
+                    kind?: "PERMISSION_KIND_UNSPECIFIED" | "PERMISSION_KIND_MENU" | "PERMISSION_KIND_BUTTON";
+                    /** @description Parent permission's code; empty at the top. */
+                    parentCode?: string;
+                    /**
+                     * Format: int32
+                     * @description Order among siblings.
+                     */
+                    sortOrder?: number;
+                };
             };
         };
         responses: {
@@ -6924,7 +6945,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_ListProviders: {
+    listProviders: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -6964,7 +6985,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_CreateProvider: {
+    createProvider: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -7000,24 +7021,16 @@ export interface operations {
             };
         };
     };
-    UserService_UpdateEngineer: {
+    getProvider: {
         parameters: {
-            query?: {
-                /** @description Fields to update. */
-                updateMask?: string;
-            };
+            query?: never;
             header?: never;
             path: {
-                "engineer.provider_id": string;
-                "engineer.engineer_id": string;
+                provider_id: string;
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Engineer"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -7025,7 +7038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Engineer"];
+                    "application/json": components["schemas"]["ticketing.identity.v1.Provider"];
                 };
             };
             /** @description An error (google.rpc.Status) */
@@ -7039,7 +7052,38 @@ export interface operations {
             };
         };
     };
-    OrganizationService_UpdateProvider: {
+    deleteProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.Provider"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    updateProvider: {
         parameters: {
             query?: {
                 /** @description Fields to update; empty means every writable field. */
@@ -7047,13 +7091,30 @@ export interface operations {
             };
             header?: never;
             path: {
-                "provider.provider_id": string;
+                provider_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Provider"];
+                "application/json": {
+                    /** @description Postal address. */
+                    address?: string;
+                    /** @description Contact person. */
+                    contactName?: string;
+                    /** @description Contact phone. */
+                    contactPhone?: string;
+                    /** @description Name, unique among live providers. */
+                    displayName?: string;
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Enabled or disabled.
+                     * @enum {string}
+                     */
+                    readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description Service areas or specialities, free text tags. */
+                    tags?: string[];
+                };
             };
         };
         responses: {
@@ -7077,69 +7138,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_GetProvider: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                provider_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Provider"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    OrganizationService_DeleteProvider: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                provider_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Provider"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    UserService_ListEngineers: {
+    listEngineers: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -7179,7 +7178,7 @@ export interface operations {
             };
         };
     };
-    UserService_CreateEngineer: {
+    createEngineer: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -7217,7 +7216,7 @@ export interface operations {
             };
         };
     };
-    UserService_GetEngineer: {
+    getEngineer: {
         parameters: {
             query?: never;
             header?: never;
@@ -7249,9 +7248,12 @@ export interface operations {
             };
         };
     };
-    UserService_DisableEngineer: {
+    updateEngineer: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Fields to update. */
+                updateMask?: string;
+            };
             header?: never;
             path: {
                 provider_id: string;
@@ -7261,7 +7263,29 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.DisableEngineerRequest"];
+                "application/json": {
+                    /** @description Display name. */
+                    displayName?: string;
+                    /**
+                     * @description The engineer's number at the provider (工号, at most 32 characters); requesters see it
+                     *      on the tickets he handles.
+                     */
+                    employeeNumber?: string;
+                    /** @description Initial password (never returned). */
+                    password?: string;
+                    /** @description Mobile phone, unique on the platform; also a sign-in name. */
+                    phone?: string;
+                    /** @description Skill tags used by dispatch rules, e.g. "network", "printer". */
+                    skills?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Enabled or disabled.
+                     * @enum {string}
+                     */
+                    readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description WeChat openid bound to this engineer (set by WeChat sign-in and phone binding). */
+                    wechatOpenid?: string;
+                };
             };
         };
         responses: {
@@ -7285,7 +7309,7 @@ export interface operations {
             };
         };
     };
-    UserService_EnableEngineer: {
+    disableEngineer: {
         parameters: {
             query?: never;
             header?: never;
@@ -7297,7 +7321,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.EnableEngineerRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -7321,7 +7345,43 @@ export interface operations {
             };
         };
     };
-    OrganizationService_DisableProvider: {
+    enableEngineer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+                engineer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.Engineer"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    disableProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -7332,7 +7392,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.DisableProviderRequest"];
+                "application/json": {
+                    /** @description Why, for the security log. */
+                    reason?: string;
+                };
             };
         };
         responses: {
@@ -7356,7 +7419,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_EnableProvider: {
+    enableProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -7367,7 +7430,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.EnableProviderRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -7391,7 +7454,7 @@ export interface operations {
             };
         };
     };
-    OrganizationService_UndeleteProvider: {
+    undeleteProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -7402,7 +7465,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.UndeleteProviderRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -7426,7 +7489,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetTicketDurations: {
+    getTicketDurations: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7485,7 +7548,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetSatisfaction: {
+    getSatisfaction: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7544,7 +7607,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_ListServiceLog: {
+    listServiceLog: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7605,7 +7668,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetSlaCompliance: {
+    getSlaCompliance: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7662,7 +7725,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetTopTen: {
+    getTopTen: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7723,7 +7786,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetTicketVolume: {
+    getTicketVolume: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7782,7 +7845,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_GetWorkload: {
+    getWorkload: {
         parameters: {
             query?: {
                 /** @description Tickets created at or after; not set: 30 days before end_time. */
@@ -7839,7 +7902,7 @@ export interface operations {
             };
         };
     };
-    ReportingService_ExportReport: {
+    exportReport: {
         parameters: {
             query?: {
                 /** @description The report. */
@@ -7906,7 +7969,7 @@ export interface operations {
             };
         };
     };
-    AccessService_ListRoles: {
+    listRoles: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -7942,7 +8005,7 @@ export interface operations {
             };
         };
     };
-    AccessService_CreateRole: {
+    createRole: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -7978,45 +8041,7 @@ export interface operations {
             };
         };
     };
-    AccessService_UpdateRole: {
-        parameters: {
-            query?: {
-                /** @description Fields to update: display_name, permission_codes, data_scope. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "role.role_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.Role"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.Role"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    AccessService_GetRole: {
+    getRole: {
         parameters: {
             query?: never;
             header?: never;
@@ -8047,7 +8072,7 @@ export interface operations {
             };
         };
     };
-    AccessService_DeleteRole: {
+    deleteRole: {
         parameters: {
             query?: never;
             header?: never;
@@ -8078,7 +8103,69 @@ export interface operations {
             };
         };
     };
-    SecurityLogService_ListSecurityLogs: {
+    updateRole: {
+        parameters: {
+            query?: {
+                /** @description Fields to update: display_name, permission_codes, data_scope. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                role_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Built-in roles cannot be deleted. */
+                    readonly builtIn?: boolean;
+                    /**
+                     * @description How much data the holder sees.
+                     * @enum {string}
+                     */
+                    dataScope?: "DATA_SCOPE_UNSPECIFIED" | "DATA_SCOPE_SELF" | "DATA_SCOPE_DEPARTMENT" | "DATA_SCOPE_ORGANIZATION" | "DATA_SCOPE_ALL";
+                    /** @description Name, unique within the organisation. */
+                    displayName?: string;
+                    /**
+                     * @description Kind of users the role is for.
+                     * @enum {string}
+                     */
+                    kind?: "PRINCIPAL_KIND_UNSPECIFIED" | "PRINCIPAL_KIND_PLATFORM" | "PRINCIPAL_KIND_ENTERPRISE" | "PRINCIPAL_KIND_PROVIDER" | "PRINCIPAL_KIND_ENGINEER";
+                    /** @description Organisation the role belongs to; empty for platform roles. */
+                    organizationId?: string;
+                    /** @description Permission codes granted. */
+                    permissionCodes?: string[];
+                    /**
+                     * Format: date-time
+                     * @description Creation and update times.
+                     */
+                    readonly updateTime?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.Role"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listSecurityLogs: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -8122,7 +8209,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_ListServiceLevels: {
+    listServiceLevels: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 100, at most 500). */
@@ -8156,7 +8243,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_CreateServiceLevel: {
+    createServiceLevel: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -8192,45 +8279,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_UpdateServiceLevel: {
-        parameters: {
-            query?: {
-                /** @description Fields to update. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "service_level.service_level_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ServiceLevel"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.tickets.v1.ServiceLevel"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    CatalogService_GetServiceLevel: {
+    getServiceLevel: {
         parameters: {
             query?: never;
             header?: never;
@@ -8261,7 +8310,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_DeleteServiceLevel: {
+    deleteServiceLevel: {
         parameters: {
             query?: never;
             header?: never;
@@ -8292,7 +8341,62 @@ export interface operations {
             };
         };
     };
-    CatalogService_ListServiceTypes: {
+    updateServiceLevel: {
+        parameters: {
+            query?: {
+                /** @description Fields to update. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                service_level_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Approval steps before dispatch: none, one or two. */
+                    approvalSteps?: components["schemas"]["ticketing.tickets.v1.ApprovalStep"][];
+                    /** @description A resolved ticket closes itself after this delay unless the requester acts. */
+                    autoCloseDelay?: string;
+                    /** @description Name, unique. */
+                    displayName?: string;
+                    /**
+                     * @description Priority of tickets at this level.
+                     * @enum {string}
+                     */
+                    priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+                    /** @description Target time from creation to resolution. */
+                    resolutionTarget?: string;
+                    /** @description Target time from creation to first response. */
+                    responseTarget?: string;
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.ServiceLevel"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listServiceTypes: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 500, at most 1000). */
@@ -8330,7 +8434,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_CreateServiceType: {
+    createServiceType: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -8366,45 +8470,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_UpdateServiceType: {
-        parameters: {
-            query?: {
-                /** @description Fields to update. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "service_type.service_type_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ServiceType"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.tickets.v1.ServiceType"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    CatalogService_GetServiceType: {
+    getServiceType: {
         parameters: {
             query?: never;
             header?: never;
@@ -8435,7 +8501,7 @@ export interface operations {
             };
         };
     };
-    CatalogService_DeleteServiceType: {
+    deleteServiceType: {
         parameters: {
             query?: never;
             header?: never;
@@ -8466,7 +8532,71 @@ export interface operations {
             };
         };
     };
-    DispatchService_ListSlaPolicies: {
+    updateServiceType: {
+        parameters: {
+            query?: {
+                /** @description Fields to update. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                service_type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default service level of tickets of this type. */
+                    defaultServiceLevelId?: string;
+                    /** @description Description shown in the catalogue. */
+                    description?: string;
+                    /** @description Disabled types are not offered for new tickets (new types are enabled). */
+                    disabled?: boolean;
+                    /** @description Name, unique among siblings. */
+                    displayName?: string;
+                    /** @description Custom fields asked on tickets of this type. */
+                    formFields?: components["schemas"]["ticketing.tickets.v1.FormField"][];
+                    /**
+                     * Format: int32
+                     * @description 1, 2 or 3.
+                     */
+                    readonly level?: number;
+                    /** @description Parent type; empty at level 1. */
+                    parentServiceTypeId?: string;
+                    /** @description Skill tags dispatch uses to pick engineers. */
+                    skills?: string[];
+                    /**
+                     * Format: int32
+                     * @description Order among siblings.
+                     */
+                    sortOrder?: number;
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.ServiceType"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listSlaPolicies: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 100, at most 500). */
@@ -8500,7 +8630,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_CreateSlaPolicy: {
+    createSlaPolicy: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -8536,42 +8666,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_UpdateSlaPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                "sla_policy.sla_policy_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.dispatch.v1.SlaPolicy"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.dispatch.v1.SlaPolicy"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    DispatchService_GetSlaPolicy: {
+    getSlaPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -8602,7 +8697,66 @@ export interface operations {
             };
         };
     };
-    TicketService_ListTickets: {
+    updateSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sla_policy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The calendar (empty: round the clock). */
+                    businessCalendarId?: string;
+                    /**
+                     * Format: int32
+                     * @description After an update: how many open targets' deadlines moved.
+                     */
+                    readonly deadlinesMoved?: number;
+                    /** @description Name. */
+                    displayName: string;
+                    /** @description Escalation levels, in any order. */
+                    escalations?: components["schemas"]["ticketing.dispatch.v1.SlaEscalation"][];
+                    /** @description Time pending approval does not count. */
+                    pauseWhilePendingApproval?: boolean;
+                    /** @description Service levels measured by this policy (a level belongs to at most one policy). */
+                    serviceLevelIds?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * Format: int32
+                     * @description Every edit makes a new version.
+                     */
+                    readonly version?: number;
+                    /** @description Warnings at these fractions of a target, each in (0, 1) (default 0.75 and 0.9). */
+                    warningFractions?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.dispatch.v1.SlaPolicy"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listTickets: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 20, at most 100). */
@@ -8673,7 +8827,7 @@ export interface operations {
             };
         };
     };
-    TicketService_CreateTicket: {
+    createTicket: {
         parameters: {
             query?: {
                 /** @description Idempotency key: the same key twice gives one ticket. */
@@ -8709,48 +8863,7 @@ export interface operations {
             };
         };
     };
-    TicketService_UpdateTicket: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Fields to update: title, description, contact_name, contact_phone, location,
-                 *      custom_fields, priority.
-                 */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "ticket.ticket_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.Ticket"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.tickets.v1.Ticket"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    TicketService_GetTicket: {
+    getTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -8781,7 +8894,156 @@ export interface operations {
             };
         };
     };
-    TicketService_ListAttachments: {
+    updateTicket: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Fields to update: title, description, contact_name, contact_phone, location,
+                 *      custom_fields, priority.
+                 */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Approval decisions so far. */
+                    readonly approvals?: components["schemas"]["ticketing.tickets.v1.Approval"][];
+                    /** @description Ids of attachments uploaded with the ticket. */
+                    attachmentIds?: string[];
+                    /**
+                     * Format: date-time
+                     * @description When it will close itself if resolved and untouched (for the countdown).
+                     */
+                    readonly autoCloseTime?: string;
+                    /** @description Why it was cancelled or rejected. */
+                    readonly cancelReason?: string;
+                    /**
+                     * @description Where it was raised.
+                     * @enum {string}
+                     */
+                    channel?: "CHANNEL_UNSPECIFIED" | "CHANNEL_MINI_PROGRAM" | "CHANNEL_WEB" | "CHANNEL_STAFF" | "CHANNEL_API";
+                    /**
+                     * Format: date-time
+                     * @description When it was closed.
+                     */
+                    readonly closeTime?: string;
+                    /** @description Contact person for this ticket. */
+                    contactName?: string;
+                    /** @description Contact phone for this ticket. */
+                    contactPhone?: string;
+                    /** @description Who entered it, when staff created it on the requester's behalf. */
+                    readonly createdByUserId?: string;
+                    /** @description Values of the service type's form fields, by key. */
+                    customFields?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Full description. */
+                    description?: string;
+                    /** @description Engineer handling it. */
+                    readonly engineerId?: string;
+                    /** @description Requester's enterprise. */
+                    enterpriseId?: string;
+                    /**
+                     * Format: date-time
+                     * @description The first response: the engineer started, or someone other than the requester replied
+                     *      publicly.
+                     */
+                    readonly firstResponseTime?: string;
+                    readonly handler?: components["schemas"]["ticketing.tickets.v1.TicketHandler"];
+                    /** @description Where the service is needed. */
+                    location?: string;
+                    /** @description Readable number, T<yyyymmdd>-<seq>, unique per day without gaps. */
+                    readonly number?: string;
+                    /**
+                     * Format: int32
+                     * @description Approval level the ticket waits for (0 when none).
+                     */
+                    readonly pendingApprovalLevel?: number;
+                    readonly pendingApprovalStep?: components["schemas"]["ticketing.tickets.v1.ApprovalStep"];
+                    /**
+                     * @description Priority; defaults to the service level's.
+                     * @enum {string}
+                     */
+                    priority?: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+                    /** @description Provider handling it. */
+                    readonly providerId?: string;
+                    readonly rating?: components["schemas"]["ticketing.tickets.v1.Rating"];
+                    /** @description The requester. */
+                    requesterUserId?: string;
+                    /** @description The engineer's resolution text. */
+                    readonly resolution?: string;
+                    /**
+                     * Format: date-time
+                     * @description Resolution deadline from the service level.
+                     */
+                    readonly resolutionDueTime?: string;
+                    /** @description The service level's resolution target when the ticket was raised (empty: none). */
+                    readonly resolutionTarget?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it was resolved.
+                     */
+                    readonly resolveTime?: string;
+                    /**
+                     * Format: date-time
+                     * @description Response deadline from the service level.
+                     */
+                    readonly responseDueTime?: string;
+                    /** @description The service level's response target when the ticket was raised (empty: none). */
+                    readonly responseTarget?: string;
+                    /** @description Service level; defaults to the service type's. */
+                    serviceLevelId?: string;
+                    /** @description Service type (level 2 or 3 of the catalogue). */
+                    serviceTypeId?: string;
+                    /**
+                     * @description The service type and its ancestors, root first, ending with service_type_id (as the
+                     *      catalogue was when the ticket was raised), so rules and reports can match a category.
+                     */
+                    readonly serviceTypePath?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Lifecycle status.
+                     * @enum {string}
+                     */
+                    readonly status?: "TICKET_STATUS_UNSPECIFIED" | "TICKET_STATUS_PENDING_APPROVAL" | "TICKET_STATUS_PENDING_ASSIGNMENT" | "TICKET_STATUS_ASSIGNED" | "TICKET_STATUS_IN_PROGRESS" | "TICKET_STATUS_RESOLVED" | "TICKET_STATUS_CLOSED" | "TICKET_STATUS_REJECTED" | "TICKET_STATUS_CANCELLED" | "TICKET_STATUS_WAITING_ON_CUSTOMER";
+                    /**
+                     * @description Status group for user views.
+                     * @enum {string}
+                     */
+                    readonly statusGroup?: "STATUS_GROUP_UNSPECIFIED" | "STATUS_GROUP_PENDING" | "STATUS_GROUP_IN_PROGRESS" | "STATUS_GROUP_DONE" | "STATUS_GROUP_CANCELLED";
+                    /** @description Short summary. */
+                    title?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.Ticket"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listAttachments: {
         parameters: {
             query?: never;
             header?: never;
@@ -8812,7 +9074,7 @@ export interface operations {
             };
         };
     };
-    TicketService_CreateAttachment: {
+    createAttachment: {
         parameters: {
             query?: never;
             header?: never;
@@ -8823,7 +9085,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.CreateAttachmentRequest"];
+                "application/json": {
+                    /**
+                     * Format: byte
+                     * @description The file's bytes.
+                     */
+                    content: string;
+                    /** @description Declared MIME type (checked against the content). */
+                    contentType?: string;
+                    /** @description Original file name (sanitised by the server). */
+                    filename: string;
+                };
                 "multipart/form-data": {
                     /** Format: binary */
                     content?: string;
@@ -8853,9 +9125,12 @@ export interface operations {
             };
         };
     };
-    TicketService_GetAttachment: {
+    getAttachment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `media`: answer with the file's bytes instead of JSON. */
+                alt?: "json" | "media";
+            };
             header?: never;
             path: {
                 ticket_id: string;
@@ -8865,13 +9140,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description The JSON message; with `alt=media`, the file's bytes themselves (its type as Content-Type, its name in Content-Disposition). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ticketing.tickets.v1.AttachmentContent"];
+                    "application/octet-stream": string;
                 };
             };
             /** @description An error (google.rpc.Status) */
@@ -8885,7 +9161,7 @@ export interface operations {
             };
         };
     };
-    TicketService_DeleteAttachment: {
+    deleteAttachment: {
         parameters: {
             query?: never;
             header?: never;
@@ -8917,7 +9193,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ListComments: {
+    listComments: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -8953,7 +9229,7 @@ export interface operations {
             };
         };
     };
-    TicketService_CreateComment: {
+    createComment: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -8991,7 +9267,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_ListDispatchDecisions: {
+    listDispatchDecisions: {
         parameters: {
             query?: never;
             header?: never;
@@ -9022,7 +9298,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ListTicketHistory: {
+    listTicketHistory: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 100, at most 500). */
@@ -9058,7 +9334,7 @@ export interface operations {
             };
         };
     };
-    DispatchService_GetTicketSla: {
+    getTicketSla: {
         parameters: {
             query?: never;
             header?: never;
@@ -9089,7 +9365,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ApproveTicket: {
+    approveTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9100,7 +9376,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ApproveTicketRequest"];
+                "application/json": {
+                    /** @description Optional comment. */
+                    comment?: string;
+                };
             };
         };
         responses: {
@@ -9124,7 +9403,7 @@ export interface operations {
             };
         };
     };
-    TicketService_AssignTicket: {
+    assignTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9135,7 +9414,27 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.AssignTicketRequest"];
+                "application/json": {
+                    /**
+                     * @description An automatic assignment (dispatch): applies only while nobody has assigned the ticket by
+                     *      hand — no engineer yet, and no provider or the same one; else FAILED_PRECONDITION
+                     *      TICKET_ALREADY_ASSIGNED. Manual assignment always wins over a pending automatic one.
+                     */
+                    automatic?: boolean;
+                    /** @description Engineer to hand it to (provider admins; platform admins may name both). */
+                    engineerId?: string;
+                    /** @description Optional note. */
+                    note?: string;
+                    /** @description Provider to hand it to (platform admins). */
+                    providerId?: string;
+                    /**
+                     * @description With automatic: a re-dispatch, taking the ticket from this engineer — applies only while
+                     *      he holds it and has not started (else TICKET_ALREADY_ASSIGNED).
+                     */
+                    replacesEngineerId?: string;
+                    /** @description Idempotency key (AIP-155): a retried assignment with the same key changes nothing more. */
+                    requestId?: string;
+                };
             };
         };
         responses: {
@@ -9159,7 +9458,7 @@ export interface operations {
             };
         };
     };
-    TicketService_CancelTicket: {
+    cancelTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9170,7 +9469,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.CancelTicketRequest"];
+                "application/json": {
+                    /** @description Why. */
+                    reason: string;
+                };
             };
         };
         responses: {
@@ -9194,7 +9496,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ClaimTicket: {
+    claimTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9205,7 +9507,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ClaimTicketRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -9229,7 +9531,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ConfirmTicket: {
+    confirmTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9240,7 +9542,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ConfirmTicketRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -9264,7 +9566,7 @@ export interface operations {
             };
         };
     };
-    TicketService_EscalateTicket: {
+    escalateTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9275,7 +9577,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.EscalateTicketRequest"];
+                "application/json": {
+                    /**
+                     * @description The new priority: higher than the ticket's.
+                     * @enum {string}
+                     */
+                    priority: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+                    /** @description Why (kept in the history). */
+                    reason?: string;
+                    /** @description Idempotency key (AIP-155): a retried escalation with the same key changes nothing more. */
+                    requestId?: string;
+                };
             };
         };
         responses: {
@@ -9299,7 +9611,7 @@ export interface operations {
             };
         };
     };
-    TicketService_RateTicket: {
+    rateTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9310,7 +9622,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.RateTicketRequest"];
+                "application/json": {
+                    /** @description Free comment. */
+                    comment?: string;
+                    /**
+                     * Format: int32
+                     * @description Score from 1 to 5.
+                     */
+                    score: number;
+                };
             };
         };
         responses: {
@@ -9334,7 +9654,7 @@ export interface operations {
             };
         };
     };
-    TicketService_RejectTicket: {
+    rejectTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9345,7 +9665,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.RejectTicketRequest"];
+                "application/json": {
+                    /** @description Why. */
+                    reason: string;
+                };
             };
         };
         responses: {
@@ -9369,7 +9692,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ReopenTicket: {
+    reopenTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9380,7 +9703,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ReopenTicketRequest"];
+                "application/json": {
+                    /** @description Why the resolution is not accepted. */
+                    reason: string;
+                };
             };
         };
         responses: {
@@ -9404,7 +9730,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ResolveTicket: {
+    resolveTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9415,7 +9741,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ResolveTicketRequest"];
+                "application/json": {
+                    /** @description Attachments of the resolution. */
+                    attachmentIds?: string[];
+                    /** @description What was done. */
+                    resolution: string;
+                };
             };
         };
         responses: {
@@ -9439,7 +9770,7 @@ export interface operations {
             };
         };
     };
-    TicketService_ResumeTicket: {
+    resumeTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9450,7 +9781,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.ResumeTicketRequest"];
+                "application/json": {
+                    /** @description Optional note for the history. */
+                    note?: string;
+                };
             };
         };
         responses: {
@@ -9474,7 +9808,7 @@ export interface operations {
             };
         };
     };
-    TicketService_StartTicket: {
+    startTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9485,7 +9819,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.StartTicketRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -9509,7 +9843,7 @@ export interface operations {
             };
         };
     };
-    TicketService_TransferTicket: {
+    transferTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -9520,7 +9854,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.TransferTicketRequest"];
+                "application/json": {
+                    /** @description Engineer of the same provider to hand it to. */
+                    engineerId: string;
+                    /** @description Why. */
+                    reason?: string;
+                };
             };
         };
         responses: {
@@ -9544,7 +9883,7 @@ export interface operations {
             };
         };
     };
-    TicketService_WaitOnCustomer: {
+    waitOnCustomer: {
         parameters: {
             query?: never;
             header?: never;
@@ -9555,7 +9894,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.tickets.v1.WaitOnCustomerRequest"];
+                "application/json": {
+                    /** @description What the requester is asked (recorded in the history and sent to the requester). */
+                    reason: string;
+                };
             };
         };
         responses: {
@@ -9579,7 +9921,7 @@ export interface operations {
             };
         };
     };
-    TicketService_GetTicketStats: {
+    getTicketStats: {
         parameters: {
             query?: {
                 /** @description Months to include, counting back from the current one (default 12). */
@@ -9611,7 +9953,7 @@ export interface operations {
             };
         };
     };
-    UserService_ListUsers: {
+    listUsers: {
         parameters: {
             query?: {
                 /** @description Maximum number of results (default 50, at most 200). */
@@ -9655,7 +9997,7 @@ export interface operations {
             };
         };
     };
-    UserService_CreateUser: {
+    createUser: {
         parameters: {
             query?: {
                 /** @description Idempotency key. */
@@ -9691,7 +10033,7 @@ export interface operations {
             };
         };
     };
-    UserService_GetMe: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -9720,7 +10062,7 @@ export interface operations {
             };
         };
     };
-    UserService_UpdateMe: {
+    updateMe: {
         parameters: {
             query?: {
                 /** @description Fields to update: nickname, avatar_url, phone, display_name, *_authorized. */
@@ -9732,7 +10074,54 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.User"];
+                "application/json": {
+                    /** @description Whether the user authorised the mini-program to use their avatar. */
+                    avatarAuthorized?: boolean;
+                    /** @description Avatar URL (头像). */
+                    avatarUrl?: string;
+                    /** @description Department (enterprise users only). */
+                    departmentId?: string;
+                    /** @description Display name. */
+                    displayName?: string;
+                    /** @description Email address. */
+                    email?: string;
+                    /**
+                     * @description Kind of user.
+                     * @enum {string}
+                     */
+                    kind?: "PRINCIPAL_KIND_UNSPECIFIED" | "PRINCIPAL_KIND_PLATFORM" | "PRINCIPAL_KIND_ENTERPRISE" | "PRINCIPAL_KIND_PROVIDER" | "PRINCIPAL_KIND_ENGINEER";
+                    /**
+                     * Format: date-time
+                     * @description Last successful sign-in.
+                     */
+                    readonly lastLoginTime?: string;
+                    /** @description WeChat nickname (昵称). */
+                    nickname?: string;
+                    /** @description Whether the user authorised the mini-program to use their nickname. */
+                    nicknameAuthorized?: boolean;
+                    /** @description Enterprise or provider the user belongs to; empty for platform admins. */
+                    organizationId?: string;
+                    /** @description Set only on create or by an admin: the initial password (never returned). */
+                    password?: string;
+                    /** @description Effective permission codes (union of the roles'). */
+                    readonly permissions?: string[];
+                    /** @description Mobile phone, unique on the platform (E.164 or 11-digit mainland number). */
+                    phone?: string;
+                    /** @description Whether the user authorised the mini-program to use their phone number. */
+                    phoneAuthorized?: boolean;
+                    /** @description Ids of the roles the user holds. */
+                    roleIds?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Enabled or disabled.
+                     * @enum {string}
+                     */
+                    readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description Server-assigned id. */
+                    readonly userId?: string;
+                    /** @description Sign-in name, unique on the platform. */
+                    username?: string;
+                };
             };
         };
         responses: {
@@ -9756,7 +10145,69 @@ export interface operations {
             };
         };
     };
-    UserService_UpdateUser: {
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.User"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.User"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    updateUser: {
         parameters: {
             query?: {
                 /** @description Fields to update. */
@@ -9764,13 +10215,58 @@ export interface operations {
             };
             header?: never;
             path: {
-                "user.user_id": string;
+                user_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.User"];
+                "application/json": {
+                    /** @description Whether the user authorised the mini-program to use their avatar. */
+                    avatarAuthorized?: boolean;
+                    /** @description Avatar URL (头像). */
+                    avatarUrl?: string;
+                    /** @description Department (enterprise users only). */
+                    departmentId?: string;
+                    /** @description Display name. */
+                    displayName?: string;
+                    /** @description Email address. */
+                    email?: string;
+                    /**
+                     * @description Kind of user.
+                     * @enum {string}
+                     */
+                    kind?: "PRINCIPAL_KIND_UNSPECIFIED" | "PRINCIPAL_KIND_PLATFORM" | "PRINCIPAL_KIND_ENTERPRISE" | "PRINCIPAL_KIND_PROVIDER" | "PRINCIPAL_KIND_ENGINEER";
+                    /**
+                     * Format: date-time
+                     * @description Last successful sign-in.
+                     */
+                    readonly lastLoginTime?: string;
+                    /** @description WeChat nickname (昵称). */
+                    nickname?: string;
+                    /** @description Whether the user authorised the mini-program to use their nickname. */
+                    nicknameAuthorized?: boolean;
+                    /** @description Enterprise or provider the user belongs to; empty for platform admins. */
+                    organizationId?: string;
+                    /** @description Set only on create or by an admin: the initial password (never returned). */
+                    password?: string;
+                    /** @description Effective permission codes (union of the roles'). */
+                    readonly permissions?: string[];
+                    /** @description Mobile phone, unique on the platform (E.164 or 11-digit mainland number). */
+                    phone?: string;
+                    /** @description Whether the user authorised the mini-program to use their phone number. */
+                    phoneAuthorized?: boolean;
+                    /** @description Ids of the roles the user holds. */
+                    roleIds?: string[];
+                    readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+                    /**
+                     * @description Enabled or disabled.
+                     * @enum {string}
+                     */
+                    readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description Sign-in name, unique on the platform. */
+                    username?: string;
+                };
             };
         };
         responses: {
@@ -9794,69 +10290,7 @@ export interface operations {
             };
         };
     };
-    UserService_GetUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.User"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    UserService_DeleteUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.identity.v1.User"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    UserService_DisableUser: {
+    disableUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -9867,7 +10301,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.DisableUserRequest"];
+                "application/json": {
+                    /** @description Why, for the security log. */
+                    reason?: string;
+                };
             };
         };
         responses: {
@@ -9891,7 +10328,7 @@ export interface operations {
             };
         };
     };
-    UserService_EnableUser: {
+    enableUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -9902,7 +10339,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.EnableUserRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -9926,7 +10363,7 @@ export interface operations {
             };
         };
     };
-    UserService_UndeleteUser: {
+    undeleteUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -9937,7 +10374,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.identity.v1.UndeleteUserRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -9961,7 +10398,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_ListWebhookSubscriptions: {
+    listWebhookSubscriptions: {
         parameters: {
             query?: {
                 /** @description The organisation (default: the caller's). */
@@ -9993,7 +10430,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_CreateWebhookSubscription: {
+    createWebhookSubscription: {
         parameters: {
             query?: never;
             header?: never;
@@ -10026,45 +10463,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_UpdateWebhookSubscription: {
-        parameters: {
-            query?: {
-                /** @description Fields to update: url, event_types, active, description. */
-                updateMask?: string;
-            };
-            header?: never;
-            path: {
-                "subscription.subscription_id": string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.WebhookSubscription"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ticketing.notify.v1.WebhookSubscription"];
-                };
-            };
-            /** @description An error (google.rpc.Status) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["google.rpc.Status"];
-                };
-            };
-        };
-    };
-    NotificationService_GetWebhookSubscription: {
+    getWebhookSubscription: {
         parameters: {
             query?: never;
             header?: never;
@@ -10095,7 +10494,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_DeleteWebhookSubscription: {
+    deleteWebhookSubscription: {
         parameters: {
             query?: never;
             header?: never;
@@ -10126,7 +10525,73 @@ export interface operations {
             };
         };
     };
-    NotificationService_ListWebhookDeliveries: {
+    updateWebhookSubscription: {
+        parameters: {
+            query?: {
+                /** @description Fields to update: url, event_types, active, description. */
+                updateMask?: string;
+            };
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Whether events are sent. */
+                    active?: boolean;
+                    /**
+                     * Format: date-time
+                     * @description When it was made.
+                     */
+                    readonly createTime?: string;
+                    /** @description A note for the admins. */
+                    description?: string;
+                    /** @description Kinds of events, e.g. "ticket.created", "ticket.resolved" (ticket.<event kind>). */
+                    eventTypes?: string[];
+                    /** @description The enterprise or provider (default: the caller's). */
+                    organizationId?: string;
+                    /**
+                     * Format: date-time
+                     * @description Until when the previous secret also signs (after a rotation).
+                     */
+                    readonly previousSecretExpireTime?: string;
+                    /** @description The signing secret: only in the answer of create and rotateSecret. */
+                    readonly secret?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it last changed.
+                     */
+                    readonly updateTime?: string;
+                    /** @description Where events are POSTed: http(s), a host resolving to public addresses only. */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.notify.v1.WebhookSubscription"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 /** @description Only in this state. */
@@ -10164,7 +10629,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_RedeliverWebhook: {
+    redeliverWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -10176,7 +10641,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.RedeliverWebhookRequest"];
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -10200,7 +10665,7 @@ export interface operations {
             };
         };
     };
-    NotificationService_RotateWebhookSecret: {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -10211,7 +10676,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ticketing.notify.v1.RotateWebhookSecretRequest"];
+                "application/json": {
+                    /** @description How long the old secret also signs (default 24 hours, at most 7 days; 0: not at all). */
+                    overlap?: string;
+                };
             };
         };
         responses: {

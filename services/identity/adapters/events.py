@@ -11,6 +11,7 @@ from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as pb
 
 from servicekit.events import new_envelope, topic_name
+from servicekit.proto_values import timestamp
 from services.identity import mapping
 from services.identity.domain import events as ev
 from services.identity.domain.organizations import OrgKind
@@ -40,6 +41,8 @@ def designation_key(enterprise_id: str, provider_id: str) -> str:
 
 
 def outgoing(event: ev.IdentityEvent) -> Outgoing:
+    if isinstance(event, ev.AccessRevoked):
+        return _revocation(event)
     aggregate, aggregate_id, tenant_id, key, payload = _parts(event)
     envelope = new_envelope(
         payload=payload,
@@ -51,7 +54,22 @@ def outgoing(event: ev.IdentityEvent) -> Outgoing:
     return Outgoing(topic_name("identity", aggregate), key or aggregate_id, envelope)
 
 
-def _parts(event: ev.IdentityEvent) -> tuple[str, str, str, str, Message]:
+def _revocation(event: ev.AccessRevoked) -> Outgoing:
+    subject = event.user_id or event.organization_id or event.session_id
+    payload = pb.AccessRevoked(
+        user_id=event.user_id,
+        organization_id=event.organization_id,
+        session_id=event.session_id,
+        revoke_time=timestamp(event.revoked_at),
+        reason=event.reason,
+    )
+    envelope = new_envelope(
+        payload=payload, aggregate_type="access", aggregate_id=subject, actor=event.actor
+    )
+    return Outgoing(topic_name("identity", "access"), subject, envelope)
+
+
+def _parts(event: ev.EntityEvent) -> tuple[str, str, str, str, Message]:
     change = CHANGE_KINDS[event.change]
     match event:
         case ev.OrganizationChanged(organization=org) if org.kind is OrgKind.ENTERPRISE:

@@ -65,6 +65,20 @@ class DesignationChanged:
     actor: Principal | None = None
 
 
-IdentityEvent = (
+@dataclass(frozen=True)
+class AccessRevoked:
+    """Access tokens every service must refuse before they expire: those issued up to
+    `revoked_at` to a user, to an organisation's people, or in one sign-in session."""
+
+    revoked_at: datetime
+    reason: str
+    user_id: str = ""
+    organization_id: str = ""
+    session_id: str = ""
+    actor: Principal | None = None
+
+
+EntityEvent = (
     OrganizationChanged | PersonChanged | RoleChanged | DepartmentChanged | DesignationChanged
 )
+IdentityEvent = EntityEvent | AccessRevoked

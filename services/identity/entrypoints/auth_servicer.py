@@ -11,8 +11,6 @@ from services.identity.entrypoints.request_context import current_client_info
 from services.identity.service_layer import auth
 from services.identity.service_layer.deps import Deps
 
-PUBLIC = ["Login", "WechatLogin", "BindWechatPhone", "Refresh", "Logout", "GetJwks"]
-
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, deps: Deps):

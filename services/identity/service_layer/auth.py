@@ -14,6 +14,7 @@ from servicekit.errors import (
     not_found,
     unauthenticated,
 )
+from services.identity.domain.events import AccessRevoked
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User
 from services.identity.domain.security import ClientInfo, SecurityEventKind
@@ -134,6 +135,7 @@ async def refresh(deps: Deps, *, refresh_token: str, client: ClientInfo) -> Issu
         verdict = token.verdict(now)
         if verdict is RefreshVerdict.REUSED:
             await uow.refresh_tokens.revoke_family(token.family_id, now)
+            await uow.emit(AccessRevoked(now, "refresh_token_reused", session_id=token.family_id))
             await record(
                 uow,
                 SecurityEventKind.REFRESH_TOKEN_REUSED,
@@ -165,7 +167,9 @@ async def logout(deps: Deps, *, refresh_token: str, client: ClientInfo) -> None:
         token = await uow.refresh_tokens.find(refresh_token)
         if token is None:
             return
-        await uow.refresh_tokens.revoke_family(token.family_id, deps.clock())
+        now = deps.clock()
+        await uow.refresh_tokens.revoke_family(token.family_id, now)
+        await uow.emit(AccessRevoked(now, "logout", session_id=token.family_id))
         await record(uow, SecurityEventKind.LOGOUT, client, user_id=token.user_id)
         await uow.commit()
 

@@ -11,7 +11,7 @@ from servicekit.errors import DomainError, ErrorCode, FieldViolation, not_found,
 from servicekit.field_mask import copy_fields, fields_to_update
 from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
-from services.identity.domain.events import Change, OrganizationChanged
+from services.identity.domain.events import AccessRevoked, Change, OrganizationChanged
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.security import SecurityEventKind
 from services.identity.domain.validation import Checks
@@ -166,6 +166,10 @@ async def change_organization_state(
             getattr(org, action)()
         org = await uow.orgs.save(org)
         if action in ("disable", "delete"):
+            revoked = AccessRevoked(
+                deps.clock(), action, organization_id=org.id, actor=caller.principal
+            )
+            await uow.emit(revoked)
             await record(
                 uow,
                 SecurityEventKind.ORGANIZATION_DISABLED,

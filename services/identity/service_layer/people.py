@@ -20,7 +20,7 @@ from servicekit.idempotency import RequestKey, caller_scope
 from servicekit.paging import page_of
 from services.identity.domain.access import DEFAULT_ROLE
 from services.identity.domain.departments import subtree
-from services.identity.domain.events import Change, PersonChanged
+from services.identity.domain.events import AccessRevoked, Change, PersonChanged
 from services.identity.domain.organizations import OrgKind
 from services.identity.domain.people import User, UserKind
 from services.identity.domain.security import SecurityEventKind
@@ -209,6 +209,7 @@ async def change_person_state(
         user = await uow.users.save(user)
         if action in ("disable", "delete"):
             await uow.refresh_tokens.revoke_user(user.id, now)
+            await uow.emit(AccessRevoked(now, action, user_id=user.id, actor=caller.principal))
             await record(
                 uow,
                 SecurityEventKind.USER_DISABLED,

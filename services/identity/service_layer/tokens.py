@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from servicekit.auth.principal import Principal
@@ -48,17 +48,20 @@ async def issue_tokens(
     now = deps.clock()
     settings = deps.settings
     access_expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
-    principal = await principal_of(uow, user)
+    family_id = family_id or uuid.uuid4().hex
+    principal = replace(await principal_of(uow, user), session_id=family_id)
     claims = claims_for(principal) | {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
-        "iat": int(now.timestamp()),
+        # To the millisecond: a revocation refuses tokens issued up to its instant, and a
+        # token issued in the same second after it (re-enabled, signed in again) stays good.
+        "iat": round(now.timestamp(), 3),
         "exp": int(access_expires.timestamp()),
     }
     secret = secrets.token_urlsafe(32)
     refresh = RefreshToken(
         id=uuid.uuid4().hex,
-        family_id=family_id or uuid.uuid4().hex,
+        family_id=family_id,
         user_id=user.id,
         expires_at=now + timedelta(days=settings.refresh_token_ttl_days),
     )
