@@ -84,8 +84,8 @@ def test_nested_request_fields_are_documented_as_dotted_query_parameters():
     volume = document["paths"]["/v1/reports/volume"]["get"]["parameters"]
     names = {p["name"] for p in volume}
     assert {"interval", "filter.startTime", "filter.timeZone", "filter.enterpriseId"} <= names
-    patch = document["paths"]["/v1/enterprises/{enterprise.enterprise_id}"]["patch"]
-    assert [p["name"] for p in patch["parameters"]] == ["enterprise.enterprise_id", "updateMask"]
+    patch = document["paths"]["/v1/enterprises/{enterprise_id}"]["patch"]
+    assert [p["name"] for p in patch["parameters"]] == ["enterprise_id", "updateMask"]
 
 
 @pytest.mark.skipif(

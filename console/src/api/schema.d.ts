@@ -1963,6 +1963,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticket_id}:setPriority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes an open ticket's priority, up or down, as handling it calls for (修改工单优先级):
+         * @description Changes an open ticket's priority, up or down, as handling it calls for (修改工单优先级):
+         *      the engineer handling it (ticket.handle), its provider's admins and platform staff
+         *      (ticket.assign). Requesters cannot: their ticket's service level set it.
+         */
+        post: operations["setTicketPriority"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticket_id}:start": {
         parameters: {
             query?: never;
@@ -4400,6 +4422,18 @@ export interface components {
              */
             sortOrder?: number;
             readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+        };
+        /** @description Request for SetTicketPriority. */
+        "ticketing.tickets.v1.SetTicketPriorityRequest": {
+            /**
+             * @description The new priority: not the ticket's current one.
+             * @enum {string}
+             */
+            priority: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+            /** @description Why (kept in the history; at most 500 characters). */
+            reason?: string;
+            /** @description The ticket. */
+            ticketId: string;
         };
         /** @description Request for StartTicket. */
         "ticketing.tickets.v1.StartTicketRequest": {
@@ -9784,6 +9818,49 @@ export interface operations {
                 "application/json": {
                     /** @description Optional note for the history. */
                     note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.tickets.v1.Ticket"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    setTicketPriority: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The new priority: not the ticket's current one.
+                     * @enum {string}
+                     */
+                    priority: "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_NORMAL" | "PRIORITY_HIGH" | "PRIORITY_URGENT";
+                    /** @description Why (kept in the history; at most 500 characters). */
+                    reason?: string;
                 };
             };
         };

@@ -93,6 +93,8 @@ const en: typeof zh = {
     mine: "Raised by me",
     transfer: "Transfer",
     transferReason: "Reason",
+    setPriority: "Change priority",
+    priorityReason: "Reason",
     resolve: "Resolve",
     resolution: "Resolution",
     attachments: "Attachments",

@@ -91,6 +91,8 @@ export default {
     mine: "我提交的",
     transfer: "转派",
     transferReason: "转派原因",
+    setPriority: "调整优先级",
+    priorityReason: "调整原因",
     resolve: "完成",
     resolution: "处理结果",
     attachments: "附件",

@@ -243,6 +243,34 @@ class Ticket:
         changes = {"priority": priority.name.lower(), "previous_priority": previous.name.lower()}
         return self._move(ev.TicketUpdated, actor, self.status, changes=changes, note=reason)
 
+    def set_priority(
+        self, actor: Principal, priority: Priority, reason: str = ""
+    ) -> ev.TicketEvent:
+        """Changes an open ticket's priority either way (001: 修改工单优先级): the engineer
+        handling it, its provider's admins and platform staff; never its requester."""
+        self._require("set_priority", *_OPEN)
+        handler = (
+            actor.kind == "engineer"
+            and actor.user_id == self.engineer_id
+            and actor.has("ticket.handle")
+        )
+        admin = actor.has("ticket.assign") and (
+            actor.is_platform
+            or (actor.kind == "provider" and actor.organization_id == self.provider_id)
+        )
+        if not (handler or admin):
+            raise permission_denied(
+                "TICKET_NOT_YOURS",
+                "the ticket's engineer, its provider's admins or platform staff set its priority",
+            )
+        if priority == self.priority:
+            raise _invalid("priority", "is the ticket's priority already")
+        if len(reason) > 500:
+            raise _invalid("reason", "must be at most 500 characters")
+        previous, self.priority = self.priority, priority
+        changes = {"priority": priority.name.lower(), "previous_priority": previous.name.lower()}
+        return self._move(ev.TicketUpdated, actor, self.status, changes=changes, note=reason)
+
     def transfer(
         self, actor: Principal, *, engineer_id: str, engineer_provider: str, reason: str
     ) -> ev.TicketEvent:

@@ -235,6 +235,18 @@ class TicketServicer(tickets_pb2_grpc.TicketServiceServicer):
         )
         return await self._ticket(ticket)
 
+    async def SetTicketPriority(
+        self, request: tickets_pb2.SetTicketPriorityRequest, context: Context
+    ) -> tickets_pb2.Ticket:
+        ticket = await lifecycle.set_priority(
+            self._deps,
+            require_caller(),
+            request.ticket_id,
+            priority=mapping.required_priority(request.priority),
+            reason=request.reason,
+        )
+        return await self._ticket(ticket)
+
     async def ClaimTicket(
         self, request: tickets_pb2.ClaimTicketRequest, context: Context
     ) -> tickets_pb2.Ticket:

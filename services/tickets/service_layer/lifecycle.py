@@ -105,6 +105,12 @@ async def escalate(
     return await act(deps, p, ticket_id, lambda uow, t: t.escalate(p, priority, reason), key=key)
 
 
+async def set_priority(
+    deps: Deps, p: Principal, ticket_id: str, *, priority: Priority, reason: str
+) -> Ticket:
+    return await act(deps, p, ticket_id, lambda uow, t: t.set_priority(p, priority, reason))
+
+
 async def claim(deps: Deps, p: Principal, ticket_id: str) -> Ticket:
     """The ticket's own rules first (status, provider, permission), then dispatch's say
     (the engineer's capacity; a rule's claim limit against cherry-picking)."""

@@ -298,3 +298,36 @@ async def test_patch_changes_only_the_fields_in_the_body(tickets):
         )
     )
     assert (replaced["description"], replaced["location"]) == ("纸盒卡住", "")
+
+
+async def test_the_handler_changes_the_priority_the_requester_cannot(tickets):
+    """001 修改工单优先级: the engineer handling a ticket sets its priority, either way, with a
+    history entry; the requester gets 403, another provider's engineer 404."""
+    ticket = await _assigned_to_wang(tickets)
+    path = f"/v1/tickets/{ticket['ticketId']}:setPriority"
+    wang = await tickets.as_user("engineer-wang")
+    lowered = await ok(
+        await tickets.client.post(
+            path, json={"priority": "PRIORITY_LOW", "reason": "备用打印机可用"}, headers=wang
+        )
+    )
+    assert lowered["priority"] == "PRIORITY_LOW"
+    history = await ok(
+        await tickets.client.get(f"/v1/tickets/{ticket['ticketId']}/history", headers=wang)
+    )
+    last = history["entries"][-1]
+    assert (last["action"], last["changes"]["priority"], last["note"]) == (
+        "updated",
+        "low",
+        "备用打印机可用",
+    )
+    requester = await tickets.client.post(
+        path, json={"priority": "PRIORITY_URGENT"}, headers=await tickets.as_user("acme-user")
+    )
+    assert (requester.status_code, reason(requester.json())) == (403, "TICKET_NOT_YOURS")
+    zhao = await tickets.client.post(
+        path, json={"priority": "PRIORITY_URGENT"}, headers=await tickets.as_user("engineer-zhao")
+    )
+    assert zhao.status_code == 404
+    same = await tickets.client.post(path, json={"priority": "PRIORITY_LOW"}, headers=wang)
+    assert (same.status_code, violations(same.json())) == (400, ["priority"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.identity.domain.departments import Department
+from services.identity.domain.events import AccessRevoked
 from services.identity.domain.organizations import Organization, OrgKind
 from services.identity.domain.people import User, UserKind
 from services.identity.service_layer.caller import Caller
@@ -62,4 +63,18 @@ async def caller(w: World, user_id: str) -> Caller:
 
 
 def emitted(w: World) -> list[tuple[str, str]]:
-    return [(type(e).__name__, e.change.value) for e in w.state.events]
+    """(event type, change) of each entity event; revocations are in `revoked`."""
+    return [
+        (type(e).__name__, e.change.value)
+        for e in w.state.events
+        if not isinstance(e, AccessRevoked)
+    ]
+
+
+def revoked(w: World) -> list[tuple[str, str]]:
+    """(subject, reason) of each AccessRevoked event."""
+    return [
+        (e.user_id or e.organization_id or e.session_id, e.reason)
+        for e in w.state.events
+        if isinstance(e, AccessRevoked)
+    ]

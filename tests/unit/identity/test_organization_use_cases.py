@@ -13,7 +13,7 @@ from services.identity.domain.events import DesignationChanged
 from services.identity.domain.organizations import Organization, OrgKind, OrgState
 from services.identity.service_layer import departments, organizations
 from services.identity.service_layer.ports import OrganizationFilter
-from tests.unit.identity.conftest import caller, emitted
+from tests.unit.identity.conftest import caller, emitted, revoked
 from tests.unit.identity.fakes import World
 
 
@@ -114,6 +114,7 @@ async def test_disable_delete_undelete(w: World):
     )
     assert back.deleted_at is None
     assert [c for _, c in emitted(w)] == ["disable", "delete", "undelete"]
+    assert revoked(w) == [("prov-2", "disable"), ("prov-2", "delete")]
     assert [e.kind.value for e in w.state.security_log][:2] == ["organization_disabled"] * 2
 
 

@@ -179,6 +179,38 @@ async def test_escalation_raises_the_priority_once_per_request(w: World):
     assert closed.value.reason == "TICKET_INVALID_TRANSITION"
 
 
+async def test_the_handler_and_admins_set_the_priority_either_way(w: World):
+    """001 修改工单优先级: the engineer handling the ticket, its provider's admins and platform
+    staff change an open ticket's priority up or down; the requester, another engineer of
+    the provider and another provider's engineer cannot."""
+    from services.tickets.domain.catalog import Priority
+
+    ticket = await _assigned(w)
+    lowered = await lifecycle.set_priority(
+        w.deps, ENGINEER, ticket.id, priority=Priority.LOW, reason="only one printer"
+    )
+    assert lowered.priority is Priority.LOW
+    for who, priority in ((PROVIDER_ADMIN, Priority.HIGH), (PLATFORM, Priority.URGENT)):
+        assert (await lifecycle.set_priority(w.deps, who, ticket.id, priority=priority,
+                                             reason="")).priority is priority  # fmt: skip
+    assert actions(w, ticket.id)[-3:] == ["updated", "updated", "updated"]
+    for who, priority, reason in (
+        (PLATFORM, Priority.URGENT, "TICKET_INVALID"),  # already urgent
+        (REQUESTER, Priority.LOW, "TICKET_NOT_YOURS"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await lifecycle.set_priority(w.deps, who, ticket.id, priority=priority, reason="")
+        assert refused.value.reason == reason, who
+    for other in (ENGINEER_2, OTHER_ENGINEER):  # not theirs to see
+        with pytest.raises(DomainError) as hidden:
+            await lifecycle.set_priority(w.deps, other, ticket.id, priority=Priority.LOW, reason="")
+        assert hidden.value.code is ErrorCode.NOT_FOUND
+    done = await _resolved(w)
+    with pytest.raises(DomainError) as closed:
+        await lifecycle.set_priority(w.deps, PLATFORM, done.id, priority=Priority.LOW, reason="")
+    assert closed.value.reason == "TICKET_INVALID_TRANSITION"
+
+
 async def test_start_resolve_confirm(w: World):
     ticket = await _in_progress(w)
     assert ticket.status is Status.IN_PROGRESS and ticket.first_response_at == w.clock()

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
-from tests.browser.helpers import Api, wait_for
+from tests.suite.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
+from tests.suite.browser.helpers import Api, wait_for
 
 # What each demo role finds in its menu: the pages its permission codes open.
 _ADMIN_PAGES = {"/users", "/roles", "/permissions", "/security-logs"}

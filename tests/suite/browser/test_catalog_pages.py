@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
-from tests.browser.helpers import Api
+from tests.suite.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
+from tests.suite.browser.helpers import Api
 
 
 async def test_a_service_type_with_a_form_field_and_a_level(tab: Tab, suite_url: str):

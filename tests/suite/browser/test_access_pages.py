@@ -8,8 +8,8 @@ import json
 import re
 import uuid
 
-from tests.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
-from tests.browser.helpers import Api, wait_for
+from tests.suite.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
+from tests.suite.browser.helpers import Api, wait_for
 
 
 async def test_an_enterprise_admin_makes_a_role_from_the_tree_and_a_user_who_holds_it(

@@ -1,12 +1,12 @@
-"""The browser tier: the whole suite as `make up` runs it (its own PostgreSQL and broker, demo
-data, every service, the gateway serving the built console), started once, driven by
+"""The browser tier: the whole suite (tests/suite/conftest.py: as `make up` runs it, its own
+PostgreSQL and broker, demo data, every service, the gateway serving the console), driven by
 Playwright in Debian's chromium (Playwright cannot download its own browser here).
 
 Screenshots of the pages visited are written to build/screenshots/ (not committed)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,6 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from devstack.catalogue import ROOT
-from devstack.launch import start_suite
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -28,7 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # `make test` installs chromium and builds the console first; a bare pytest may not have.
     skip = pytest.mark.skip(reason="needs /usr/bin/chromium and console/dist (make test)")
     for item in items:
-        if "tests/browser" in str(item.fspath):
+        if "tests/suite/browser" in str(item.fspath):
             item.add_marker(skip)
 
 
@@ -41,18 +40,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 _FAILED = pytest.StashKey[bool]()
-
-
-# Package scope: the suite stops when the browser tests are done, not at the end of the run (its
-# relays and consumers would slow every later test).
-@pytest.fixture(scope="package")
-def suite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the whole suite, started as `make up` starts it."""
-    suite = start_suite(tmp_path_factory.mktemp("console-suite"))
-    try:
-        yield suite.base_url
-    finally:
-        suite.stop()
 
 
 @pytest.fixture(scope="package")

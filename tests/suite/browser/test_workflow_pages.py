@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
-from tests.browser.helpers import Api, wait_for
+from tests.suite.browser.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Tab
+from tests.suite.browser.helpers import Api, wait_for
 
 
 async def _dispatched(api: Api, ticket_id: str) -> dict:
