@@ -8,7 +8,7 @@ PROTOS := $(shell find protos tests/protos -name '*.proto')
 CONSOLE_SOURCES := $(shell find console/src -type f) console/index.html console/vite.config.ts \
   console/tsconfig.json console/package.json console/package-lock.json
 
-.PHONY: up test faults lint protos migrate clean kubectl chromium console console-api
+.PHONY: up test faults fuzz lint protos migrate clean kubectl chromium console console-api
 
 up: $(VENV)/.installed gen/.stamp console/dist/.stamp
 	$(PY) -m devstack up
@@ -19,6 +19,10 @@ test: $(VENV)/.installed gen/.stamp lint kubectl chromium console/dist/.stamp
 # The long fault suite (docs/operations.md); `make test` runs its short version.
 faults: $(VENV)/.installed gen/.stamp
 	TICKETING_FAULTS=long $(PY) -m pytest -q -s -m faults $(PYTEST_ARGS)
+
+# The release check: schemathesis with 100 examples per operation (make test runs 3).
+fuzz: $(VENV)/.installed gen/.stamp
+	TICKETING_FUZZ_EXAMPLES=100 $(PY) -m pytest -q tests/suite/fuzz $(PYTEST_ARGS)
 
 # deploy/ is rendered with `kubectl kustomize` in the tests; install kubectl if it is missing.
 kubectl:

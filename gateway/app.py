@@ -281,12 +281,21 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> JSON
     return response
 
 
+_PARAMETER = re.compile(r"\{[^}]*\}")
+
+
 def _methods_at(request: Request) -> list[str]:
-    """Every method some route serves at this path (each rule is its own route, so the one
-    Starlette matched knows only its own)."""
+    """Every method served at the resource this path names: the most specific template that
+    matches it (routes are registered most specific first, so `/v1/articles/1:feedback` is
+    the `:feedback` resource, not article "1:feedback"); each rule is its own route."""
+    template = None
     methods: set[str] = set()
     for route in request.app.router.routes:
+        path = _PARAMETER.sub("{}", getattr(route, "path", ""))  # names differ across rules
+        if template is not None and path != template:
+            continue
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
+            template = path
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)

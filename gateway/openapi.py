@@ -112,8 +112,6 @@ class SchemaBook:
                 schema = {**schema, "description": doc} if "$ref" not in schema else schema
             if field_behavior_pb2.OUTPUT_ONLY in behaviours:
                 schema = {**schema, "readOnly": True}
-            if field_behavior_pb2.INPUT_ONLY in behaviours:
-                schema = {**schema, "writeOnly": True}
             if field_behavior_pb2.REQUIRED in behaviours:
                 required.append(field.json_name)
             properties[field.json_name] = schema
@@ -208,7 +206,7 @@ def _operation(
         operation["security"] = []
     if media := _media_download(route):
         operation["parameters"].append(media)
-        operation["responses"]["200"]["content"]["application/octet-stream"] = {
+        operation["responses"]["200"]["content"]["*/*"] = {
             "schema": {"type": "string", "format": "binary"}
         }
         operation["responses"]["200"]["description"] = (
@@ -218,9 +216,7 @@ def _operation(
     if method.server_streaming and method.output_type.full_name == "google.api.HttpBody":
         ok = operation["responses"]["200"]
         ok["description"] = "A file, streamed (its type and name in the response headers)."
-        ok["content"] = {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-        }
+        ok["content"] = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     elif method.server_streaming:  # served as server-sent events, one message per event
         ok = operation["responses"]["200"]
         ok["description"] = (
@@ -233,7 +229,13 @@ def _operation(
         content = _json(body_schema)
         if route.body == "*" and (form := _multipart_schema(route)):
             content["multipart/form-data"] = {"schema": form}
-        operation["requestBody"] = {"required": True, "content": content}
+        # Required when something in it is: a custom method whose fields are all optional
+        # takes an empty body (the gateway reads no body as `{}`).
+        required = "$ref" in body_schema or bool(body_schema.get("required"))
+        if "$ref" in body_schema:
+            name = body_schema["$ref"].rsplit("/", 1)[-1]
+            required = bool(book.schemas.get(name, {}).get("required"))
+        operation["requestBody"] = {"required": required, "content": content}
     return operation
 
 

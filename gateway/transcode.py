@@ -99,6 +99,7 @@ def _merge_body(request: Message, body_field: str, raw: bytes) -> tuple[set[str]
     prefix = "" if body_field == "*" else request.DESCRIPTOR.fields_by_name[body_field].json_name
     if not isinstance(document, dict):
         raise bad_request(prefix or "body", "must be a JSON object")
+    _refuse_nulls(document, target.DESCRIPTOR, prefix)
     try:
         json_format.ParseDict(document, target, ignore_unknown_fields=False)
     except json_format.ParseError as error:
@@ -123,6 +124,54 @@ def _json_document(raw: bytes) -> Any:
     if _depth(document) > MAX_JSON_DEPTH:
         raise bad_request("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
     return document
+
+
+# Types whose JSON form may be null (proto3 JSON reads null as "unset" for every field, but
+# the documented schemas allow it only here).
+_NULLABLE = {"google.protobuf.Value", "google.protobuf.NullValue"} | {
+    f"google.protobuf.{w}"
+    for w in ("StringValue", "BoolValue", "Int32Value", "UInt32Value", "Int64Value",
+              "UInt64Value", "DoubleValue", "FloatValue")
+}  # fmt: skip
+
+
+def _refuse_nulls(document: dict[str, Any], message: AnyDescriptor, prefix: str) -> None:
+    """400 naming the first field given as JSON null where its schema has no null."""
+    for key, value in document.items():
+        field = message.fields_by_name.get(key) or next(
+            (f for f in message.fields if f.json_name == key), None
+        )
+        if field is None:
+            continue  # the parser names unknown fields
+        path = ".".join(p for p in (prefix, field.json_name) if p)
+        nested = field.message_type
+        if value is None:
+            if nested is None or nested.full_name not in _NULLABLE:
+                raise bad_request(path, "must not be null")
+            continue
+        if nested is None or nested.full_name.startswith("google.protobuf."):
+            if field.enum_type is not None and field.enum_type.full_name == (
+                "google.protobuf.NullValue"
+            ):
+                continue
+            if field.is_repeated and isinstance(value, list) and None in value:
+                raise bad_request(path, "must not hold null")
+            continue
+        if nested.GetOptions().map_entry:
+            inner = nested.fields_by_name["value"]
+            if (
+                isinstance(value, dict)
+                and None in value.values()
+                and (inner.message_type is None or inner.message_type.full_name not in _NULLABLE)
+            ):
+                raise bad_request(path, "must not hold null")
+            continue
+        items = value if field.is_repeated and isinstance(value, list) else [value]
+        for item in items:
+            if item is None:
+                raise bad_request(path, "must not hold null")
+            if isinstance(item, dict):
+                _refuse_nulls(item, nested, path)
 
 
 def _not_json(constant: str) -> Any:
@@ -213,6 +262,8 @@ def _scalar_json(field: AnyDescriptor, value: str, display: str) -> Any:
             return int(value)
         if field.type in _FLOATS:
             return float(value)
+        if field.enum_type is not None and value not in field.enum_type.values_by_name:
+            raise ValueError(f"expected one of {', '.join(field.enum_type.values_by_name)}")
     except ValueError as error:
         raise bad_request(display, f"has a wrong type: {error}") from None
     return value

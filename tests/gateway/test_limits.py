@@ -64,3 +64,11 @@ async def test_405_names_every_method_the_path_serves(gateway):
     assert response.status_code == 405
     allowed = {m.strip() for m in response.headers["allow"].split(",")}
     assert {"GET", "POST"} <= allowed and "DELETE" not in allowed
+
+
+async def test_405_on_a_custom_method_names_that_resource_only(gateway):
+    """`/things/t1:fail` is the `:fail` custom method (POST), not thing "t1:fail" of the
+    GET/PATCH/DELETE resource whose template also matches it."""
+    refused = await gateway.put("/v1/shelves/s1/things/t1:fail", json={})
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"

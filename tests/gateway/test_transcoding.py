@@ -141,3 +141,19 @@ def _violations(status: dict) -> list[str]:
 
 def _reason(status: dict) -> str:
     return next(d["reason"] for d in status["details"] if d["@type"].endswith("ErrorInfo"))
+
+
+async def test_enum_query_values_are_names_only(gateway):
+    refused = await gateway.get("/v1/shelves/s1/things/t1", params={"colour": "1"})
+    assert refused.status_code == 400
+    assert refused.json()["details"][-1]["fieldViolations"][0]["field"] == "colour"
+
+
+async def test_null_is_refused_where_the_schema_has_no_null(gateway):
+    for body, field in (
+        ({"displayName": None}, "thing.displayName"),
+        ({"displayName": "x", "labels": ["a", None]}, "thing.labels"),
+    ):
+        refused = await gateway.post("/v1/shelves/s1/things", json=body)
+        assert refused.status_code == 400, body
+        assert refused.json()["details"][-1]["fieldViolations"][0]["field"] == field

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack.launch import start_suite
+from tests.support.fake_wechat import FakeWechat
 
 
 # Package scope: the suite stops when these tests are done, not at the end of the run (its
@@ -16,8 +17,13 @@ from devstack.launch import start_suite
 @pytest.fixture(scope="package")
 def suite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the whole suite, started as `make up` starts it."""
-    suite = start_suite(tmp_path_factory.mktemp("suite"))
+    wechat = FakeWechat()  # a party we do not run, behind a real HTTP boundary
+    wechat.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TICKETING_WECHAT_API_BASE", wechat.base_url)
+        suite = start_suite(tmp_path_factory.mktemp("suite"))
     try:
         yield suite.base_url
     finally:
         suite.stop()
+        wechat.stop()

@@ -163,6 +163,12 @@ async def refresh(deps: Deps, *, refresh_token: str, client: ClientInfo) -> Issu
 
 
 async def logout(deps: Deps, *, refresh_token: str, client: ClientInfo) -> None:
+    """Ends the sign-in of `refresh_token`; an unknown one changes nothing (and says so to
+    nobody: the answer is the same)."""
+    if not refresh_token:
+        raise invalid_argument(
+            "REFRESH_TOKEN_MISSING", [FieldViolation("refresh_token", "is required")]
+        )
     async with deps.uow() as uow:
         token = await uow.refresh_tokens.find(refresh_token)
         if token is None:

@@ -8,7 +8,6 @@ events."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Boolean,
     Column,
@@ -23,6 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY  # .contains() is @>, the GIN index's
 
 from servicekit.idempotency import define_idempotency_table
 from servicekit.messaging_tables import define_messaging_tables, text_column

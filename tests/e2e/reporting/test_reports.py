@@ -46,6 +46,21 @@ async def test_volume_by_day_and_by_year_counts_each_step_and_the_backlog(
     assert len(days["buckets"]) in (30, 31)  # the last 30 days by default, whole local days
 
 
+async def test_a_service_type_counts_its_whole_subtree_now_and_as_of_a_moment(
+    reporting: ReportingStack, world: World
+):
+    root = world.tickets["a1"]["serviceTypePath"][0]
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    for moment in ({}, {"filter.asOfTime": now}):
+        for type_id, created in ((root, 4), ("no-such-type", 0)):
+            found = await _get(
+                reporting, ADMIN, "volume",
+                **{"filter.enterpriseId": world.a.enterprise_id, "filter.serviceTypeId": type_id,
+                   "interval": "INTERVAL_YEAR", **moment},
+            )  # fmt: skip
+            assert found["buckets"][-1].get("created", 0) == created, (type_id, moment)
+
+
 async def test_the_top_ten_engineers_of_a_provider_by_count_and_by_satisfaction(
     reporting: ReportingStack, world: World
 ):
