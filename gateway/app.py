@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
+from gateway.api_keys import ApiKeyExchange
 from gateway.console import PREFIX as CONSOLE
 from gateway.console import add_console
 from gateway.descriptors import service_descriptor
@@ -69,11 +70,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title=settings.title, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     document = build_openapi(routes, title=settings.title, version="v1")
+    keys = ApiKeyExchange(upstreams, settings.call_timeout_seconds)
     app.state.openapi = document
     for route in routes:
         app.add_api_route(
             route.path,
-            _endpoint(route, upstreams, settings),
+            _endpoint(route, upstreams, settings, keys),
             methods=[route.http_method],
             include_in_schema=False,
             name=route.method.full_name,
@@ -105,9 +107,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     return app
 
 
-def _endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings) -> Endpoint:
+def _endpoint(
+    route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings, keys: ApiKeyExchange
+) -> Endpoint:
     if route.method.server_streaming:
-        return stream_endpoint(route, upstreams, settings)
+        return stream_endpoint(route, upstreams, settings, keys)
     input_class = message_factory.GetMessageClass(route.method.input_type)
     timeout, trusted = settings.call_timeout_seconds, settings.trusted_proxies
 
@@ -116,7 +120,7 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings)
         headers = {"x-request-id": request_id}
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "alt"]
         try:
-            metadata = forwarded(request, request_id, trusted)
+            metadata = await keys.resolve(forwarded(request, request_id, trusted))
             if route.body and is_multipart(request):
                 message = await build_from_form(route, input_class, request)
             else:
@@ -131,6 +135,8 @@ def _endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings)
         except DomainError as error:
             return domain_error_response(error, headers)
         except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                keys.forget(request.headers.get("authorization", ""))
             return rpc_error_response(error, headers, route.method.input_type)
         if request.query_params.get("alt") == "media" and (media := media_response(reply, headers)):
             return media

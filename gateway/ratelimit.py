@@ -15,6 +15,7 @@ before the call only refuses when the user is already over."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import math
@@ -124,8 +125,10 @@ class RateLimit:
 
 
 def subject(authorization: str) -> str:
-    """The `sub` of a bearer JWT, unverified ("" when there is none)."""
+    """The `sub` of a bearer JWT, unverified, or an API key's hash ("" when there is none)."""
     scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "apikey" and token.strip():
+        return "apikey:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
     if scheme.lower() != "bearer" or token.count(".") != 2:
         return ""
     payload = token.split(".")[1]

@@ -28,6 +28,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from gateway.api_keys import ApiKeyExchange
 from gateway.errors import domain_error_response, rpc_error_response
 from gateway.http_rules import HttpRoute
 from gateway.metadata import ascii_text, forwarded
@@ -41,9 +42,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 HTTP_BODY = "google.api.HttpBody"
 
 
-def stream_endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings) -> Endpoint:
+def stream_endpoint(
+    route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings, keys: ApiKeyExchange
+) -> Endpoint:
     if route.method.output_type.full_name == HTTP_BODY:
-        return download_endpoint(route, upstreams, settings)
+        return download_endpoint(route, upstreams, settings, keys)
     input_class = message_factory.GetMessageClass(route.method.input_type)
     output = route.method.output_type
     has_event_id = "event_id" in output.fields_by_name
@@ -60,7 +63,7 @@ def stream_endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySet
         headers = {"x-request-id": request_id, "cache-control": "no-store"}
         query = [(k, v) for k, v in request.query_params.multi_items()]
         try:
-            metadata = forwarded(request, request_id, settings.trusted_proxies)
+            metadata = await keys.resolve(forwarded(request, request_id, settings.trusted_proxies))
             if last := request.headers.get("last-event-id"):
                 metadata.append(("last-event-id", ascii_text(last)))
             message = build_request(
@@ -95,7 +98,7 @@ def stream_endpoint(route: HttpRoute, upstreams: Upstreams, settings: GatewaySet
 
 
 def download_endpoint(
-    route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings
+    route: HttpRoute, upstreams: Upstreams, settings: GatewaySettings, keys: ApiKeyExchange
 ) -> Endpoint:
     input_class = message_factory.GetMessageClass(route.method.input_type)
 
@@ -104,7 +107,7 @@ def download_endpoint(
         headers = {"x-request-id": request_id, "cache-control": "no-store"}
         query = [(k, v) for k, v in request.query_params.multi_items()]
         try:
-            metadata = forwarded(request, request_id, settings.trusted_proxies)
+            metadata = await keys.resolve(forwarded(request, request_id, settings.trusted_proxies))
             message = build_request(
                 route, input_class, path_params=request.path_params, query=query, body=b""
             )

@@ -8,6 +8,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.identity.v1 import (
     access_pb2_grpc,
+    api_keys_pb2,
+    api_keys_pb2_grpc,
     auth_pb2,
     auth_pb2_grpc,
     organizations_pb2_grpc,
@@ -23,6 +25,7 @@ from services.identity.adapters.signing_keys import KeyRing
 from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.adapters.wechat import WechatClient
 from services.identity.entrypoints.access_servicer import AccessServicer, SecurityLogServicer
+from services.identity.entrypoints.api_keys_servicer import ApiKeyServicer
 from services.identity.entrypoints.auth_servicer import AuthServicer
 from services.identity.entrypoints.organizations_servicer import OrganizationServicer
 from services.identity.entrypoints.users_servicer import UserServicer
@@ -93,6 +96,12 @@ def build_server(deps: Deps, *, listen: str) -> GrpcServer:
             security_log_pb2_grpc.add_SecurityLogServiceServicer_to_server,
             SecurityLogServicer(deps),
             f"{PACKAGE}.SecurityLogService",
+        ),
+        ServiceBinding(
+            api_keys_pb2_grpc.add_ApiKeyServiceServicer_to_server,
+            ApiKeyServicer(deps),
+            f"{PACKAGE}.ApiKeyService",
+            public_methods(api_keys_pb2.DESCRIPTOR.services_by_name["ApiKeyService"]),
         ),
     ]
     return create_server(bindings=bindings, listen=listen, verifier=verifier)

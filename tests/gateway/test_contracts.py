@@ -25,6 +25,7 @@ SERVICES = [
     "ticketing.identity.v1.UserService",
     "ticketing.identity.v1.AccessService",
     "ticketing.identity.v1.SecurityLogService",
+    "ticketing.identity.v1.ApiKeyService",
     "ticketing.tickets.v1.CatalogService",
     "ticketing.tickets.v1.TicketService",
     "ticketing.tickets.v1.KnowledgeService",

@@ -902,6 +902,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{organization_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists an organisation's keys, newest first (revoked ones too), without secrets.
+         * @description Lists an organisation's keys, newest first (revoked ones too), without secrets.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Creates a key; the answer carries its secret, never shown again.
+         * @description Creates a key; the answer carries its secret, never shown again.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}/api-keys/{api_key_id}:revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revokes a key: it is refused at once, and the tokens issued for it stop working in every
+         * @description Revokes a key: it is refused at once, and the tokens issued for it stop working in every
+         *      service within about a second.
+         */
+        post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{organization_id}/notification-preferences": {
         parameters: {
             query?: never;
@@ -2868,6 +2913,35 @@ export interface components {
             /** @description ISO weekdays, 1 = Monday … 7 = Sunday (empty: every day). */
             weekdays?: number[];
         };
+        /** @description An API key of an organisation. */
+        "ticketing.identity.v1.ApiKey": {
+            /** @description Id, assigned by the server. */
+            readonly apiKeyId?: string;
+            /** @description Who created it. */
+            readonly createdByUserId?: string;
+            /** @description What it is for, e.g. "ERP 集成" (at most 100 characters). */
+            displayName: string;
+            /**
+             * Format: date-time
+             * @description When the gateway last exchanged it (at most one exchange per access-token lifetime per
+             *      gateway process).
+             */
+            readonly lastUsedTime?: string;
+            /** @description The enterprise or provider it acts for. */
+            readonly organizationId?: string;
+            /** @description Permission codes the key holds: some of those its creator holds. */
+            permissionCodes: string[];
+            /** @description The secret's first characters, to tell keys apart. */
+            readonly prefix?: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; unset while it works.
+             */
+            readonly revokeTime?: string;
+            /** @description The secret: only in CreateApiKey's answer. */
+            readonly secret?: string;
+            readonly stamps?: components["schemas"]["ticketing.common.v1.AuditStamps"];
+        };
         /** @description Request for BindWechatPhone. */
         "ticketing.identity.v1.BindWechatPhoneRequest": {
             /** @description The binding token WechatLogin returned. */
@@ -3031,6 +3105,11 @@ export interface components {
             /** @description The public keys. */
             keys?: components["schemas"]["ticketing.identity.v1.JsonWebKey"][];
         };
+        /** @description Response of ListApiKeys. */
+        "ticketing.identity.v1.ListApiKeysResponse": {
+            /** @description The keys. */
+            apiKeys?: components["schemas"]["ticketing.identity.v1.ApiKey"][];
+        };
         /** @description Response of ListDepartments. */
         "ticketing.identity.v1.ListDepartmentsResponse": {
             /** @description Departments, parents before children. */
@@ -3164,6 +3243,13 @@ export interface components {
             /** @description The refresh token of the current pair. */
             refreshToken: string;
         };
+        /** @description Request for RevokeApiKey. */
+        "ticketing.identity.v1.RevokeApiKeyRequest": {
+            /** @description The key. */
+            apiKeyId: string;
+            /** @description The organisation. */
+            organizationId: string;
+        };
         /** @description A role: a named set of permission codes plus a data scope. */
         "ticketing.identity.v1.Role": {
             /** @description Built-in roles cannot be deleted. */
@@ -3211,7 +3297,7 @@ export interface components {
              * @description What happened.
              * @enum {string}
              */
-            kind?: "SECURITY_EVENT_KIND_UNSPECIFIED" | "SECURITY_EVENT_KIND_LOGIN_SUCCEEDED" | "SECURITY_EVENT_KIND_LOGIN_FAILED" | "SECURITY_EVENT_KIND_ACCOUNT_LOCKED" | "SECURITY_EVENT_KIND_REFRESH_TOKEN_REUSED" | "SECURITY_EVENT_KIND_LOGOUT" | "SECURITY_EVENT_KIND_PERMISSION_CHANGED" | "SECURITY_EVENT_KIND_USER_DISABLED" | "SECURITY_EVENT_KIND_ORGANIZATION_DISABLED" | "SECURITY_EVENT_KIND_SENSITIVE_READ";
+            kind?: "SECURITY_EVENT_KIND_UNSPECIFIED" | "SECURITY_EVENT_KIND_LOGIN_SUCCEEDED" | "SECURITY_EVENT_KIND_LOGIN_FAILED" | "SECURITY_EVENT_KIND_ACCOUNT_LOCKED" | "SECURITY_EVENT_KIND_REFRESH_TOKEN_REUSED" | "SECURITY_EVENT_KIND_LOGOUT" | "SECURITY_EVENT_KIND_PERMISSION_CHANGED" | "SECURITY_EVENT_KIND_USER_DISABLED" | "SECURITY_EVENT_KIND_ORGANIZATION_DISABLED" | "SECURITY_EVENT_KIND_SENSITIVE_READ" | "SECURITY_EVENT_KIND_API_KEY_CREATED" | "SECURITY_EVENT_KIND_API_KEY_USED" | "SECURITY_EVENT_KIND_API_KEY_REVOKED";
             /** @description The name tried at sign-in, or the user's username. */
             login?: string;
             /** @description Organisation of the user it concerns. */
@@ -6806,6 +6892,108 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.ListApiKeysResponse"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ticketing.identity.v1.ApiKey"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.ApiKey"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                api_key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing.identity.v1.ApiKey"];
+                };
+            };
+            /** @description An error (google.rpc.Status) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["google.rpc.Status"];
+                };
+            };
+        };
+    };
     getOrganizationNotificationPreferences: {
         parameters: {
             query?: never;
@@ -8209,7 +8397,7 @@ export interface operations {
                 /** @description Only entries about this user. */
                 userId?: string;
                 /** @description Only this kind. */
-                kind?: "SECURITY_EVENT_KIND_UNSPECIFIED" | "SECURITY_EVENT_KIND_LOGIN_SUCCEEDED" | "SECURITY_EVENT_KIND_LOGIN_FAILED" | "SECURITY_EVENT_KIND_ACCOUNT_LOCKED" | "SECURITY_EVENT_KIND_REFRESH_TOKEN_REUSED" | "SECURITY_EVENT_KIND_LOGOUT" | "SECURITY_EVENT_KIND_PERMISSION_CHANGED" | "SECURITY_EVENT_KIND_USER_DISABLED" | "SECURITY_EVENT_KIND_ORGANIZATION_DISABLED" | "SECURITY_EVENT_KIND_SENSITIVE_READ";
+                kind?: "SECURITY_EVENT_KIND_UNSPECIFIED" | "SECURITY_EVENT_KIND_LOGIN_SUCCEEDED" | "SECURITY_EVENT_KIND_LOGIN_FAILED" | "SECURITY_EVENT_KIND_ACCOUNT_LOCKED" | "SECURITY_EVENT_KIND_REFRESH_TOKEN_REUSED" | "SECURITY_EVENT_KIND_LOGOUT" | "SECURITY_EVENT_KIND_PERMISSION_CHANGED" | "SECURITY_EVENT_KIND_USER_DISABLED" | "SECURITY_EVENT_KIND_ORGANIZATION_DISABLED" | "SECURITY_EVENT_KIND_SENSITIVE_READ" | "SECURITY_EVENT_KIND_API_KEY_CREATED" | "SECURITY_EVENT_KIND_API_KEY_USED" | "SECURITY_EVENT_KIND_API_KEY_REVOKED";
                 /** @description Only entries of this organisation. */
                 organizationId?: string;
                 /** @description Entries at or after this time. */

@@ -165,6 +165,22 @@ refresh_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("organization_id", Text, ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("organization_kind", Text, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("permission_codes", ARRAY(Text), nullable=False),
+    Column("prefix", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False, unique=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
 sign_in_attempts = Table(
     "sign_in_attempts",
     metadata,

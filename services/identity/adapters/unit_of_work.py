@@ -6,6 +6,7 @@ from __future__ import annotations
 from servicekit.uow import UnitOfWork
 from services.identity.adapters.events import outgoing
 from services.identity.adapters.repositories.access import AccessRepository
+from services.identity.adapters.repositories.api_keys import ApiKeyRepository
 from services.identity.adapters.repositories.attempts import AttemptsRepository
 from services.identity.adapters.repositories.credentials import (
     RefreshTokenRepository,
@@ -25,6 +26,7 @@ class IdentityUnitOfWork(UnitOfWork):
     refresh_tokens: RefreshTokenRepository
     security_log: SecurityLogRepository
     attempts: AttemptsRepository
+    api_keys: ApiKeyRepository
 
     async def __aenter__(self) -> IdentityUnitOfWork:
         await super().__aenter__()
@@ -35,6 +37,7 @@ class IdentityUnitOfWork(UnitOfWork):
         self.refresh_tokens = RefreshTokenRepository(self.connection)
         self.security_log = SecurityLogRepository(self.connection)
         self.attempts = AttemptsRepository(self.connection)
+        self.api_keys = ApiKeyRepository(self.connection)
         return self
 
     async def emit(self, event: IdentityEvent) -> None:

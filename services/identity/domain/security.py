@@ -17,6 +17,9 @@ class SecurityEventKind(enum.Enum):
     USER_DISABLED = "user_disabled"
     ORGANIZATION_DISABLED = "organization_disabled"
     SENSITIVE_READ = "sensitive_read"
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_USED = "api_key_used"
+    API_KEY_REVOKED = "api_key_revoked"
 
 
 @dataclass

@@ -41,23 +41,30 @@ async def principal_of(uow: IdentityUnit, user: User) -> Principal:
     )
 
 
+async def sign_access(deps: Deps, principal: Principal) -> tuple[str, datetime]:
+    """A signed access token for `principal`, and when it expires."""
+    now = deps.clock()
+    expires = now + timedelta(seconds=deps.settings.access_token_ttl_seconds)
+    claims = claims_for(principal) | {
+        "iss": deps.settings.jwt_issuer,
+        "aud": deps.settings.jwt_audience,
+        # To the millisecond: a revocation refuses tokens issued up to its instant, and a
+        # token issued in the same second after it (re-enabled, signed in again) stays good.
+        "iat": round(now.timestamp(), 3),
+        "exp": int(expires.timestamp()),
+    }
+    return await deps.keys.sign(claims), expires
+
+
 async def issue_tokens(
     deps: Deps, uow: IdentityUnit, user: User, *, family_id: str = ""
 ) -> IssuedTokens:
     """A new access token and a new refresh token (in `family_id`, or a new family)."""
     now = deps.clock()
     settings = deps.settings
-    access_expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
     family_id = family_id or uuid.uuid4().hex
     principal = replace(await principal_of(uow, user), session_id=family_id)
-    claims = claims_for(principal) | {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        # To the millisecond: a revocation refuses tokens issued up to its instant, and a
-        # token issued in the same second after it (re-enabled, signed in again) stays good.
-        "iat": round(now.timestamp(), 3),
-        "exp": int(access_expires.timestamp()),
-    }
+    access_token, access_expires = await sign_access(deps, principal)
     secret = secrets.token_urlsafe(32)
     refresh = RefreshToken(
         id=uuid.uuid4().hex,
@@ -68,7 +75,7 @@ async def issue_tokens(
     await uow.refresh_tokens.add(refresh, secret)
     return IssuedTokens(
         user_id=user.id,
-        access_token=await deps.keys.sign(claims),
+        access_token=access_token,
         access_expires_at=access_expires,
         refresh_token=secret,
         refresh_expires_at=refresh.expires_at,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.identity.domain.access import BUILT_IN_ROLES, CATALOGUE, Permission, Role
+from services.identity.domain.api_keys import ApiKey, secret_hash
 from services.identity.domain.departments import Department
 from services.identity.domain.events import IdentityEvent
 from services.identity.domain.organizations import Organization, OrgKind
@@ -53,6 +54,7 @@ class IdentityState(BaseState):
     refresh_tokens: dict[str, tuple[RefreshToken, str]] = field(default_factory=dict)
     security_log: list[SecurityEvent] = field(default_factory=list)
     attempts: dict[str, Attempts] = field(default_factory=dict)
+    api_keys: dict[str, tuple[ApiKey, str]] = field(default_factory=dict)  # id → (key, hash)
     events: list[IdentityEvent] = field(default_factory=list)  # the outbox
 
     @classmethod
@@ -366,6 +368,39 @@ class FakeAttempts(_Repo):
         self._s.attempts.pop(key, None)
 
 
+class FakeApiKeys(_Repo):
+    async def add(self, key: ApiKey) -> ApiKey:
+        stored = replace(key, secret="", created_at=self._clock())
+        self._s.api_keys[key.id] = (stored, secret_hash(key.secret))
+        return copy.deepcopy(stored)
+
+    async def get(self, organization_id: str, key_id: str, *, lock: bool = False) -> ApiKey | None:
+        found = self._s.api_keys.get(key_id)
+        if found is None or found[0].organization_id != organization_id:
+            return None
+        return copy.deepcopy(found[0])
+
+    async def of_organization(self, organization_id: str) -> list[ApiKey]:
+        keys = [k for k, _ in self._s.api_keys.values() if k.organization_id == organization_id]
+        return copy.deepcopy(
+            sorted(keys, key=lambda k: k.created_at or self._clock(), reverse=True)
+        )
+
+    async def live_count(self, organization_id: str) -> int:
+        return sum(1 for k in await self.of_organization(organization_id) if not k.revoked)
+
+    async def by_secret(self, secret: str) -> ApiKey | None:
+        digest = secret_hash(secret)
+        return next((copy.deepcopy(k) for k, h in self._s.api_keys.values() if h == digest), None)
+
+    async def mark_used(self, key_id: str, now: datetime) -> None:
+        self._s.api_keys[key_id][0].last_used_at = now
+
+    async def revoke(self, key_id: str, now: datetime) -> None:
+        key = self._s.api_keys[key_id][0]
+        key.revoked_at = key.revoked_at or now
+
+
 class FakeIdentityUnit(FakeUnit[IdentityState]):
     def __init__(self, database: FakeDatabase[IdentityState], clock: FakeClock):
         super().__init__(database)
@@ -379,6 +414,7 @@ class FakeIdentityUnit(FakeUnit[IdentityState]):
         self.refresh_tokens = FakeRefreshTokens(self.state, self._clock)
         self.security_log = FakeSecurityLog(self.state, self._clock)
         self.attempts = FakeAttempts(self.state, self._clock)
+        self.api_keys = FakeApiKeys(self.state, self._clock)
 
     async def emit(self, event: IdentityEvent) -> None:
         self.state.events.append(copy.deepcopy(event))
