@@ -355,7 +355,7 @@ def _fixed_paths() -> dict[str, dict[str, Any]]:
     def probe(summary: str) -> dict[str, Any]:
         return {
             "get": {
-                "operationId": summary.split()[0].lower(),
+                "operationId": summary.split(":")[0].lower(),
                 "tags": ["ops"],
                 "summary": summary,
                 "security": [],

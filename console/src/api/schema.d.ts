@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /** Healthz: the process is up */
-        get: operations["healthz:"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -49,7 +49,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readyz: every upstream is serving */
-        get: operations["readyz:"];
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4727,7 +4727,7 @@ export interface operations {
             };
         };
     };
-    "healthz:": {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -4752,7 +4752,7 @@ export interface operations {
             };
         };
     };
-    "readyz:": {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
