@@ -105,7 +105,10 @@ async def list_designations(
     async with deps.uow() as uow:
         viewer = await viewer_of(uow, caller)
         await _enterprise(uow, viewer, enterprise_id)
-        return await uow.orgs.designations_of(enterprise_id)
+        found = await uow.orgs.designations_of(enterprise_id)
+        if viewer.kind in ("provider", "engineer"):  # never the enterprise's other providers
+            found = [(org, at) for org, at in found if org.id == viewer.org_id]
+        return found
 
 
 async def designate(

@@ -11,6 +11,7 @@ from tests.e2e.identity.helpers import (
     enterprise_with_admin,
     new_engineer,
     new_enterprise,
+    new_provider,
     new_user,
     ok,
     provider_with_admin,
@@ -95,6 +96,20 @@ async def test_provider_admin_sees_only_designated_enterprises(identity):
         f"/v1/enterprises/{designated['enterpriseId']}/departments", headers=headers
     )
     assert departments.status_code == 404  # basic data only: not the department tree
+    rival = await new_provider(identity)
+    await ok(
+        await identity.client.post(
+            f"/v1/enterprises/{designated['enterpriseId']}/designations",
+            json={"providerId": rival["providerId"]},
+            headers=await admin(identity),
+        )
+    )
+    designations = await ok(
+        await identity.client.get(
+            f"/v1/enterprises/{designated['enterpriseId']}/designations", headers=headers
+        )
+    )  # the enterprise's other providers stay unseen
+    assert [d["providerId"] for d in designations["designations"]] == [provider["providerId"]]
 
 
 async def test_provider_admin_cannot_touch_another_providers_engineers(identity):
