@@ -17,7 +17,13 @@ from servicekit.proto_values import stamps, timestamp
 from services.identity.domain.access import DataScope, Permission, PermissionKind, Role
 from services.identity.domain.departments import Department
 from services.identity.domain.organizations import Organization, OrgKind, OrgState
-from services.identity.domain.people import User, UserKind, UserState
+from services.identity.domain.people import (
+    DEFAULT_LOCALE,
+    DEFAULT_TIME_ZONE,
+    User,
+    UserKind,
+    UserState,
+)
 from services.identity.domain.security import SecurityEvent, SecurityEventKind
 from services.identity.service_layer.tokens import IssuedTokens
 
@@ -166,6 +172,8 @@ def user_pb(user: User, permissions: list[str] | None = None) -> users_pb2.User:
         state=_ACTIVE[user.state],
         last_login_time=timestamp(user.last_login_at),
         stamps=stamps(user.created_at, user.updated_at, user.deleted_at),
+        locale=user.locale,
+        time_zone=user.time_zone,
     )
 
 
@@ -186,6 +194,8 @@ def user_draft(message: users_pb2.User) -> tuple[User, str]:
         nickname_authorized=message.nickname_authorized,
         avatar_authorized=message.avatar_authorized,
         phone_authorized=message.phone_authorized,
+        locale=message.locale or DEFAULT_LOCALE,
+        time_zone=message.time_zone or DEFAULT_TIME_ZONE,
     )
     return user, message.password
 
@@ -199,6 +209,8 @@ def engineer_pb(user: User) -> users_pb2.Engineer:
         wechat_openid=user.wechat_openid,
         skills=user.skills,
         employee_number=user.employee_number,
+        locale=user.locale,
+        time_zone=user.time_zone,
         state=_ACTIVE[user.state],
         stamps=stamps(user.created_at, user.updated_at, user.deleted_at),
     )
@@ -214,6 +226,8 @@ def engineer_draft(message: users_pb2.Engineer) -> tuple[User, str]:
         wechat_openid=message.wechat_openid,
         skills=list(dict.fromkeys(s.strip() for s in message.skills if s.strip())),
         employee_number=message.employee_number,
+        locale=message.locale or DEFAULT_LOCALE,
+        time_zone=message.time_zone or DEFAULT_TIME_ZONE,
     )
     return user, message.password
 

@@ -3041,6 +3041,8 @@ export interface components {
             employeeNumber?: string;
             /** @description Server-assigned id; also the engineer's user id. */
             readonly engineerId?: string;
+            /** @description The language of what the suite tells this engineer: "zh-CN" (default) or "en". */
+            locale?: string;
             /** @description Initial password (never returned). */
             password?: string;
             /** @description Mobile phone, unique on the platform; also a sign-in name. */
@@ -3055,6 +3057,8 @@ export interface components {
              * @enum {string}
              */
             readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            /** @description The engineer's IANA time zone (default "Asia/Shanghai"). */
+            timeZone?: string;
             /** @description WeChat openid bound to this engineer (set by WeChat sign-in and phone binding). */
             wechatOpenid?: string;
         };
@@ -3374,6 +3378,8 @@ export interface components {
              * @description Last successful sign-in.
              */
             readonly lastLoginTime?: string;
+            /** @description The language of what the suite tells this user: "zh-CN" (default) or "en". */
+            locale?: string;
             /** @description WeChat nickname (昵称). */
             nickname?: string;
             /** @description Whether the user authorised the mini-program to use their nickname. */
@@ -3396,6 +3402,8 @@ export interface components {
              * @enum {string}
              */
             readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+            /** @description The user's IANA time zone (default "Asia/Shanghai"): times in messages are shown in it. */
+            timeZone?: string;
             /** @description Server-assigned id. */
             readonly userId?: string;
             /** @description Sign-in name, unique on the platform. */
@@ -7493,6 +7501,8 @@ export interface operations {
                      *      on the tickets he handles.
                      */
                     employeeNumber?: string;
+                    /** @description The language of what the suite tells this engineer: "zh-CN" (default) or "en". */
+                    locale?: string;
                     /** @description Initial password (never returned). */
                     password?: string;
                     /** @description Mobile phone, unique on the platform; also a sign-in name. */
@@ -7505,6 +7515,8 @@ export interface operations {
                      * @enum {string}
                      */
                     readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description The engineer's IANA time zone (default "Asia/Shanghai"). */
+                    timeZone?: string;
                     /** @description WeChat openid bound to this engineer (set by WeChat sign-in and phone binding). */
                     wechatOpenid?: string;
                 };
@@ -10360,6 +10372,8 @@ export interface operations {
                      * @description Last successful sign-in.
                      */
                     readonly lastLoginTime?: string;
+                    /** @description The language of what the suite tells this user: "zh-CN" (default) or "en". */
+                    locale?: string;
                     /** @description WeChat nickname (昵称). */
                     nickname?: string;
                     /** @description Whether the user authorised the mini-program to use their nickname. */
@@ -10382,6 +10396,8 @@ export interface operations {
                      * @enum {string}
                      */
                     readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description The user's IANA time zone (default "Asia/Shanghai"): times in messages are shown in it. */
+                    timeZone?: string;
                     /** @description Server-assigned id. */
                     readonly userId?: string;
                     /** @description Sign-in name, unique on the platform. */
@@ -10507,6 +10523,8 @@ export interface operations {
                      * @description Last successful sign-in.
                      */
                     readonly lastLoginTime?: string;
+                    /** @description The language of what the suite tells this user: "zh-CN" (default) or "en". */
+                    locale?: string;
                     /** @description WeChat nickname (昵称). */
                     nickname?: string;
                     /** @description Whether the user authorised the mini-program to use their nickname. */
@@ -10529,6 +10547,8 @@ export interface operations {
                      * @enum {string}
                      */
                     readonly state?: "ACTIVE_STATE_UNSPECIFIED" | "ACTIVE_STATE_ENABLED" | "ACTIVE_STATE_DISABLED";
+                    /** @description The user's IANA time zone (default "Asia/Shanghai"): times in messages are shown in it. */
+                    timeZone?: string;
                     /** @description Sign-in name, unique on the platform. */
                     username?: string;
                 };

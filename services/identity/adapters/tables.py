@@ -98,6 +98,8 @@ users = Table(
     Column("wechat_openid", Text),
     Column("skills", ARRAY(Text), nullable=False, server_default="{}"),
     Column("employee_number", Text, nullable=False, server_default=""),
+    Column("locale", Text, nullable=False, server_default="zh-CN"),
+    Column("time_zone", Text, nullable=False, server_default="Asia/Shanghai"),
     Column("password_hash", Text, nullable=False, server_default=""),
     Column("state", Text, nullable=False),
     Column("failed_logins", Integer, nullable=False, server_default="0"),

@@ -24,6 +24,9 @@ class UserKind(enum.Enum):
 
 
 UserState = ActiveState
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class User(Lifecycle):
     wechat_openid: str = ""
     skills: list[str] = field(default_factory=list)
     employee_number: str = ""  # an engineer's number (工号), shown to requesters
+    locale: str = DEFAULT_LOCALE  # what messages to this person are written in
+    time_zone: str = DEFAULT_TIME_ZONE  # where the times in them are shown
     password_hash: str = ""
     state: UserState = UserState.ENABLED
     failed_logins: int = 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicekit.errors import DomainError, FieldViolation, invalid_argument
+from services.identity.domain.people import LOCALES
 
 _PHONE = re.compile(r"^(\+[1-9]\d{6,14}|1[3-9]\d{9})$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -48,6 +50,16 @@ class Checks:
             self.fail(field, f"must be at most {max_length} characters")
         elif value and (not value.isprintable() or value != value.strip()):
             self.fail(field, "must be printable, without leading or trailing spaces")
+
+    def locale(self, field: str, value: str) -> None:
+        if value not in LOCALES:
+            self.fail(field, f"must be one of {', '.join(LOCALES)}")
+
+    def time_zone(self, field: str, value: str) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(field, "is not an IANA time zone (e.g. Asia/Shanghai)")
 
     def phone(self, field: str, value: str, *, required: bool = False) -> None:
         if not value:

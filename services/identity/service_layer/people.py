@@ -57,6 +57,8 @@ USERS = PersonRules(
             "nickname",
             "avatar_url",
             "password",
+            "locale",
+            "time_zone",
         }
     ),
 )
@@ -64,7 +66,18 @@ ENGINEERS = PersonRules(
     "engineer",
     "engineer.read",
     "engineer.write",
-    frozenset({"display_name", "phone", "wechat_openid", "skills", "password", "employee_number"}),
+    frozenset(
+        {
+            "display_name",
+            "phone",
+            "wechat_openid",
+            "skills",
+            "password",
+            "employee_number",
+            "locale",
+            "time_zone",
+        }
+    ),
 )
 SELF_EDITABLE = frozenset(
     {
@@ -75,6 +88,8 @@ SELF_EDITABLE = frozenset(
         "nickname_authorized",
         "avatar_authorized",
         "phone_authorized",
+        "locale",
+        "time_zone",
     }
 )
 _KINDS_BY_ORG = {
@@ -245,6 +260,8 @@ async def update_me(deps: Deps, caller: Caller, *, draft: User, mask: list[str])
         checks.optional_text("nickname", user.nickname, max_length=50)
         checks.https_url("avatar_url", user.avatar_url)
         checks.phone("phone", user.phone)
+        checks.locale("locale", user.locale)
+        checks.time_zone("time_zone", user.time_zone)
         checks.raise_if_any("USER_INVALID")
         await _require_unique(uow, USERS, user)
         user = await uow.users.save(user)
@@ -316,6 +333,8 @@ async def _validate(
     checks.phone("phone", user.phone, required=rules is ENGINEERS)
     checks.email("email", user.email)
     checks.code("employee_number", user.employee_number, max_length=32)
+    checks.locale("locale", user.locale)
+    checks.time_zone("time_zone", user.time_zone)
     checks.password("password", password, required=False)
     if creating and rules is USERS and not (user.username or user.phone):
         checks.fail("username", "a username or a phone number is required")

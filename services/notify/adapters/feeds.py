@@ -20,6 +20,7 @@ from services.notify import mapping
 from services.notify.adapters.repositories.directory import DirectoryRepository
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.domain.preferences import Channel
+from services.notify.domain.templates import DEFAULT_LOCALE, DEFAULT_TIME_ZONE
 from services.notify.service_layer.notifying import notify_ticket, on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 
@@ -83,6 +84,8 @@ def routes(
             wechat_openid=event.wechat_openid,
             role_ids=tuple(user.role_ids),
             active=active_after(event.change, user.state, user.stamps),
+            locale=user.locale or DEFAULT_LOCALE,
+            time_zone=user.time_zone or DEFAULT_TIME_ZONE,
         )
         await DirectoryRepository(db).upsert_person(person)
         await _welcome(db, event.change, person, e)
@@ -99,6 +102,8 @@ def routes(
             phone=engineer.phone,
             wechat_openid=engineer.wechat_openid,
             active=active_after(event.change, engineer.state, engineer.stamps),
+            locale=engineer.locale or DEFAULT_LOCALE,
+            time_zone=engineer.time_zone or DEFAULT_TIME_ZONE,
         )
         await DirectoryRepository(db).upsert_person(person, with_roles=False)
         await _welcome(db, event.change, person, e)

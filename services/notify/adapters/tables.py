@@ -45,6 +45,8 @@ people = Table(
     text_column("wechat_openid"),
     Column("role_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("locale", Text, nullable=False, server_default="zh-CN"),
+    Column("time_zone", Text, nullable=False, server_default="Asia/Shanghai"),
 )
 Index("people_by_organization", people.c.organization_id, people.c.kind)
 

@@ -28,7 +28,8 @@ from services.notify.domain.notices import (
 )
 
 DEFAULT_LOCALE = "zh-CN"
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+DEFAULT_TIME_ZONE = "Asia/Shanghai"  # identity's default for a person
+LOCAL_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
 VARIABLES = frozenset(
     {"ticket", "actor", "text", "score", "level", "auto_close_at", "target", "due_at"}
 )
@@ -157,7 +158,10 @@ _EN: dict[NoticeKind, Template] = {
         "{{ actor }} asks: {{ text }} (work goes on when you reply)",
     ),
     _K.RESOLVED: Template(
-        "Ticket {{ ticket.number }} resolved", "“{{ ticket.title }}” is resolved."
+        "Ticket {{ ticket.number }} resolved",
+        "“{{ ticket.title }}” is resolved; please confirm."
+        "{% if auto_close_at %} Unless you object, it closes itself at {{ auto_close_at }}."
+        "{% endif %}",
     ),
     _K.REOPENED: Template(
         "Ticket {{ ticket.number }} reopened",
@@ -224,11 +228,15 @@ def unknown_variables(source: str) -> set[str]:
 
 
 def render(
-    template: Template, notice: TicketNotice, locale: str = DEFAULT_LOCALE, channel: str = "in_app"
+    template: Template,
+    notice: TicketNotice,
+    locale: str = DEFAULT_LOCALE,
+    channel: str = "in_app",
+    time_zone: str = "",
 ) -> Template:
-    """The title and body for `notice`; a template that fails renders as its kind's default
-    (a message is never lost to a template edit)."""
-    variables = _variables(notice, locale)
+    """The title and body for `notice`, its times in `time_zone` (default China's); a template
+    that fails renders as its kind's default (a message is never lost to a template edit)."""
+    variables = _variables(notice, locale, _zone(time_zone))
     try:
         return Template(_render(template.title, variables), _render(template.body, variables))
     except TemplateError:
@@ -247,20 +255,26 @@ def _compiled(source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
-def _variables(notice: TicketNotice, locale: str) -> dict[str, Any]:
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else LOCAL_ZONE
+    except (ValueError, KeyError):  # identity checks zones; an old event may carry anything
+        return LOCAL_ZONE
+
+
+def _variables(notice: TicketNotice, locale: str, zone: ZoneInfo) -> dict[str, Any]:
     ticket = notice.ticket
     close_at, due_at = ticket.auto_close_at, notice.due_at
     return {
         "target": _TARGETS.get(locale, _TARGETS["zh-CN"]).get(notice.sla_target, ""),
-        "due_at": due_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") if due_at else "",
+        "due_at": due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if due_at else "",
         "ticket": {"number": ticket.number, "title": ticket.title},
         "actor": notice.actor.display_name or _SYSTEM_ACTOR.get(locale, "系统"),
         "text": notice.text,
         "score": notice.score,
         "level": ticket.approval.level if ticket.approval else 0,
-        "auto_close_at": close_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
-        if close_at
-        else "",
+        "auto_close_at": close_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if close_at else "",
     }
 
 
@@ -299,7 +313,7 @@ def problems(template: Template, kind: NoticeKind) -> list[tuple[str, str]]:
     """(field, problem) for each part that would not render: empty, not parsing, reading a
     variable no notice provides, or failing on a sample event of its kind (an attribute the
     variable does not have, something the sandbox refuses)."""
-    variables = _variables(sample(kind), DEFAULT_LOCALE)
+    variables = _variables(sample(kind), DEFAULT_LOCALE, LOCAL_ZONE)
     found = []
     for name, source in (("title_template", template.title), ("body_template", template.body)):
         if not source.strip():

@@ -62,26 +62,31 @@ async def notify_ticket(
     """Stores the notice's messages and deliveries; returns how many messages were new."""
     resolved = {a: await _members(uow, notice, a) for a in table.audiences(notice)}
     people = table.recipients(notice, resolved)
-    gone = await uow.directory.inactive(people)
-    text = await _text(uow, notice, Channel.IN_APP)
-    drafts = [
-        MessageDraft(
-            user_id=user_id,
-            category=Category.TICKET,
-            title=text.title,
-            body=text.body,
-            event_type=event_type,
-            ticket_id=notice.ticket.ticket_id,
-            ticket_number=notice.ticket.number,
+    known = await uow.directory.people(people)
+    texts = _Texts(uow, notice)
+    drafts = []
+    for user_id in people:
+        person = known.get(user_id) or Person(user_id, kind="", organization_id="", display_name="")
+        if not person.active:
+            continue
+        text = await texts.of(Channel.IN_APP, person)  # in his language, times in his zone
+        drafts.append(
+            MessageDraft(
+                user_id=user_id,
+                category=Category.TICKET,
+                title=text.title,
+                body=text.body,
+                event_type=event_type,
+                ticket_id=notice.ticket.ticket_id,
+                ticket_number=notice.ticket.number,
+            )
         )
-        for user_id in people
-        if user_id not in gone
-    ]
     added = await uow.messages.add(drafts, event_id=event_id, now=now) if drafts else 0
     personal = channels - {Channel.WEBHOOK}
     outbound: list[DeliveryDraft] = []
     if personal and drafts:
-        outbound += await _deliveries(uow, notice, [d.user_id for d in drafts], personal, now)
+        reached = [d.user_id for d in drafts]
+        outbound += await _deliveries(uow, notice, reached, known, texts, personal, now)
     if Channel.WEBHOOK in channels:
         outbound += await _webhook_deliveries(uow, notice, event_id)
     if outbound:
@@ -112,22 +117,38 @@ async def _webhook_deliveries(
     ]
 
 
-async def _text(uow: NotifyUnit, notice: TicketNotice, channel: Channel) -> Template:
-    """The rendered title and body; SMS and WeChat carry template parameters instead of a
-    body (their providers send only registered templates), titled like the in-app message."""
-    if channel in (Channel.SMS, Channel.WECHAT):
-        title = (await _text(uow, notice, Channel.IN_APP)).title
-        params = sms_params(notice) if channel is Channel.SMS else wechat_data(notice)
-        return Template(title, params)
-    stored = await uow.templates.get(TemplateKey(notice.kind, channel.value))
-    template = stored.template if stored else template_for(notice.kind, channel=channel.value)
-    return render(template, notice, channel=channel.value)
+class _Texts:
+    """A notice's rendered texts, once per channel and language (locale, time zone) among its
+    recipients. SMS and WeChat carry template parameters instead of a body (their providers
+    send only registered templates), titled like the in-app message."""
+
+    def __init__(self, uow: NotifyUnit, notice: TicketNotice):
+        self._uow, self._notice = uow, notice
+        self._done: dict[tuple[Channel, str, str], Template] = {}
+
+    async def of(self, channel: Channel, person: Person) -> Template:
+        key = (channel, *person.language)
+        if key not in self._done:
+            self._done[key] = await self._render(channel, person)
+        return self._done[key]
+
+    async def _render(self, channel: Channel, person: Person) -> Template:
+        notice, (locale, zone) = self._notice, person.language
+        if channel in (Channel.SMS, Channel.WECHAT):
+            title = (await self.of(Channel.IN_APP, person)).title
+            params = sms_params(notice) if channel is Channel.SMS else wechat_data(notice)
+            return Template(title, params)
+        stored = await self._uow.templates.get(TemplateKey(notice.kind, channel.value, locale))
+        template = stored.template if stored else template_for(notice.kind, locale, channel.value)
+        return render(template, notice, locale, channel.value, time_zone=zone)
 
 
 async def _deliveries(
     uow: NotifyUnit,
     notice: TicketNotice,
     user_ids: list[str],
+    known: dict[str, Person],
+    texts: _Texts,
     channels: frozenset[Channel],
     now: datetime,
 ) -> list[DeliveryDraft]:
@@ -135,11 +156,9 @@ async def _deliveries(
     for (held until quiet hours end when they apply). Someone notify's directory does not know
     yet (identity's event of him is still on its way: another topic) gets drafts without an
     address, looked up when they are sent."""
-    known = await uow.directory.people(user_ids)
     people = [known.get(i) or Person(i, kind="", organization_id="", display_name="")
               for i in user_ids]  # fmt: skip
     layers = await uow.preferences.of_people(people)
-    texts = {c: await _text(uow, notice, c) for c in sorted(channels)}
     drafts = []
     for person in people:
         user_id = person.id
@@ -149,13 +168,14 @@ async def _deliveries(
             verdict = decide(prefs, notice, channel, now)
             if (user_id in known and not address) or not verdict.send:
                 continue
+            text = await texts.of(channel, person)
             drafts.append(
                 DeliveryDraft(
                     user_id=user_id,
                     channel=channel,
                     address=address,
-                    title=texts[channel].title,
-                    body=texts[channel].body,
+                    title=text.title,
+                    body=text.body,
                     ticket_id=notice.ticket.ticket_id,
                     not_before=verdict.not_before,
                     reason=verdict.reason,

@@ -22,7 +22,12 @@ from services.notify.domain.deliveries import (
 from services.notify.domain.messages import Category, Message, MessageDraft, UnreadCount
 from services.notify.domain.notices import ApproverSide
 from services.notify.domain.preferences import Channel, Layer, PreferenceSet
-from services.notify.domain.templates import Template, TemplateKey
+from services.notify.domain.templates import (
+    DEFAULT_LOCALE,
+    DEFAULT_TIME_ZONE,
+    Template,
+    TemplateKey,
+)
 from services.notify.domain.webhooks import Subscription
 
 
@@ -39,6 +44,12 @@ class Person:
     wechat_openid: str = ""  # in the mini-program: subscribe messages go there
     role_ids: tuple[str, ...] = ()
     active: bool = True
+    locale: str = DEFAULT_LOCALE  # what his messages are written in
+    time_zone: str = DEFAULT_TIME_ZONE  # where their times are shown
+
+    @property
+    def language(self) -> tuple[str, str]:
+        return self.locale, self.time_zone
 
 
 class Directory(Protocol):
@@ -50,9 +61,6 @@ class Directory(Protocol):
 
     async def provider_admins(self, provider_id: str) -> frozenset[str]:
         """Active provider staff who assign its tickets (permission ticket.assign)."""
-
-    async def inactive(self, user_ids: list[str]) -> frozenset[str]:
-        """Those of `user_ids` known to be disabled or deleted."""
 
     async def people(self, user_ids: list[str]) -> dict[str, Person]:
         """Those of `user_ids` the directory knows, by id."""

@@ -9,6 +9,7 @@ appear among the recipients."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +21,7 @@ from tests.e2e.identity.helpers import (
     new_user,
     ok,
     reason,
+    violations,
 )
 from tests.e2e.notify.conftest import NotifyStack
 from tests.e2e.tickets.helpers import catalogue, new_ticket
@@ -253,3 +255,40 @@ async def test_bad_paging_is_a_clear_error(notify: NotifyStack):
         "/v1/messages", params={"pageToken": "nope"}, headers=headers
     )
     assert response.status_code == 400 and reason(response.json()) == "PAGE_TOKEN_INVALID"
+
+
+async def test_messages_are_in_the_readers_language(notify: NotifyStack):
+    """A user whose locale is English reads his receipt in English; his colleague who
+    approves reads the same event in Chinese. Locale and time zone are his to set."""
+    enterprise = await new_enterprise(notify)
+    ent = enterprise["enterpriseId"]
+    requester = await new_user(
+        notify, ent, roles=["enterprise-member"], locale="en", timeZone="Europe/Berlin"
+    )
+    approver = await new_user(notify, ent, roles=["enterprise-admin"])
+    assert (requester["locale"], requester["timeZone"]) == ("en", "Europe/Berlin")
+    assert (approver["locale"], approver["timeZone"]) == ("zh-CN", "Asia/Shanghai")
+    await notify.knows(requester["userId"], approver["userId"])
+    await notify.tickets.known(requester["userId"])
+    type_id, _ = await catalogue(notify.tickets, approvals=1)
+    ticket = await new_ticket(notify.tickets, type_id, login=requester["username"])
+    deadline = asyncio.get_running_loop().time() + 20
+    while not (
+        (mine := await _titles(notify, requester["username"], ticket["ticketId"]))
+        and await _titles(notify, approver["username"], ticket["ticketId"])
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "no receipt arrived"
+        await asyncio.sleep(0.2)
+    theirs = await _titles(notify, approver["username"], ticket["ticketId"])
+    assert mine[0].isascii() and not theirs[0].isascii(), (mine, theirs)
+    me = await notify.as_user(requester["username"])
+    for body, field in (
+        ({"locale": "fr"}, "user.locale"),
+        ({"timeZone": "Mars/Base"}, "user.timeZone"),
+    ):
+        refused = await notify.client.patch("/v1/users/me", json=body, headers=me)
+        assert (refused.status_code, violations(refused.json())) == (400, [field]), body
+    changed = await ok(
+        await notify.client.patch("/v1/users/me", json={"locale": "zh-CN"}, headers=me)
+    )
+    assert (changed["locale"], changed["timeZone"]) == ("zh-CN", "Europe/Berlin")

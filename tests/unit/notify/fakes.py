@@ -62,11 +62,6 @@ class FakeDirectory:
     async def provider_admins(self, provider_id: str) -> frozenset[str]:
         return self._holding("ticket.assign", "provider", provider_id)
 
-    async def inactive(self, user_ids: list[str]) -> frozenset[str]:
-        return frozenset(
-            i for i in user_ids if i in self._s.people and not self._s.people[i].active
-        )
-
     async def people(self, user_ids: list[str]) -> dict[str, Person]:
         return {i: self._s.people[i] for i in user_ids if i in self._s.people}
 

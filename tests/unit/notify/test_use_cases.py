@@ -21,7 +21,7 @@ from services.notify.service_layer.live import Feeds
 from services.notify.service_layer.notifying import notify_ticket, on_ticket_event, welcome_user
 from services.notify.service_layer.ports import Person
 from tests.unit.notify.fakes import World, world
-from tests.unit.notify.samples import ENGINEER, REQUESTER, awaiting_approval, notice
+from tests.unit.notify.samples import ENGINEER, NOW, REQUESTER, awaiting_approval, notice
 
 ME = Principal("req", "enterprise", "ent")
 SOMEONE_ELSE = Principal("eng", "engineer", "prov")
@@ -107,6 +107,19 @@ async def test_a_ticket_dispatch_leaves_to_the_providers_admins_reaches_them_onl
     assert _inboxes(w) == {"padmin": ["工单 T1 待您指派"]}  # not the engineer, nor the requester
     decided.decision.kind = dispatch_pb2.DECISION_KIND_ESCALATED
     assert escalation_notice_of(decided, envelope) is None
+
+
+async def test_each_recipient_reads_his_language_with_times_in_his_zone(w):
+    w.state.people["req"] = Person(
+        "req", "enterprise", "ent", "张三", locale="en", time_zone="Europe/Berlin"
+    )
+    await _notify(w, notice(K.CREATED, REQUESTER, **awaiting_approval()))
+    assert _inboxes(w)["req"][0].startswith("Ticket ")  # his receipt, in English
+    assert _inboxes(w)["boss"][0].startswith("工单")  # the approver's, in Chinese
+    closes = NOW + timedelta(days=3)  # 09:00 UTC is 10:00 in Berlin
+    await _notify(w, notice(K.RESOLVED, ENGINEER, auto_close_at=closes), event_id="ev-2")
+    body = w.state.messages[-1].draft.body
+    assert "closes itself at 2026-12-03 10:00" in body, body
 
 
 async def test_a_disabled_recipient_gets_nothing(w):

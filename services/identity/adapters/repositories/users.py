@@ -15,7 +15,8 @@ from services.identity.service_layer.ports import UserFilter
 _NULLABLE_UNIQUE = ("username", "phone", "wechat_openid")
 _PLAIN = (
     "display_name", "email", "nickname", "avatar_url", "nickname_authorized", "avatar_authorized",
-    "phone_authorized", "skills", "employee_number", "password_hash", "failed_logins",
+    "phone_authorized", "skills", "employee_number", "locale", "time_zone", "password_hash",
+    "failed_logins",
     "locked_until", "last_login_at", "deleted_at",
 )  # fmt: skip
 

@@ -30,6 +30,8 @@ class DirectoryRepository:
             "wechat_openid": person.wechat_openid,
             "role_ids": list(person.role_ids),
             "active": person.active,
+            "locale": person.locale,
+            "time_zone": person.time_zone,
         }
         statement = insert(people).values(row)
         changed = {k: statement.excluded[k] for k in row if k != "id"}
@@ -70,12 +72,6 @@ class DirectoryRepository:
         query = select(people.c.id).where(people.c.active, who, holds)
         return frozenset((await self._db.scalars(query)).all())
 
-    async def inactive(self, user_ids: list[str]) -> frozenset[str]:
-        if not user_ids:
-            return frozenset()
-        query = select(people.c.id).where(people.c.id.in_(user_ids), ~people.c.active)
-        return frozenset((await self._db.scalars(query)).all())
-
     async def people(self, user_ids: list[str]) -> dict[str, Person]:
         if not user_ids:
             return {}
@@ -91,6 +87,8 @@ class DirectoryRepository:
                 wechat_openid=row.wechat_openid,
                 role_ids=tuple(row.role_ids),
                 active=row.active,
+                locale=row.locale,
+                time_zone=row.time_zone,
             )
             for row in rows
         }
