@@ -11,9 +11,18 @@ export const i18n = createI18n({
   messages: { "zh-CN": zhCN, en },
 });
 
-export function toggleLocale(): void {
-  const next = i18n.global.locale.value === "en" ? "zh-CN" : "en";
+export type Locale = "zh-CN" | "en";
+
+export function setLocale(next: Locale): void {
   i18n.global.locale.value = next;
   localStorage.setItem(LOCALE, next);
   document.documentElement.lang = next;
+}
+
+/** Switches the console's language; returns the new one (the caller saves it on the account,
+ * so the messages notify writes to this user follow it too). */
+export function toggleLocale(): Locale {
+  const next: Locale = i18n.global.locale.value === "en" ? "zh-CN" : "en";
+  setLocale(next);
+  return next;
 }

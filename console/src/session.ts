@@ -3,6 +3,7 @@
 import { reactive } from "vue";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./api/schema";
+import { setLocale } from "./i18n";
 
 type User = components["schemas"]["ticketing.identity.v1.User"];
 type TokenPair = components["schemas"]["ticketing.identity.v1.TokenPair"];
@@ -90,6 +91,7 @@ export async function loadMe(): Promise<boolean> {
   if (!response.ok || !data) return false;
   session.user = data;
   session.permissions = new Set(data.permissions ?? []);
+  if (data.locale === "en" || data.locale === "zh-CN") setLocale(data.locale); // the account's
   return true;
 }
 

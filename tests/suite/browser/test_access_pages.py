@@ -196,3 +196,26 @@ async def test_signing_out_ends_the_session_everywhere(tab: Tab, suite_url: str)
     await tab.open("/tickets")  # signed out: back to the sign-in page
     await tab.page.wait_for_url(re.compile(r"/console/login\?next=/tickets$"))
     assert tab.errors == []
+
+
+async def test_the_language_switch_is_kept_on_the_account(tab: Tab, suite_url: str):
+    """The header's language switch saves the user's locale (notify writes his messages in
+    it); signing in again brings the console back in that language."""
+    await tab.sign_in("galaxy-user")
+    switch = tab.page.locator("[data-test=locale]")
+    await switch.filter(has_text="English").wait_for()
+    await switch.click()
+    await switch.filter(has_text="中文").wait_for()  # the console is in English now
+    me = await Api.sign_in(suite_url, "galaxy-user", DEMO_PASSWORD)
+    await wait_for(lambda: _locale_is(me, "en"))
+    await tab.page.evaluate("localStorage.clear()")  # a new browser: only the account knows
+    await tab.page.click("[data-test=sign-out]")
+    await tab.sign_in("galaxy-user")
+    await switch.filter(has_text="中文").wait_for()
+    await switch.click()  # back to Chinese, for the other tests
+    await wait_for(lambda: _locale_is(me, "zh-CN"))
+    assert tab.errors == []
+
+
+async def _locale_is(api: Api, locale: str) -> bool:
+    return (await api.get("/v1/users/me"))["locale"] == locale
