@@ -88,6 +88,11 @@ export const pages: RouteRecordRaw[] = [
     meta: { perms: ["integration"], group: "integration", label: "menu.webhooks" },
   },
   {
+    path: "/api-keys",
+    component: () => import("./views/ApiKeysView.vue"),
+    meta: { perms: ["integration"], group: "integration", label: "menu.apiKeys" },
+  },
+  {
     path: "/users",
     component: () => import("./views/UsersView.vue"),
     meta: { perms: ["user.read"], group: "org", label: "menu.users" },

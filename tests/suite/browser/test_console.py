@@ -27,6 +27,8 @@ MENUS["fastfix-admin"] |= {"/service-log", "/dispatch-rules"}  # his own enginee
 MENUS["admin"] |= {"/service-log", "/notification-templates", "/webhooks"}
 MENUS["fastfix-admin"] |= {"/webhooks"}
 MENUS["acme-admin"] |= {"/service-log", "/webhooks"}
+for _login in ("admin", "fastfix-admin", "acme-admin"):  # `integration`: API keys too
+    MENUS[_login] |= {"/api-keys"}
 for _pages in MENUS.values():
     _pages |= {"/messages", "/knowledge"}  # everyone's message centre; everyone reads articles
 

@@ -189,6 +189,40 @@ async def test_an_enterprise_admin_subscribes_a_webhook_and_sees_its_secret_once
     assert tab.errors_besides("status of 400 (Bad Request) (http://127.0.0.1") == []
 
 
+async def test_an_enterprise_admin_gives_a_system_an_api_key_and_revokes_it(
+    tab: Tab, suite_url: str
+):
+    """API 拓展接入: the key is shown once, reads the enterprise's tickets with
+    `Authorization: ApiKey`, and stops working when revoked."""
+    await tab.sign_in("acme-admin")
+    await tab.page.click("[data-menu='/api-keys']")
+    await tab.page.click("[data-test=create-key]")
+    dialog = tab.page.locator(".el-dialog:visible")
+    await dialog.locator("input[name=displayName]").fill("ERP 集成")
+    await dialog.locator("[data-test=key-permissions]").click()
+    await tab.page.locator(
+        ".key-permission-options .el-select-dropdown__item", has_text="ticket.read"
+    ).first.click()
+    await dialog.locator("[data-test=save-key]").click()
+    secret_box = tab.page.locator("input[data-test=key-secret]")
+    await secret_box.wait_for()
+    secret = await secret_box.input_value()
+    assert secret.startswith("tk_")
+    await tab.page.keyboard.press("Escape")
+    key = Api(suite_url, {"Authorization": f"ApiKey {secret}"})
+    assert "tickets" in await key.get("/v1/tickets")
+    row = tab.page.locator("[data-test=api-keys] tr", has_text="ERP 集成")
+    await row.locator("[data-test=revoke]").click()
+    await tab.page.locator(".el-message-box .el-button--primary").click()
+    await row.locator("[data-test=key-state]", has_text="已吊销").wait_for()
+
+    async def refused() -> bool:
+        return (await key.call("GET", "/v1/tickets")).status_code == 401
+
+    await wait_for(refused, timeout=10, what="the revoked key refused")
+    assert tab.errors == []
+
+
 async def test_a_business_calendar_is_made_beside_the_demo_sla(tab: Tab, suite_url: str):
     await tab.sign_in("admin", ADMIN_PASSWORD)
     await tab.page.click("[data-menu='/sla']")
