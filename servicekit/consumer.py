@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketing.events.v1 import envelope_pb2
 
+from servicekit.health import sleep_or_stop
 from servicekit.kafka import DEAD_LETTER_SUFFIX, create_producer
 from servicekit.messaging_tables import define_messaging_tables
 from servicekit.transient import is_transient
@@ -150,7 +151,7 @@ class IdempotentConsumer:
             # and the inbox skips those already applied.
             self.healthy = False
             log.warning("consumer poll failed", extra={"consumer": self.name, "error": repr(error)})
-            await _sleep_or_stop(self._stop, self._options.retry_backoff_seconds)
+            await sleep_or_stop(self._stop, self._options.retry_backoff_seconds)
 
     async def _process_records(
         self, producer: AIOKafkaProducer, records: list[ConsumerRecord]
@@ -216,7 +217,7 @@ class IdempotentConsumer:
                 if refusals >= self._options.max_attempts:
                     await self._dead_letter(producer, record, error, attempts=refusals)
                     return
-                await _sleep_or_stop(self._stop, self._options.retry_backoff_seconds * refusals)
+                await sleep_or_stop(self._stop, self._options.retry_backoff_seconds * refusals)
 
     async def _wait_out(self, error: BaseException, attempt: int) -> None:
         """Backs off after a transient failure; raises _Stopping when asked to stop meanwhile."""
@@ -229,7 +230,7 @@ class IdempotentConsumer:
             "dependency unavailable; will retry",
             extra={"consumer": self.name, "error": repr(error), "attempt": attempt},
         )
-        await _sleep_or_stop(self._stop, delay)
+        await sleep_or_stop(self._stop, delay)
         if self._stop.is_set():
             raise _Stopping
 
@@ -284,10 +285,3 @@ class IdempotentConsumer:
                 attempt += 1
                 await self._wait_out(publish_error, attempt)
         log.error("event dead-lettered", extra={"consumer": self.name, "error": detail.error})
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return

@@ -77,6 +77,15 @@ async def watch(
             continue
 
 
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Waits `seconds`, or less if `stop` is set meanwhile (every loop's back-off and idle
+    wait: consumers, relays, the revocation feed)."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return
+
+
 def stop_on_signals() -> asyncio.Event:
     """An event set by SIGINT or SIGTERM: the one way processes learn they should stop."""
     stop = asyncio.Event()

@@ -26,6 +26,7 @@ from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as events
 
 from servicekit.auth.principal import Principal
+from servicekit.health import sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class RevocationFeed:
                 raise
             except Exception as error:  # the broker away: keep trying, tokens fail open
                 log.warning("revocation feed interrupted", extra={"error": repr(error)})
-                await _sleep_or_stop(stop, self._retry)
+                await sleep_or_stop(stop, self._retry)
             finally:
                 await consumer.stop()
 
@@ -127,10 +128,3 @@ class RevocationFeed:
             return
         self._revocations.apply(event)
         self.applied += 1
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

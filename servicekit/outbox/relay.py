@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from servicekit.health import sleep_or_stop
 from servicekit.messaging_tables import define_messaging_tables
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class OutboxRelay:
         """Waits longer after each failure in a row (reset by a batch that goes out)."""
         self._failures += 1
         delay = self._options.idle_seconds * 2 ** min(self._failures, 10)
-        await _sleep_or_stop(stop, min(delay, self._options.max_backoff_seconds))
+        await sleep_or_stop(stop, min(delay, self._options.max_backoff_seconds))
 
     async def _producer_started(self) -> bool:
         if self._producer_pending:
@@ -128,7 +129,7 @@ class OutboxRelay:
             if taken:
                 log.info("outbox relay is the leader")
                 return
-            await _sleep_or_stop(stop, self._options.lock_poll_seconds)
+            await sleep_or_stop(stop, self._options.lock_poll_seconds)
 
     async def _relay_while_leader(
         self, lock_connection: AsyncConnection, stop: asyncio.Event
@@ -142,7 +143,7 @@ class OutboxRelay:
                 # Also proves the lock's session is alive: if it died, so did the leadership.
                 await lock_connection.execute(text("SELECT 1"))
                 await lock_connection.commit()
-                await _sleep_or_stop(stop, self._options.idle_seconds)
+                await sleep_or_stop(stop, self._options.idle_seconds)
 
     async def relay_batch(self) -> int:
         """Publishes one batch of unsent rows; returns how many were marked sent."""
@@ -231,10 +232,3 @@ async def _discard(connection: AsyncConnection) -> None:
         await connection.close()
     except Exception as error:
         log.debug("closing a broken connection failed", extra={"error": repr(error)})
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
