@@ -210,6 +210,7 @@ async def test_the_language_switch_is_kept_on_the_account(tab: Tab, suite_url: s
     await wait_for(lambda: _locale_is(me, "en"))
     await tab.page.evaluate("localStorage.clear()")  # a new browser: only the account knows
     await tab.page.click("[data-test=sign-out]")
+    await tab.page.wait_for_url("**/console/login")  # the console's own navigation first
     await tab.sign_in("galaxy-user")
     await switch.filter(has_text="中文").wait_for()
     await switch.click()  # back to Chinese, for the other tests
