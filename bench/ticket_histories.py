@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ticketing.common.v1 import common_pb2
@@ -113,44 +113,65 @@ def ticket_history(
         response_due_at=created_at + timedelta(hours=hours[level] / 4),
         resolution_due_at=created_at + timedelta(hours=hours[level]),
     )
-    steps: list[tuple[EventKind, timedelta, dict[str, object]]] = [
-        (EventKind.CREATED, timedelta(0), {})
-    ]
+    steps: list[Step] = [Step(EventKind.CREATED, timedelta(0))]
     minutes = lambda low, high: timedelta(minutes=rnd.uniform(low, high))  # noqa: E731
     if rnd.random() < 0.3:
-        steps.append((EventKind.CREATED, timedelta(0), {"status": Status.PENDING_APPROVAL}))
-        steps.pop(0)
+        steps = [Step(EventKind.CREATED, timedelta(0), {"status": Status.PENDING_APPROVAL})]
         if rnd.random() < 0.08:
-            steps.append((EventKind.REJECTED, minutes(10, 600), {}))
+            steps.append(Step(EventKind.REJECTED, minutes(10, 600)))
         else:
-            steps.append((EventKind.APPROVED, minutes(10, 600), {}))
-    if steps[-1][0] is not EventKind.REJECTED:
+            steps.append(Step(EventKind.APPROVED, minutes(10, 600)))
+    if steps[-1].kind is not EventKind.REJECTED:
         if rnd.random() < 0.05:
-            steps.append((EventKind.CANCELLED, minutes(5, 300), {}))
+            steps.append(Step(EventKind.CANCELLED, minutes(5, 300)))
         else:
             engineer = rnd.choice(world.engineers[provider])
-            steps.append((EventKind.ASSIGNED, minutes(2, 240), {"engineer_id": engineer}))
-            steps.append((EventKind.STARTED, minutes(5, 120), {}))
+            steps.append(Step(EventKind.ASSIGNED, minutes(2, 240), {"engineer_id": engineer}))
+            steps.append(Step(EventKind.STARTED, minutes(5, 120)))
             for _ in range(rnd.choice((0, 1, 1, 2, 3))):
-                steps.append((EventKind.COMMENTED, minutes(5, 600), {}))
-            steps.append((EventKind.RESOLVED, minutes(30, 2_000), {}))
+                steps.append(Step(EventKind.COMMENTED, minutes(5, 600)))
+            steps.append(Step(EventKind.RESOLVED, minutes(30, 2_000)))
             if rnd.random() < 0.08:
-                steps.append((EventKind.REOPENED, minutes(60, 1_440), {}))
-                steps.append((EventKind.RESOLVED, minutes(30, 1_000), {}))
-            steps.append((EventKind.CLOSED, minutes(60, 4_320), {}))
+                steps.append(Step(EventKind.REOPENED, minutes(60, 1_440)))
+                steps.append(Step(EventKind.RESOLVED, minutes(30, 1_000)))
+            steps.append(Step(EventKind.CLOSED, minutes(60, 4_320)))
             if rnd.random() < 0.7:
                 score = rnd.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
                 comment = rnd.choice(("", "", "很快", "态度好", "还行", "太慢了"))
                 extra = {"rating_score": score, "rating_comment": comment}
-                steps.append((EventKind.RATED, minutes(1, 600), extra))
+                steps.append(Step(EventKind.RATED, minutes(1, 600), extra))
+    return lived(state, steps, now, reply=lambda: rnd.random() < 0.6)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a ticket's life: what happened, how long after the step before, and what
+    it changed beyond the status its kind implies; `reply`: a comment by the provider's side."""
+
+    kind: EventKind
+    after: timedelta
+    changes: dict[str, object] = field(default_factory=dict)
+    reply: bool = False
+
+
+def lived(
+    state: TicketState,
+    steps: list[Step],
+    now: datetime | None = None,
+    reply: Callable[[], bool] | None = None,
+) -> list[TicketEvent]:
+    """The events of a ticket that starts as `state` and lives `steps` (those after `now` have
+    not happened yet); `reply` decides for each comment whether the provider's side wrote it
+    (default: the step's own `reply`)."""
     events: list[TicketEvent] = []
-    at = created_at
-    for version, (kind, after, changes) in enumerate(steps, start=1):
-        at += after
-        if at > now:
+    at = state.created_at
+    for version, step in enumerate(steps, start=1):
+        at += step.after
+        if now is not None and at > now:
             break
-        update: dict[str, object] = {"updated_at": at, **changes}
-        if kind in _STATUS and "status" not in changes:
+        kind = step.kind
+        update: dict[str, object] = {"updated_at": at, **step.changes}
+        if kind in _STATUS and "status" not in step.changes:
             update["status"] = _STATUS[kind]
         if kind is EventKind.RESOLVED:
             update["resolved_at"] = at
@@ -158,9 +179,13 @@ def ticket_history(
             update["resolved_at"] = None
         if kind is EventKind.CLOSED:
             update["closed_at"] = at
+        provider_reply = kind is EventKind.COMMENTED and (reply() if reply else step.reply)
+        if (kind is EventKind.STARTED or provider_reply) and state.first_response_at is None:
+            update["first_response_at"] = at  # as tickets stamps it
         state = replace(state, **update)  # type: ignore[arg-type]
-        reply = kind is EventKind.COMMENTED and rnd.random() < 0.6
-        events.append(TicketEvent(f"{ticket_id}-{version}", kind, version, at, state, reply))
+        events.append(
+            TicketEvent(f"{state.ticket_id}-{version}", kind, version, at, state, provider_reply)
+        )
     return events
 
 
@@ -195,6 +220,7 @@ def ticket_pb(t: TicketState) -> tickets_pb2.Ticket:
         close_time=timestamp(t.closed_at),
         response_due_time=timestamp(t.response_due_at),
         resolution_due_time=timestamp(t.resolution_due_at),
+        first_response_time=timestamp(t.first_response_at),
     )
     ticket.stamps.create_time.FromDatetime(t.created_at)
     if t.updated_at:

@@ -222,6 +222,7 @@ def ticket_state(ticket: tickets_pb2.Ticket, occurred_at: datetime) -> TicketSta
         rating_comment=rating.comment,
         response_due_at=datetime_of(ticket, "response_due_time"),
         resolution_due_at=datetime_of(ticket, "resolution_due_time"),
+        first_response_at=datetime_of(ticket, "first_response_time"),
     )
 
 

@@ -52,7 +52,10 @@ class Status(enum.StrEnum):
     WAITING_ON_CUSTOMER = "waiting_on_customer"
 
 
-RESPONSES = frozenset({EventKind.ASSIGNED, EventKind.CLAIMED, EventKind.STARTED})
+# The first response is the ticket's own stamp (tickets sets it when the engineer starts or
+# someone other than the requester replies publicly; dispatch's response clock stops there).
+# For a state without the stamp (events older than it), the same rule read from the events.
+RESPONSES = frozenset({EventKind.STARTED})
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class TicketState:
     rating_comment: str = ""
     response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
+    first_response_at: datetime | None = None  # tickets' stamp
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,7 @@ def _fact_of(
         version=version,
         approved_at=approved,
         assigned_at=assigned,
-        first_response_at=responded,
+        first_response_at=latest.first_response_at or responded,
         resolved_at=done_at if status in (Status.RESOLVED, Status.CLOSED) else None,
         closed_at=closed_at if status is Status.CLOSED else None,
         cancelled_at=cancelled_at if status in (Status.CANCELLED, Status.REJECTED) else None,

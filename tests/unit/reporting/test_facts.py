@@ -19,7 +19,7 @@ def test_the_lifecycle_gives_every_time_and_the_reopen_count():
     hour = timedelta(hours=1)
     assert fact.created_at == T0
     assert fact.assigned_at == T0 + hour
-    assert fact.first_response_at == T0 + hour
+    assert fact.first_response_at == T0 + 2 * hour  # the start, not the assignment
     assert fact.resolved_at == T0 + 5 * hour  # the last resolution counts
     assert fact.closed_at == T0 + 6 * hour
     assert fact.cancelled_at is None
@@ -44,6 +44,26 @@ def test_a_public_reply_by_the_provider_is_the_first_response():
     assert fact is not None
     assert fact.first_response_at == T0 + timedelta(hours=1)
     assert fact.assigned_at == T0 + timedelta(hours=2)
+
+
+def test_the_tickets_own_first_response_stamp_wins_over_the_events():
+    """Tickets stamps the first response (the start, or a public reply by anyone but the
+    requester — platform staff too); dispatch's response clock stops there, and so does
+    reporting's response time. Events read only for states without the stamp."""
+    events = history([EventKind.CREATED, EventKind.ASSIGNED, EventKind.COMMENTED])
+    replied = T0 + timedelta(hours=2)
+    events[2] = replace(events[2], ticket=replace(events[2].ticket, first_response_at=replied))
+    fact = fold(events)
+    assert fact is not None and fact.first_response_at == replied
+    snapshot = replace(events[2], event_id="s", kind=EventKind.SNAPSHOT)
+    alone = fold([snapshot])
+    assert alone is not None and alone.first_response_at == replied
+
+
+def test_an_assignment_or_a_claim_is_not_a_response():
+    fact = fold(history([EventKind.CREATED, EventKind.ASSIGNED, EventKind.CLAIMED]))
+    assert fact is not None and fact.assigned_at == T0 + timedelta(hours=1)
+    assert fact.first_response_at is None
 
 
 def test_a_requester_comment_is_not_a_response():
