@@ -20,6 +20,10 @@ records are applied one by one as above, so a poison event is still dead-lettere
 transient failure still waited out. Only for handlers whose locks belong to one partition's
 aggregates (two batches that lock the same rows in different orders would deadlock; PostgreSQL
 breaks that by failing one, which then goes one by one).
+
+A `batch_handler` goes further: the batch's inbox rows are written in one statement and the
+handler gets every event not seen before at once (in order), so it can write a statement per
+batch rather than per event. Alone, one by one, it is called with one event.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from google.protobuf.message import DecodeError
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketing.events.v1 import envelope_pb2
@@ -53,6 +57,12 @@ class _Stopping(Exception):
 
 
 Handler = Callable[[AsyncConnection, envelope_pb2.EventEnvelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, list[envelope_pb2.EventEnvelope]], Awaitable[None]]
+# Every id of a batch in one statement; RETURNING names those not seen before.
+_FIRST_SEEN = text(
+    f"INSERT INTO {_INBOX.name} (consumer, event_id) "
+    "SELECT :consumer, unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 @dataclass
@@ -77,15 +87,24 @@ class IdempotentConsumer:
         topics: Sequence[str],
         bootstrap: str,
         engine: AsyncEngine,
-        handler: Handler,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
         options: ConsumerOptions | None = None,
     ):
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give a handler or a batch handler")
         self.name = name
         self._topics = list(topics)
         self._bootstrap = bootstrap
         self._engine = engine
+        self._batch_handler = batch_handler
+        if batch_handler is not None:
+            handler = _one_by_one(batch_handler)
+        assert handler is not None
         self._handler = handler
         self._options = options or ConsumerOptions()
+        if batch_handler is not None:
+            self._options = replace(self._options, batch=True)
         self.started = asyncio.Event()
         self.healthy = False  # False while a transient failure is being waited out
         self._stop = asyncio.Event()
@@ -175,8 +194,11 @@ class IdempotentConsumer:
             envelopes.append(envelope)
         try:
             async with self._engine.begin() as connection:
-                for envelope in envelopes:
-                    await self._apply_in(connection, envelope)
+                if self._batch_handler is not None:
+                    await self._apply_batch_in(connection, envelopes)
+                else:
+                    for envelope in envelopes:
+                        await self._apply_in(connection, envelope)
         except Exception as error:
             log.info(
                 "batch not applied; applying its events one by one",
@@ -250,6 +272,22 @@ class IdempotentConsumer:
         if first_time is not None:
             await self._handler(connection, envelope)
 
+    async def _apply_batch_in(
+        self, connection: AsyncConnection, envelopes: list[envelope_pb2.EventEnvelope]
+    ) -> None:
+        assert self._batch_handler is not None
+        ids = [envelope.event_id for envelope in envelopes]
+        fresh = set(
+            (await connection.execute(_FIRST_SEEN, {"consumer": self.name, "ids": ids})).scalars()
+        )
+        first: list[envelope_pb2.EventEnvelope] = []
+        for envelope in envelopes:
+            if envelope.event_id in fresh:
+                fresh.discard(envelope.event_id)  # a repeat within the batch: once
+                first.append(envelope)
+        if first:
+            await self._batch_handler(connection, first)
+
     async def _dead_letter(
         self,
         producer: AIOKafkaProducer,
@@ -285,3 +323,10 @@ class IdempotentConsumer:
                 attempt += 1
                 await self._wait_out(publish_error, attempt)
         log.error("event dead-lettered", extra={"consumer": self.name, "error": detail.error})
+
+
+def _one_by_one(batch_handler: BatchHandler) -> Handler:
+    async def handle(connection: AsyncConnection, envelope: envelope_pb2.EventEnvelope) -> None:
+        await batch_handler(connection, [envelope])
+
+    return handle

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing.reporting.v1 import reporting_pb2_grpc
 
 from servicekit.auth.tokens import KeySource
-from servicekit.consumer import ConsumerOptions, IdempotentConsumer
+from servicekit.consumer import IdempotentConsumer
 from servicekit.db import create_engine
 from servicekit.rpc.names import service_names
 from servicekit.rpc.server import GrpcServer, ServiceBinding, create_server, token_verifier
@@ -53,7 +53,7 @@ def recorder(deps: Runtime) -> IdempotentConsumer:
         topics=list(deps.settings.source_topics),
         bootstrap=deps.settings.kafka_bootstrap,
         engine=deps.engine,
-        handler=feeds.recorder(deps.clock),
-        # Its locks are per ticket (one partition's): a partition's poll is one transaction.
-        options=ConsumerOptions(batch=True),
+        # Its locks are per ticket (one partition's): a partition's poll is one transaction,
+        # handed over at once.
+        batch_handler=feeds.recorder(deps.clock),
     )

@@ -29,25 +29,37 @@ class LedgerEntry:
 
 
 class Ledger(Protocol):
-    async def add(self, entry: LedgerEntry) -> bool:
-        """Appends the event; False when it is there already (a repeated delivery)."""
+    async def add(self, entries: list[LedgerEntry]) -> set[str]:
+        """Appends the events; returns the ids of those it did not have yet (a repeated
+        delivery adds nothing)."""
 
-    async def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[LedgerEntry]:
-        """Every recorded event of one aggregate, in version order."""
+    async def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: list[str]
+    ) -> dict[str, list[LedgerEntry]]:
+        """Every recorded event of each aggregate, in version order."""
+
+
+@dataclass(frozen=True)
+class Versions:
+    """A ticket's history from `since` on: (moment, fact as it stood from then), each valid
+    until the next."""
+
+    ticket_id: str
+    since: datetime
+    found: list[tuple[datetime, TicketFact | None]]
 
 
 class Facts(Protocol):
-    async def lock(self, ticket_id: str) -> None:
-        """Holds the ticket's fact until the transaction ends (one fold at a time)."""
+    async def lock(self, ticket_ids: list[str]) -> None:
+        """Holds the tickets' facts until the transaction ends (one fold at a time), taken in
+        the order given (sorted, so two transactions never wait on each other in a circle)."""
 
-    async def put(self, fact: TicketFact) -> None: ...
+    async def put(self, facts: list[TicketFact]) -> None: ...
 
-    async def put_versions(
-        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
-    ) -> None:
-        """Replaces the ticket's history from `since` on with `found` (moment, fact as it
-        stood from then), each valid until the next; the version before `since` then lasts
-        until the first of them (or is current again when there are none)."""
+    async def put_versions(self, cuts: list[Versions]) -> None:
+        """Replaces each ticket's history from its `since` on with its `found`; the version
+        before `since` then lasts until the first of them (or is current again when there
+        are none)."""
 
 
 class Names(Protocol):

@@ -1,6 +1,7 @@
 """Idempotent consumer: redelivered events apply once; poison events go to the dead-letter
 topic with their error and the partition keeps flowing — one transaction per event, and with
-`batch` one per partition's poll (falling back to one by one when anything in it fails)."""
+`batch` one per partition's poll (falling back to one by one when anything in it fails), and
+with a batch handler the poll's new events handed over at once."""
 
 from __future__ import annotations
 
@@ -37,6 +38,23 @@ async def count_event(connection, envelope: envelope_pb2.EventEnvelope) -> None:
             },
         )
     )
+
+
+def consumer_of(mode: str, sizes: list[int] | None = None, **fields) -> IdempotentConsumer:
+    """ "one": an event a transaction; "batch": a poll a transaction; "batch_handler": a poll
+    a transaction and a handler call (each call's size appended to `sizes`)."""
+    if mode != "batch_handler":
+        options = fields.pop("options", ConsumerOptions())
+        options.batch = mode == "batch"
+        return IdempotentConsumer(handler=count_event, options=options, **fields)
+
+    async def count_events(connection, envelopes: list[envelope_pb2.EventEnvelope]) -> None:
+        if sizes is not None:
+            sizes.append(len(envelopes))
+        for envelope in envelopes:
+            await count_event(connection, envelope)
+
+    return IdempotentConsumer(batch_handler=count_events, **fields)
 
 
 def event(key: str, version: int, text: str = "") -> envelope_pb2.EventEnvelope:
@@ -76,24 +94,19 @@ async def counters(engine) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("batch", [False, True])
-async def test_events_delivered_twice_are_applied_once(
-    engine, kafka_bootstrap, unique_topic, batch
-):
+@pytest.mark.parametrize("mode", ["one", "batch", "batch_handler"])
+async def test_events_delivered_twice_are_applied_once(engine, kafka_bootstrap, unique_topic, mode):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=3)
     events = [event(f"k{k}", v) for k in range(5) for v in range(1, 21)]
     records = [(e.aggregate_id.encode(), e.SerializeToString()) for e in events]
     await publish(kafka_bootstrap, topic, records)
     await publish(kafka_bootstrap, topic, records)  # the same events again
-    consumer = IdempotentConsumer(
-        name=f"counter-{topic}",
-        topics=[topic],
-        bootstrap=kafka_bootstrap,
+    sizes: list[int] = []
+    consumer = consumer_of(
+        mode, sizes, name=f"counter-{topic}", topics=[topic], bootstrap=kafka_bootstrap,
         engine=engine,
-        handler=count_event,
-        options=ConsumerOptions(batch=batch),
-    )
+    )  # fmt: skip
     expected = {f"k{k}": (20, 20) for k in range(5)}
 
     async def all_applied() -> bool:
@@ -103,12 +116,14 @@ async def test_events_delivered_twice_are_applied_once(
         await eventually(all_applied, timeout=90)
         await asyncio.sleep(1.0)  # the duplicates, read after the originals, change nothing
     assert await counters(engine) == expected
+    if mode == "batch_handler":
+        assert max(sizes) > 1 and sum(sizes) == len(events)  # the repeats never reached it
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("batch", [False, True])
+@pytest.mark.parametrize("mode", ["one", "batch", "batch_handler"])
 async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
-    engine, kafka_bootstrap, unique_topic, batch
+    engine, kafka_bootstrap, unique_topic, mode
 ):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=1)
@@ -123,14 +138,10 @@ async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
             (b"k", good_after.SerializeToString()),
         ],
     )
-    consumer = IdempotentConsumer(
-        name=f"poison-{topic}",
-        topics=[topic],
-        bootstrap=kafka_bootstrap,
-        engine=engine,
-        handler=count_event,
-        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05, batch=batch),
-    )
+    consumer = consumer_of(
+        mode, name=f"poison-{topic}", topics=[topic], bootstrap=kafka_bootstrap, engine=engine,
+        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05),
+    )  # fmt: skip
 
     async def flowed_past_poison() -> bool:
         return (await counters(engine)).get("k") == (2, 3)
@@ -150,21 +161,18 @@ async def test_poison_events_go_to_dead_letter_and_partition_keeps_flowing(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["batch", "batch_handler"])
 async def test_a_batch_that_fails_is_rolled_back_and_applied_one_by_one(
-    engine, kafka_bootstrap, unique_topic
+    engine, kafka_bootstrap, unique_topic, mode
 ):
     topic = unique_topic("ticketing.sample.widget")
     await ensure_topics(kafka_bootstrap, [topic], partitions=1)
     events = [event("b", v, "poison" if v == 5 else "") for v in range(1, 11)]
     await publish(kafka_bootstrap, topic, [(b"b", e.SerializeToString()) for e in events])
-    consumer = IdempotentConsumer(
-        name=f"batch-{topic}",
-        topics=[topic],
-        bootstrap=kafka_bootstrap,
-        engine=engine,
-        handler=count_event,
-        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05, batch=True),
-    )
+    consumer = consumer_of(
+        mode, name=f"batch-{topic}", topics=[topic], bootstrap=kafka_bootstrap, engine=engine,
+        options=ConsumerOptions(max_attempts=2, retry_backoff_seconds=0.05),
+    )  # fmt: skip
 
     async def all_but_the_poison() -> bool:
         return (await counters(engine)).get("b") == (9, 10)

@@ -26,6 +26,7 @@ from services.reporting.service_layer.ports import (
     Satisfaction,
     SlaCompliance,
     TrendRow,
+    Versions,
     VolumeRow,
     WorkloadRow,
 )
@@ -54,43 +55,48 @@ class FakeLedger:
     def __init__(self, state: ReportingState):
         self._s = state
 
-    async def add(self, entry: LedgerEntry) -> bool:
-        if entry.event_id in self._s.ledger:
-            return False
-        self._s.ledger[entry.event_id] = entry
-        return True
+    async def add(self, entries: list[LedgerEntry]) -> set[str]:
+        added = set()
+        for entry in entries:
+            if entry.event_id not in self._s.ledger:
+                self._s.ledger[entry.event_id] = entry
+                added.add(entry.event_id)
+        return added
 
-    async def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[LedgerEntry]:
-        found = [
-            e
-            for e in self._s.ledger.values()
-            if (e.aggregate_type, e.aggregate_id) == (aggregate_type, aggregate_id)
-        ]
-        return sorted(found, key=lambda e: (e.version, e.occurred_at, e.event_id))
+    async def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: list[str]
+    ) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {}
+        for e in sorted(
+            self._s.ledger.values(), key=lambda e: (e.version, e.occurred_at, e.event_id)
+        ):
+            if e.aggregate_type == aggregate_type and e.aggregate_id in aggregate_ids:
+                found.setdefault(e.aggregate_id, []).append(e)
+        return found
 
 
 class FakeFacts:
     def __init__(self, state: ReportingState):
         self._s = state
 
-    async def lock(self, ticket_id: str) -> None:
+    async def lock(self, ticket_ids: list[str]) -> None:
         return None
 
-    async def put(self, fact: TicketFact) -> None:
-        self._s.facts[fact.ticket_id] = fact
+    async def put(self, facts: list[TicketFact]) -> None:
+        for fact in facts:
+            self._s.facts[fact.ticket_id] = fact
 
-    async def put_versions(
-        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
-    ) -> None:
-        kept = [v for v in self._s.history.get(ticket_id, []) if v[0] < since]
-        if kept:
-            start, _, fact = kept[-1]
-            kept[-1] = (start, found[0][0] if found else None, fact)
-        for i, (moment, version) in enumerate(found):
-            if version is not None:
-                until = found[i + 1][0] if i + 1 < len(found) else None
-                kept.append((moment, until, version))
-        self._s.history[ticket_id] = kept
+    async def put_versions(self, cuts: list[Versions]) -> None:
+        for cut in cuts:
+            kept = [v for v in self._s.history.get(cut.ticket_id, []) if v[0] < cut.since]
+            if kept:
+                start, _, fact = kept[-1]
+                kept[-1] = (start, cut.found[0][0] if cut.found else None, fact)
+            for i, (moment, version) in enumerate(cut.found):
+                if version is not None:
+                    until = cut.found[i + 1][0] if i + 1 < len(cut.found) else None
+                    kept.append((moment, until, version))
+            self._s.history[cut.ticket_id] = kept
 
 
 class FakeNames:

@@ -46,7 +46,8 @@ async def _record_all(deps, events: list[TicketEvent]) -> list[bool]:
     added = []
     for entry in entries:
         async with deps.uow() as uow:
-            added.append(await recording.record(uow, entry, lambda e: by_id.get(e.event_id)))
+            found = await recording.record(uow, [entry], lambda e: by_id.get(e.event_id))
+            added.append(entry.event_id in found)
             await uow.commit()
     return added
 
@@ -73,7 +74,7 @@ async def test_an_event_of_another_aggregate_goes_to_the_ledger_only():
     deps, database = fake_deps()
     entry = LedgerEntry("e-1", "UserChanged", "user", "u-1", 1, T0, T0, b"")
     async with deps.uow() as uow:
-        assert await recording.record(uow, entry, lambda _: None)
+        assert await recording.record(uow, [entry], lambda _: None) == {"e-1"}
         await recording.name(uow, "user", "u-1", "张三")
         await uow.commit()
     assert list(database.state.ledger) == ["e-1"] and not database.state.facts

@@ -5,48 +5,63 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import ticket_fact_history, ticket_facts
 from services.reporting.domain.facts import TicketFact
+from services.reporting.service_layer.ports import Versions
+
+_H = ticket_fact_history
+_upsert = insert(ticket_facts)
+# Built once: one statement for a whole batch of facts (executemany), its SQL compiled once.
+_PUT = _upsert.on_conflict_do_update(
+    index_elements=[ticket_facts.c.ticket_id],
+    set_={c.name: _upsert.excluded[c.name] for c in ticket_facts.columns if c.name != "ticket_id"},
+)
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('reporting-fact:' || k, 0)) "
+    "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
+)
+_CUT = text(
+    "DELETE FROM ticket_fact_history h "
+    "USING unnest(CAST(:ids AS text[]), CAST(:sinces AS timestamptz[])) AS c(ticket_id, since) "
+    "WHERE h.ticket_id = c.ticket_id AND h.valid_from >= c.since"
+)
+# The version before each cut lasts until the first new one (or is current again).
+_REOPEN = text(
+    "UPDATE ticket_fact_history h SET valid_to = c.valid_to "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:sinces AS timestamptz[]), "
+    "CAST(:tos AS timestamptz[])) AS c(ticket_id, since, valid_to) "
+    "WHERE h.ticket_id = c.ticket_id AND h.valid_from = ("
+    "SELECT max(x.valid_from) FROM ticket_fact_history x "
+    "WHERE x.ticket_id = c.ticket_id AND x.valid_from < c.since)"
+)
+_ADD_VERSIONS = insert(_H)
 
 
 class FactsRepository:
     def __init__(self, connection: AsyncConnection):
         self._db = connection
 
-    async def lock(self, ticket_id: str) -> None:
-        await self._db.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"reporting-fact:{ticket_id}"},
-        )
+    async def lock(self, ticket_ids: list[str]) -> None:
+        if ticket_ids:
+            await self._db.execute(_LOCK, {"ids": list(ticket_ids)})
 
-    async def put(self, fact: TicketFact) -> None:
-        values = row_of(fact)
-        statement = insert(ticket_facts).values(values)
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[ticket_facts.c.ticket_id],
-                set_={k: statement.excluded[k] for k in values if k != "ticket_id"},
-            )
-        )
+    async def put(self, facts: list[TicketFact]) -> None:
+        if facts:
+            await self._db.execute(_PUT, [row_of(fact) for fact in facts])
 
-    async def put_versions(
-        self, ticket_id: str, since: datetime, found: list[tuple[datetime, TicketFact | None]]
-    ) -> None:
-        H = ticket_fact_history
-        mine = H.c.ticket_id == ticket_id
-        await self._db.execute(delete(H).where(mine, H.c.valid_from >= since))
-        before = select(func.max(H.c.valid_from)).where(mine, H.c.valid_from < since)
-        await self._db.execute(
-            update(H)
-            .where(mine, H.c.valid_from == before.scalar_subquery())
-            .values(valid_to=found[0][0] if found else None)
-        )
-        if rows := history_rows(found):
-            await self._db.execute(insert(H), rows)
+    async def put_versions(self, cuts: list[Versions]) -> None:
+        if not cuts:
+            return
+        ids, sinces = [c.ticket_id for c in cuts], [c.since for c in cuts]
+        await self._db.execute(_CUT, {"ids": ids, "sinces": sinces})
+        tos = [c.found[0][0] if c.found else None for c in cuts]
+        await self._db.execute(_REOPEN, {"ids": ids, "sinces": sinces, "tos": tos})
+        if rows := [row for c in cuts for row in history_rows(c.found)]:
+            await self._db.execute(_ADD_VERSIONS, rows)
 
 
 def history_rows(found: list[tuple[datetime, TicketFact | None]]) -> list[dict[str, Any]]:

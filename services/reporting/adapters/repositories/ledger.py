@@ -5,45 +5,68 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters.tables import ledger
 from services.reporting.service_layer.ports import LedgerEntry
 
 PARTITION_LOCK = 0x7E_D6E5  # advisory lock key: one partition maker at a time
+# A batch of events in one statement of constant shape (arrays, not a VALUES row each).
+_APPEND = text(
+    "INSERT INTO ledger (event_id, occurred_at, event_type, aggregate_type, aggregate_id, "
+    "aggregate_version, recorded_at, envelope) "
+    "SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:occurred AS timestamptz[]), "
+    "CAST(:types AS text[]), CAST(:aggregate_types AS text[]), CAST(:aggregate_ids AS text[]), "
+    "CAST(:versions AS bigint[]), CAST(:recorded AS timestamptz[]), CAST(:envelopes AS bytea[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_OF_AGGREGATES = (
+    select(ledger)
+    .where(
+        ledger.c.aggregate_type == bindparam("type"),
+        ledger.c.aggregate_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(
+        ledger.c.aggregate_id, ledger.c.aggregate_version, ledger.c.occurred_at, ledger.c.event_id
+    )
+)
 
 
 class LedgerRepository:
     def __init__(self, connection: AsyncConnection):
         self._db = connection
 
-    async def add(self, entry: LedgerEntry) -> bool:
-        added = await self._db.scalar(
-            insert(ledger)
-            .values(
-                event_id=entry.event_id,
-                occurred_at=entry.occurred_at,
-                event_type=entry.event_type,
-                aggregate_type=entry.aggregate_type,
-                aggregate_id=entry.aggregate_id,
-                aggregate_version=entry.version,
-                recorded_at=entry.recorded_at,
-                envelope=entry.envelope,
-            )
-            .on_conflict_do_nothing()
-            .returning(ledger.c.event_id)
-        )
-        return added is not None
-
-    async def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[LedgerEntry]:
+    async def add(self, entries: list[LedgerEntry]) -> set[str]:
+        if not entries:
+            return set()
         rows = await self._db.execute(
-            select(ledger)
-            .where(ledger.c.aggregate_type == aggregate_type, ledger.c.aggregate_id == aggregate_id)
-            .order_by(ledger.c.aggregate_version, ledger.c.occurred_at, ledger.c.event_id)
+            _APPEND,
+            {
+                "ids": [e.event_id for e in entries],
+                "occurred": [e.occurred_at for e in entries],
+                "types": [e.event_type for e in entries],
+                "aggregate_types": [e.aggregate_type for e in entries],
+                "aggregate_ids": [e.aggregate_id for e in entries],
+                "versions": [e.version for e in entries],
+                "recorded": [e.recorded_at for e in entries],
+                "envelopes": [e.envelope for e in entries],
+            },
         )
-        return [entry_of_row(row) for row in rows.mappings()]
+        return set(rows.scalars())
+
+    async def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: list[str]
+    ) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {}
+        if not aggregate_ids:
+            return found
+        rows = await self._db.execute(
+            _OF_AGGREGATES, {"type": aggregate_type, "ids": list(aggregate_ids)}
+        )
+        for row in rows.mappings():
+            found.setdefault(row["aggregate_id"], []).append(entry_of_row(row))
+        return found
 
 
 def entry_of_row(row: Any) -> LedgerEntry:
