@@ -10,6 +10,7 @@ from typing import TypeVar
 from google.protobuf.message import Message
 from ticketing.common.v1 import common_pb2
 from ticketing.dispatch.v1 import sla_pb2
+from ticketing.events.v1 import catalog_events_pb2 as catalog_events
 from ticketing.events.v1 import dispatch_events_pb2 as sla_ev
 from ticketing.events.v1 import envelope_pb2
 from ticketing.events.v1 import identity_events_pb2 as identity_events
@@ -362,12 +363,16 @@ def log_entry_pb(e: LogEntry) -> pb.ServiceLogEntry:
 
 
 def name_of(envelope: envelope_pb2.EventEnvelope) -> tuple[str, str, str] | None:
-    """(kind, id, display name) of an organisation or person an identity event describes."""
+    """(kind, id, display name) of an organisation or person an identity event describes, or
+    of a service type or level a catalogue event describes. A deleted one keeps its name:
+    reports of its old tickets still show it."""
     for payload_type, kind, attribute, key in (
         (identity_events.EnterpriseChanged, "enterprise", "enterprise", "enterprise_id"),
         (identity_events.ProviderChanged, "provider", "provider", "provider_id"),
         (identity_events.EngineerChanged, "engineer", "engineer", "engineer_id"),
         (identity_events.UserChanged, "user", "user", "user_id"),
+        (catalog_events.ServiceTypeChanged, "service_type", "service_type", "service_type_id"),
+        (catalog_events.ServiceLevelChanged, "service_level", "service_level", "service_level_id"),
     ):
         if envelope.payload.Is(payload_type.DESCRIPTOR):
             event = payload_type()

@@ -19,6 +19,7 @@ class ReportingSettings(BaseServiceSettings):
         "ticketing.identity.engineer.v1",
         "ticketing.identity.role.v1",
         "ticketing.tickets.ticket.v1",
+        "ticketing.tickets.catalog.v1",
         "ticketing.dispatch.decision.v1",
         "ticketing.dispatch.sla.v1",
     )

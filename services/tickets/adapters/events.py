@@ -1,19 +1,30 @@
 """The one place a ticket's typed domain events become protobuf: the envelope for the outbox
-(topic ticketing.tickets.ticket.v1, keyed by ticket id)."""
+(topic ticketing.tickets.ticket.v1, keyed by ticket id); and the catalogue's changes (topic
+ticketing.tickets.catalog.v1, keyed by service type or level id)."""
 
 from __future__ import annotations
 
 from google.protobuf.message import Message
+from ticketing.events.v1 import catalog_events_pb2 as catalog_pb
 from ticketing.events.v1 import envelope_pb2
+from ticketing.events.v1 import identity_events_pb2 as identity_pb
 from ticketing.events.v1 import ticket_events_pb2 as pb
 from ticketing.tickets.v1 import tickets_pb2
 
 from servicekit.events import new_envelope, topic_name
 from services.tickets import mapping
 from services.tickets.domain import events as ev
+from services.tickets.domain.catalog import ServiceLevel, ServiceType
 from services.tickets.domain.tickets import Ticket
 
 TOPIC = topic_name("tickets", "ticket")
+CATALOG_TOPIC = topic_name("tickets", "catalog")
+_CHANGES = {
+    "created": identity_pb.CHANGE_KIND_CREATED,
+    "updated": identity_pb.CHANGE_KIND_UPDATED,
+    "deleted": identity_pb.CHANGE_KIND_DELETED,
+    "snapshot": identity_pb.CHANGE_KIND_SNAPSHOT,
+}
 
 
 def _payload(event: ev.TicketEvent, ticket: tickets_pb2.Ticket) -> Message:
@@ -87,3 +98,19 @@ def snapshot_envelope(ticket: Ticket) -> envelope_pb2.EventEnvelope:
         tenant_id=ticket.enterprise_id,
         aggregate_version=ticket.version,
     )
+
+
+def catalog_envelope(change: str, item: ServiceType | ServiceLevel) -> envelope_pb2.EventEnvelope:
+    """A service type's or level's change ("created", "updated", "deleted", "snapshot")."""
+    kind = _CHANGES[change]
+    if isinstance(item, ServiceType):
+        payload: Message = catalog_pb.ServiceTypeChanged(
+            change=kind, service_type=mapping.service_type_pb(item)
+        )
+        aggregate_type = "service_type"
+    else:
+        payload = catalog_pb.ServiceLevelChanged(
+            change=kind, service_level=mapping.service_level_pb(item)
+        )
+        aggregate_type = "service_level"
+    return new_envelope(payload=payload, aggregate_type=aggregate_type, aggregate_id=item.id)

@@ -4,13 +4,20 @@ history and the outbox written in it (implements `service_layer.ports.TicketsUni
 from __future__ import annotations
 
 from servicekit.uow import UnitOfWork
-from services.tickets.adapters.events import TOPIC, envelope_for, snapshot_envelope
+from services.tickets.adapters.events import (
+    CATALOG_TOPIC,
+    TOPIC,
+    catalog_envelope,
+    envelope_for,
+    snapshot_envelope,
+)
 from services.tickets.adapters.repositories.attachments import AttachmentRepository
 from services.tickets.adapters.repositories.catalog import CatalogRepository
 from services.tickets.adapters.repositories.directory import DirectoryRepository
 from services.tickets.adapters.repositories.knowledge import KnowledgeRepository
 from services.tickets.adapters.repositories.tickets import TicketRepository
 from services.tickets.adapters.repositories.trail import TrailRepository
+from services.tickets.domain.catalog import ServiceLevel, ServiceType
 from services.tickets.domain.events import TicketEvent
 from services.tickets.domain.tickets import Ticket
 
@@ -39,3 +46,6 @@ class TicketsUnitOfWork(UnitOfWork):
 
     async def publish_state(self, ticket: Ticket) -> None:
         await self.publish(TOPIC, snapshot_envelope(ticket))
+
+    async def publish_catalog(self, change: str, item: ServiceType | ServiceLevel) -> None:
+        await self.publish(CATALOG_TOPIC, catalog_envelope(change, item))

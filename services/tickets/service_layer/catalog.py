@@ -1,4 +1,6 @@
-"""The service catalogue and service levels: anyone signed in reads; catalog.write edits."""
+"""The service catalogue and service levels: anyone signed in reads; catalog.write edits. Every
+change is published (outbox, ticketing.tickets.catalog.v1) in its transaction: reporting names
+service types and levels from it."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ async def create_service_type(
         draft.id = uuid.uuid4().hex
         await _validate_type(uow, draft)
         created = await uow.catalog.add_type(draft)
+        await uow.publish_catalog("created", created)
         await uow.commit()
     deps.catalog_cache.invalidate()
     return created
@@ -74,6 +77,7 @@ async def update_service_type(
         copy_fields(current, draft, names)
         await _validate_type(uow, current)
         saved = await uow.catalog.save_type(current)
+        await uow.publish_catalog("updated", saved)
         await uow.commit()
     deps.catalog_cache.invalidate()
     return saved
@@ -82,12 +86,13 @@ async def update_service_type(
 async def delete_service_type(deps: Deps, principal: Principal, type_id: str) -> None:
     require_permission(principal, "catalog.write")
     async with deps.uow() as uow:
-        await _type(uow, type_id)
+        removed = await _type(uow, type_id)
         if await uow.catalog.type_in_use(type_id):
             raise failed_precondition(
                 "SERVICE_TYPE_IN_USE", "it has sub-types or tickets; disable it instead"
             )
         await uow.catalog.remove_type(type_id)
+        await uow.publish_catalog("deleted", removed)
         await uow.commit()
     deps.catalog_cache.invalidate()
 
@@ -100,6 +105,7 @@ async def create_service_level(
         draft.id = uuid.uuid4().hex
         await _validate_level(uow, draft)
         created = await uow.catalog.add_level(draft)
+        await uow.publish_catalog("created", created)
         await uow.commit()
     deps.catalog_cache.invalidate()
     return created
@@ -125,6 +131,7 @@ async def update_service_level(
         copy_fields(current, draft, names)
         await _validate_level(uow, current)
         saved = await uow.catalog.save_level(current)
+        await uow.publish_catalog("updated", saved)
         await uow.commit()
     deps.catalog_cache.invalidate()
     return saved
@@ -133,12 +140,13 @@ async def update_service_level(
 async def delete_service_level(deps: Deps, principal: Principal, level_id: str) -> None:
     require_permission(principal, "catalog.write")
     async with deps.uow() as uow:
-        await _level(uow, level_id)
+        removed = await _level(uow, level_id)
         if await uow.catalog.level_in_use(level_id):
             raise failed_precondition(
                 "SERVICE_LEVEL_IN_USE", "service types or open tickets use it"
             )
         await uow.catalog.remove_level(level_id)
+        await uow.publish_catalog("deleted", removed)
         await uow.commit()
     deps.catalog_cache.invalidate()
 

@@ -195,6 +195,10 @@ class TicketsUnit(UnitPort, Protocol):
     async def publish_state(self, ticket: Ticket) -> None:
         """The ticket's current state as a snapshot event (for late-joining consumers)."""
 
+    async def publish_catalog(self, change: str, item: ServiceType | ServiceLevel) -> None:
+        """A service type's or level's change as an outbox event: "created", "updated",
+        "deleted" (the item as it was) or "snapshot" (for late-joining consumers)."""
+
 
 class ClaimPolicy(Protocol):
     """Dispatch's say on a claim (it owns engineers' capacity and the rules' claim limits)."""

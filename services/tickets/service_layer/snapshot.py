@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import logging
 
+from services.tickets.domain.catalog import ServiceLevel, ServiceType
 from services.tickets.service_layer.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
 async def publish_snapshot(deps: Deps, *, page_size: int = 500) -> int:
-    """Publishes every ticket's state; returns how many events were written."""
-    published, after = 0, ""
+    """Publishes the catalogue (every service type and level) and every ticket's state;
+    returns how many events were written."""
+    async with deps.uow() as uow:
+        types = await uow.catalog.list_types(parent_id="", show_disabled=True)
+        levels = await uow.catalog.list_levels()
+        items: list[ServiceType | ServiceLevel] = [*types, *levels]
+        for item in items:
+            await uow.publish_catalog("snapshot", item)
+        await uow.commit()
+    published, after = len(types) + len(levels), ""
     while True:
         async with deps.uow() as uow:
             page = await uow.tickets.page_by_id(after=after, limit=page_size)

@@ -6,6 +6,8 @@ engineer and a member without `report.read` get 403."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -240,3 +242,31 @@ async def test_reports_as_of_a_moment_keep_to_the_callers_scope(
     engineer = (world.a.engineers[0]["phone"], "demo-2026")
     refused = await _report(reporting, engineer, "volume", **as_of)
     assert refused.status_code == 403
+
+
+async def test_service_types_carry_the_catalogues_name_and_follow_a_rename(
+    reporting: ReportingStack, world: World
+):
+    """Tickets publishes its catalogue's changes (ticketing.tickets.catalog.v1); reporting
+    names service types (and levels) from them."""
+    type_id = world.tickets["a1"]["serviceTypeId"]
+    mine = {"filter.enterpriseId": world.a.enterprise_id, "dimension": "DIMENSION_SERVICE_TYPE"}
+    found = await _get(reporting, ADMIN, "top", **mine)
+    assert [(e["id"], e["displayName"]) for e in found["entries"]] == [(type_id, "Wi-Fi")]
+    renamed = f"无线网络-{type_id[:4]}"
+    await ok(
+        await reporting.client.patch(
+            f"/v1/service-types/{type_id}",
+            json={"displayName": renamed},
+            headers=await reporting.as_user(*ADMIN),
+        )
+    )
+    deadline = time.monotonic() + 30
+    while (await _get(reporting, ADMIN, "top", **mine))["entries"][0]["displayName"] != renamed:
+        assert time.monotonic() < deadline, "reporting never heard of the rename"
+        await asyncio.sleep(0.2)
+    grouped = await _get(
+        reporting, ADMIN, "durations",
+        groupBy="DIMENSION_SERVICE_TYPE", **{"filter.enterpriseId": world.a.enterprise_id},
+    )  # fmt: skip
+    assert [g["displayName"] for g in grouped["groups"]] == [renamed]

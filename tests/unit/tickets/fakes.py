@@ -44,6 +44,7 @@ class TicketsState(BaseState):
     feedback: dict[tuple[str, str], bool] = field(default_factory=dict)
     events: list[tuple[Ticket, TicketEvent]] = field(default_factory=list)  # the outbox
     snapshots: list[Ticket] = field(default_factory=list)
+    catalog_events: list[tuple[str, str, str]] = field(default_factory=list)  # (change, id, name)
 
 
 def covers(scope: TicketScope, t: Ticket) -> bool:
@@ -454,6 +455,9 @@ class FakeTicketsUnit(FakeUnit[TicketsState]):
 
     async def publish_state(self, ticket: Ticket) -> None:
         self.state.snapshots.append(copy.deepcopy(ticket))
+
+    async def publish_catalog(self, change: str, item: ServiceType | ServiceLevel) -> None:
+        self.state.catalog_events.append((change, item.id, item.display_name))
 
 
 class FakeStore:

@@ -136,3 +136,23 @@ async def test_level_crud_and_in_use(w: World):
     await catalog.delete_service_level(w.deps, PLATFORM, gold.id)
     with pytest.raises(DomainError):
         await catalog.get_service_level(w.deps, gold.id)
+
+
+async def test_every_change_of_the_catalogue_is_published_in_its_transaction(w: World):
+    root = await _type(w, "IT")
+    await catalog.update_service_type(
+        w.deps, PLATFORM, draft=ServiceType(id=root.id, display_name="信息技术"),
+        mask=["display_name"],
+    )  # fmt: skip
+    level = await catalog.create_service_level(
+        w.deps, PLATFORM, draft=ServiceLevel(id="", display_name="金牌")
+    )
+    await catalog.delete_service_level(w.deps, PLATFORM, level.id)
+    await catalog.delete_service_type(w.deps, PLATFORM, root.id)
+    assert w.state.catalog_events[-5:] == [
+        ("created", root.id, "IT"),
+        ("updated", root.id, "信息技术"),
+        ("created", level.id, "金牌"),
+        ("deleted", level.id, "金牌"),
+        ("deleted", root.id, "信息技术"),
+    ]

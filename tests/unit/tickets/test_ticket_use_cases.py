@@ -260,5 +260,8 @@ async def test_stats_count_by_group_and_month(w: World):
 async def test_snapshot_publishes_every_ticket_in_pages(w: World):
     for i in range(5):
         await raise_ticket(w, title=f"T{i}")
-    assert await snapshot.publish_snapshot(w.deps, page_size=2) == 5
+    catalogue = len(w.state.types) + len(w.state.levels)
+    assert await snapshot.publish_snapshot(w.deps, page_size=2) == 5 + catalogue
     assert sorted(t.id for t in w.state.snapshots) == sorted(w.state.tickets)
+    republished = [(change, id) for change, id, _ in w.state.catalog_events if change == "snapshot"]
+    assert sorted(id for _, id in republished) == sorted([*w.state.types, *w.state.levels])
