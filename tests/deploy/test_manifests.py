@@ -111,7 +111,8 @@ def test_entity_topics_are_compacted_and_every_topic_has_a_dead_letter_twin():
         if name.endswith(".dlt"):
             continue
         assert f"{name}.dlt" in topics
-        assert policy == ("compact" if name.startswith("ticketing.identity.") else "delete")
+        entity = name.startswith("ticketing.identity.") or name == "ticketing.tickets.catalog.v1"
+        assert policy == ("compact" if entity else "delete"), name
 
 
 def test_gateway_upstreams_route_every_service_of_every_deployed_service():
