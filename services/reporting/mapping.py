@@ -356,6 +356,8 @@ def log_entry_pb(e: LogEntry) -> pb.ServiceLogEntry:
         enterprise_name=e.enterprise_name,
         provider_name=e.provider_name,
         engineer_name=e.engineer_name,
+        service_type_name=e.service_type_name,
+        service_level_name=e.service_level_name,
         first_response_time=timestamp(f.first_response_at),
         cancel_time=timestamp(f.cancelled_at),
         reopen_count=f.reopen_count,

@@ -3980,8 +3980,12 @@ export interface components {
             resolveTime?: string;
             /** @description Service level. */
             serviceLevelId?: string;
+            /** @description Service level's name (from tickets' catalogue events). */
+            serviceLevelName?: string;
             /** @description Service type. */
             serviceTypeId?: string;
+            /** @description Service type's name (from tickets' catalogue events). */
+            serviceTypeName?: string;
             /** @description The ticket. */
             ticketId?: string;
             /** @description Title. */

@@ -164,6 +164,8 @@ class LogEntry:
     enterprise_name: str = ""
     provider_name: str = ""
     engineer_name: str = ""
+    service_type_name: str = ""
+    service_level_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -270,3 +270,8 @@ async def test_service_types_carry_the_catalogues_name_and_follow_a_rename(
         groupBy="DIMENSION_SERVICE_TYPE", **{"filter.enterpriseId": world.a.enterprise_id},
     )  # fmt: skip
     assert [g["displayName"] for g in grouped["groups"]] == [renamed]
+    log = await _get(
+        reporting, ADMIN, "service-log", **{"filter.enterpriseId": mine["filter.enterpriseId"]}
+    )
+    assert log["entries"] and {e["serviceTypeName"] for e in log["entries"]} == {renamed}
+    assert all(e["serviceLevelName"].startswith("级别-") for e in log["entries"])

@@ -412,7 +412,9 @@ class ReportsRepository:
         enterprise = _name_of("enterprise", F.c.enterprise_id, "enterprise_name")
         provider = _name_of("provider", F.c.provider_id, "provider_name")
         engineer = _name_of("engineer", F.c.engineer_id, "engineer_name")
-        statement = select(F, enterprise, provider, engineer).where(
+        service_type = _name_of("service_type", F.c.service_type_id, "service_type_name")
+        level = _name_of("service_level", F.c.service_level_id, "service_level_name")
+        statement = select(F, enterprise, provider, engineer, service_type, level).where(
             *_where(F, query, F.c.finished_at)
         )
         if after is not None:
@@ -428,6 +430,8 @@ class ReportsRepository:
                 enterprise_name=row["enterprise_name"] or "",
                 provider_name=row["provider_name"] or "",
                 engineer_name=row["engineer_name"] or "",
+                service_type_name=row["service_type_name"] or "",
+                service_level_name=row["service_level_name"] or "",
             )
             for row in rows.mappings()
         ]
