@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -65,6 +66,7 @@ from services.notify.settings import NotifySettings
 from tests.support.kafka_reader import read_until
 from tests.support.tcp_proxy import TcpProxy
 
+T = TypeVar("T")
 LONG = os.environ.get("TICKETING_FAULTS") == "long"
 USERS = 300 if LONG else 40  # at least; the load runs until the faults are over
 TICKETS = 200 if LONG else 40
@@ -363,6 +365,24 @@ async def _until(predicate, *, timeout: float) -> None:  # type: ignore[no-untyp
         await asyncio.sleep(0.3)
 
 
+async def _eventually(
+    read: Callable[[], T],
+    done: Callable[[T], bool],
+    failure: Callable[[T], str],
+    *,
+    timeout: float = 120.0,
+) -> T:
+    """Reads (a query of the stack's databases) until `done` holds of what it read, and returns
+    that; past the timeout, fails with `failure` of the last read."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = read()
+        if done(found):
+            return found
+        assert time.monotonic() < deadline, failure(found)
+        await asyncio.sleep(1)
+
+
 async def _wait_ready(client: httpx.AsyncClient, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while (await client.get("/readyz")).status_code != 200:
@@ -432,14 +452,11 @@ def _assert_only_503_during_outages(outcome: Outcome) -> None:
 
 async def _assert_read_models_complete(fault_stack: FaultStack, outcome: Outcome) -> None:
     expected = set(outcome.users.values())
-    deadline = time.monotonic() + 120
-    while True:
-        rows = fault_stack.query("tickets", "SELECT id FROM directory_people")
-        missing = expected - {r[0] for r in rows}
-        if not missing:
-            return
-        assert time.monotonic() < deadline, f"{len(missing)} users never reached the directory"
-        await asyncio.sleep(1)
+    await _eventually(
+        lambda: {r[0] for r in fault_stack.query("tickets", "SELECT id FROM directory_people")},
+        lambda known: expected <= known,
+        lambda known: f"{len(expected - known)} users never reached the directory",
+    )
 
 
 async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> None:
@@ -447,8 +464,8 @@ async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> 
     most one later engineer choice), every decision applied, and exactly as many assignments
     by svc-dispatch in its history as it has decisions — none lost, none applied twice."""
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
+
+    def read() -> tuple[dict[str, Any], dict[str, int], set[str]]:
         decided = {
             r[0]: r[1:]
             for r in fault_stack.query(
@@ -466,24 +483,23 @@ async def _assert_dispatched_once(fault_stack: FaultStack, outcome: Outcome) -> 
         )
         settled = {t for t, (total, applied) in decided.items() if applied
                    and assigned.get(t) == total}  # fmt: skip
-        if expected <= settled:
-            break
-        if time.monotonic() >= deadline:
-            stuck = sorted(expected - settled)[:5]
-            detail = fault_stack.query(
-                "dispatch",
-                "SELECT ticket_id, kind, state, attempts, last_error, created_at FROM decisions "
-                f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)})",
-            )
-            history = fault_stack.query(
-                "tickets",
-                "SELECT ticket_id, action, actor_id, to_status FROM ticket_history "
-                f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)}) ORDER BY id",
-            )
-            raise AssertionError(
-                f"{len(expected - settled)} tickets not dispatched: {detail} history {history}"
-            )
-        await asyncio.sleep(1)
+        return decided, assigned, settled
+
+    def failure(found: tuple[dict[str, Any], dict[str, int], set[str]]) -> str:
+        stuck = sorted(expected - found[2])[:5]
+        detail = fault_stack.query(
+            "dispatch",
+            "SELECT ticket_id, kind, state, attempts, last_error, created_at FROM decisions "
+            f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)})",
+        )
+        history = fault_stack.query(
+            "tickets",
+            "SELECT ticket_id, action, actor_id, to_status FROM ticket_history "
+            f"WHERE ticket_id IN ({', '.join(repr(t) for t in stuck)}) ORDER BY id",
+        )
+        return f"{len(expected - found[2])} tickets not dispatched: {detail} history {history}"
+
+    decided, assigned, _ = await _eventually(read, lambda found: expected <= found[2], failure)
     for ticket in expected:
         total, _ = decided[ticket]
         assert total <= 2, f"{ticket}: {total} decisions"
@@ -494,20 +510,18 @@ async def _assert_one_receipt_each(
     fault_stack: FaultStack, outcome: Outcome, requester_id: str
 ) -> None:
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
-        receipts = dict(
+    receipts = await _eventually(
+        lambda: dict(
             fault_stack.query(
                 "notify",
                 "SELECT ticket_id, count(*) FROM messages WHERE user_id = "
                 f"'{requester_id}' AND event_type IN ('ticketing.events.v1.TicketCreated', "
                 "'ticketing.events.v1.TicketSnapshot') GROUP BY ticket_id",
             )
-        )
-        if expected <= set(receipts):
-            break
-        assert time.monotonic() < deadline, f"{len(expected - set(receipts))} receipts missing"
-        await asyncio.sleep(1)
+        ),
+        lambda found: expected <= set(found),
+        lambda found: f"{len(expected - set(found))} receipts missing",
+    )
     assert all(receipts[t] == 1 for t in expected), {t: receipts[t] for t in expected}
 
 
@@ -515,27 +529,31 @@ async def _assert_receipts_emailed(
     fault_stack: FaultStack, outcome: Outcome, requester_id: str
 ) -> None:
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
-        rows = fault_stack.query(
+
+    def sent(rows: list[Any]) -> set[str]:
+        return {ticket for ticket, _, state in rows if state == "sent"}
+
+    def failure(rows: list[Any]) -> str:
+        missing = sorted(expected - sent(rows))
+        return f"{len(missing)} receipts not emailed: " + str(
+            fault_stack.query(
+                "notify",
+                "SELECT ticket_id, id, state, attempts, last_response, due_at FROM "
+                f"deliveries WHERE ticket_id IN ({', '.join(repr(t) for t in missing[:5])})",
+            )
+        )
+
+    rows = await _eventually(
+        lambda: fault_stack.query(
             "notify",
             "SELECT d.ticket_id, d.id, d.state FROM deliveries d JOIN messages m "
             "ON m.id = d.message_id WHERE d.user_id = "
             f"'{requester_id}' AND d.channel = 'email' AND m.event_type IN "
             "('ticketing.events.v1.TicketCreated', 'ticketing.events.v1.TicketSnapshot')",
-        )
-        sent = {ticket for ticket, _, state in rows if state == "sent"}
-        if expected <= sent:
-            break
-        assert time.monotonic() < deadline, f"{len(expected - sent)} receipts not emailed: " + str(
-            fault_stack.query(
-                "notify",
-                "SELECT ticket_id, id, state, attempts, last_response, due_at FROM "
-                "deliveries WHERE ticket_id IN "
-                f"({', '.join(repr(t) for t in sorted(expected - sent)[:5])})",
-            )
-        )
-        await asyncio.sleep(1)
+        ),
+        lambda rows: expected <= sent(rows),
+        failure,
+    )
     per_ticket = Counter(ticket for ticket, _, _ in rows)
     assert all(per_ticket[t] == 1 for t in expected), per_ticket
     received = Counter(
@@ -557,8 +575,8 @@ async def _assert_sla_alerted_once(fault_stack: FaultStack, outcome: Outcome) ->
     in dispatch's outbox (the timer was killed, its database cut, the broker restarted)."""
     expected = set(outcome.tickets.values())
     wanted = {"SlaWarningRaised": 2, "SlaBreached": 1, "SlaEscalated": 1}
-    deadline = time.monotonic() + 120
-    while True:
+
+    def read() -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
         for key, event_type, count in fault_stack.query(
             "dispatch",
@@ -566,11 +584,16 @@ async def _assert_sla_alerted_once(fault_stack: FaultStack, outcome: Outcome) ->
             "WHERE topic = 'ticketing.dispatch.sla.v1' GROUP BY key, event_type",
         ):
             counts.setdefault(key, {})[event_type.rsplit(".", 1)[1]] = count
-        done = {t for t in expected if all(counts.get(t, {}).get(k) for k in wanted)}
-        if done == expected:
-            break
-        assert time.monotonic() < deadline, f"{len(expected - done)} tickets never breached"
-        await asyncio.sleep(1)
+        return counts
+
+    def done(counts: dict[str, dict[str, int]]) -> set[str]:
+        return {t for t in expected if all(counts.get(t, {}).get(k) for k in wanted)}
+
+    counts = await _eventually(
+        read,
+        lambda counts: done(counts) == expected,
+        lambda counts: f"{len(expected - done(counts))} tickets never breached",
+    )
     repeated = {t: counts[t] for t in expected if any(counts[t].get(k) != n
                                                        for k, n in wanted.items())}  # fmt: skip
     assert repeated == {}, repeated
@@ -581,19 +604,17 @@ async def _assert_priority_raised_once(fault_stack: FaultStack, outcome: Outcome
     exactly once — one `updated` history entry by svc-dispatch — though the applier that hands
     the decision to tickets was killed, its database cut and tickets restarted meanwhile."""
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
-        raised = dict(
+    raised = await _eventually(
+        lambda: dict(
             fault_stack.query(
                 "tickets",
                 "SELECT ticket_id, count(*) FROM ticket_history WHERE action = 'updated' "
                 "AND actor_id = 'svc-dispatch' AND changes ? 'priority' GROUP BY ticket_id",
             )
-        )
-        if expected <= set(raised):
-            break
-        assert time.monotonic() < deadline, f"{len(expected - set(raised))} never raised"
-        await asyncio.sleep(1)
+        ),
+        lambda raised: expected <= set(raised),
+        lambda raised: f"{len(expected - set(raised))} never raised",
+    )
     assert {t: raised[t] for t in expected if raised[t] != 1} == {}
     priorities = dict(fault_stack.query("tickets", "SELECT id, priority FROM tickets"))
     assert {t: priorities[t] for t in expected if priorities[t] != 3} == {}
@@ -604,18 +625,19 @@ async def _assert_one_breach_message_each(fault_stack: FaultStack, outcome: Outc
     the broker restarted, so the alert may have arrived more than once — and every ticket's
     breach reached someone (its engineer and the provider's admins)."""
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
-        rows = fault_stack.query(
+
+    def told(rows: list[Any]) -> set[str]:
+        return {ticket_id for ticket_id, _, _ in rows}
+
+    rows = await _eventually(
+        lambda: fault_stack.query(
             "notify",
             "SELECT ticket_id, user_id, count(*) FROM messages "
             "WHERE event_type = 'ticketing.events.v1.SlaBreached' GROUP BY ticket_id, user_id",
-        )
-        told = {ticket_id for ticket_id, _, _ in rows}
-        if expected <= told:
-            break
-        assert time.monotonic() < deadline, f"{len(expected - told)} breaches told nobody"
-        await asyncio.sleep(1)
+        ),
+        lambda rows: expected <= told(rows),
+        lambda rows: f"{len(expected - told(rows))} breaches told nobody",
+    )
     assert [r for r in rows if r[0] in expected and r[2] != 1] == []
 
 
@@ -624,8 +646,9 @@ async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:
     lost on the way (a lost one leaves the fact behind), none applied twice (the fold is over
     the ledger, which keeps an event id once)."""
     expected = set(outcome.tickets.values())
-    deadline = time.monotonic() + 120
-    while True:
+
+    def read() -> list[tuple[str, Any, Any]]:
+        """(ticket, tickets' version and status, reporting's) for each ticket that differs."""
         truth = {
             row[0]: (row[1], row[2])
             for row in fault_stack.query("tickets", "SELECT id, version, status FROM tickets")
@@ -638,28 +661,29 @@ async def _assert_reported(fault_stack: FaultStack, outcome: Outcome) -> None:
             )
             if row[0] in expected
         }
-        behind = {t for t in expected if facts.get(t) != truth.get(t)}
-        if not behind:
-            break
-        sample = [(t, truth.get(t), facts.get(t)) for t in sorted(behind)[:5]]
-        assert time.monotonic() < deadline, f"{len(behind)} facts behind: {sample}"
-        await asyncio.sleep(1)
+        return [(t, truth.get(t), facts.get(t)) for t in sorted(expected)
+                if facts.get(t) != truth.get(t)]  # fmt: skip
+
+    await _eventually(
+        read,
+        lambda behind: not behind,
+        lambda behind: f"{len(behind)} facts behind: {behind[:5]}",
+    )
     duplicates = fault_stack.query(
         "reporting", "SELECT event_id FROM ledger GROUP BY event_id HAVING count(*) > 1"
     )
     assert duplicates == []
     # Dispatch's verdict reached reporting too: every response target was missed.
-    while True:
-        breached = {
+    await _eventually(
+        lambda: {
             row[0]
             for row in fault_stack.query(
                 "reporting", "SELECT ticket_id FROM ticket_facts WHERE response_breached"
             )
-        }
-        if expected <= breached:
-            break
-        assert time.monotonic() < deadline, f"{len(expected - breached)} verdicts missing"
-        await asyncio.sleep(1)
+        },
+        lambda breached: expected <= breached,
+        lambda breached: f"{len(expected - breached)} verdicts missing",
+    )
 
 
 async def _assert_topics_complete(fault_stack: FaultStack, outcome: Outcome) -> None:
