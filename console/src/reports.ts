@@ -1,6 +1,7 @@
 // The filters every report shares, as the query parameters of /v1/reports/* (`filter.*`), in
-// the viewer's time zone.
+// the viewer's time zone (where his days begin).
 import { reactive } from "vue";
+import { viewerZone } from "./format";
 
 export const reportFilter = reactive({
   range: [new Date(Date.now() - 30 * 86_400_000), new Date()] as [Date, Date],
@@ -8,13 +9,11 @@ export const reportFilter = reactive({
   providerId: "",
 });
 
-export const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
 export function filterQuery(): Record<string, string> {
   const query: Record<string, string> = {
     "filter.startTime": reportFilter.range[0].toISOString(),
     "filter.endTime": reportFilter.range[1].toISOString(),
-    "filter.timeZone": timeZone,
+    "filter.timeZone": viewerZone(),
   };
   if (reportFilter.enterpriseId) query["filter.enterpriseId"] = reportFilter.enterpriseId;
   if (reportFilter.providerId) query["filter.providerId"] = reportFilter.providerId;

@@ -1,7 +1,7 @@
 import type zh from "./zh-CN";
 
 const en: typeof zh = {
-  app: { title: "Service desk console", signOut: "Sign out", language: "中文", loading: "Loading…" },
+  app: { title: "Service desk console", signOut: "Sign out", language: "中文", loading: "Loading…", timeZone: "Time zone" },
   login: {
     title: "Sign in to the console",
     login: "User name or phone",

@@ -1,5 +1,5 @@
 export default {
-  app: { title: "工单管理后台", signOut: "退出登录", language: "English", loading: "加载中…" },
+  app: { title: "工单管理后台", signOut: "退出登录", language: "English", loading: "加载中…", timeZone: "时区" },
   login: {
     title: "登录管理后台",
     login: "用户名或手机号",

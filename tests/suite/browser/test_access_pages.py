@@ -220,3 +220,38 @@ async def test_the_language_switch_is_kept_on_the_account(tab: Tab, suite_url: s
 
 async def _locale_is(api: Api, locale: str) -> bool:
     return (await api.get("/v1/users/me"))["locale"] == locale
+
+
+async def test_the_time_zone_is_kept_on_the_account_and_times_show_in_it(tab: Tab, suite_url: str):
+    """The header's time zone is the account's (notify writes times and keeps quiet hours in
+    it); the console shows times in it, whatever the browser's zone (Asia/Shanghai here)."""
+    await tab.sign_in("galaxy-user")
+    await tab.open("/messages")
+    first = tab.page.locator("[data-test=message-time]").first
+    await first.wait_for()
+    before = await first.inner_text()
+    me = await Api.sign_in(suite_url, "galaxy-user", DEMO_PASSWORD)
+
+    async def choose(zone: str) -> None:
+        await tab.page.click("[data-test=time-zone]")
+        await tab.page.keyboard.type(zone)
+        await tab.page.keyboard.press("Enter")
+        await wait_for(lambda: _zone_is(me, zone), what=f"the account's zone {zone}")
+
+    await choose("America/New_York")
+
+    async def shifted() -> bool:
+        return await first.inner_text() != before  # thirteen or twelve hours earlier
+
+    await wait_for(shifted, what="times shown in the chosen zone")
+    await choose("Asia/Shanghai")  # back, for the other tests
+    await wait_for(lambda: _text_is(first, before), what="times back in Shanghai's zone")
+    assert tab.errors == []
+
+
+async def _zone_is(api: Api, zone: str) -> bool:
+    return (await api.get("/v1/users/me")).get("timeZone") == zone
+
+
+async def _text_is(locator, text: str) -> bool:  # type: ignore[no-untyped-def]
+    return await locator.inner_text() == text
